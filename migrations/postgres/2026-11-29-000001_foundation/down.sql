@@ -1,0 +1,9 @@
+DROP TABLE audit_events;
+DROP TABLE refresh_tokens;
+DROP TABLE worker_certifications;
+DROP TABLE worker_grids;
+DROP TABLE worker_profiles;
+DROP TABLE users;
+DROP TABLE grids;
+DROP TABLE townships;
+DROP TABLE courts;

@@ -1,0 +1,74 @@
+//! Courts: created and listed by admins.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use tracing_actix_web::RequestId;
+use utoipa::ToSchema;
+
+use super::dto::CourtDto;
+use super::extract::{ApiJson, request_id};
+use super::pagination::{Page, PageQuery};
+use crate::auth::AuthUser;
+use crate::domain::{Code, Name, Role};
+use crate::error::{ApiError, Problem};
+use crate::repo;
+use crate::services::{self, Caller};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCourt {
+    /// Stable code, e.g. `JS1283`.
+    pub code: String,
+    /// e.g. 泰兴市人民法院
+    pub name: String,
+}
+
+/// Create a court.
+#[utoipa::path(tag = "organisation", request_body = CreateCourt, security(("bearer" = [])), responses(
+    (status = 201, body = CourtDto),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json")
+))]
+#[post("/api/v1/courts")]
+pub async fn create_court(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: RequestId,
+    body: ApiJson<CreateCourt>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Admin])?;
+    let code = Code::parse(&body.0.code).map_err(|e| ApiError::invalid("code", e.to_string()))?;
+    let name = Name::parse(&body.0.name).map_err(|e| ApiError::invalid("name", e.to_string()))?;
+    let rid = request_id(&rid);
+    let court = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, rid)?;
+            caller.require(&[Role::Admin])?;
+            services::organisation::create_court(conn, &caller.actor(), code, name)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CourtDto::from(court)))
+}
+
+/// List courts.
+#[utoipa::path(tag = "organisation", params(PageQuery), security(("bearer" = [])), responses(
+    (status = 200, body = Page<CourtDto>),
+    (status = 403, body = Problem, content_type = "application/problem+json")
+))]
+#[get("/api/v1/courts")]
+pub async fn list_courts(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Admin])?;
+    let page = query.to_request()?;
+    let rows = state
+        .db
+        .run(move |conn| -> Result<_, ApiError> { Ok(repo::courts::list(conn, page)?) })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |c| c.id, CourtDto::from)))
+}

@@ -1,0 +1,127 @@
+//! The HTTP surface: routes, extraction, response shapes and the OpenAPI document generated
+//! from the handlers. Handlers only extract, validate into domain types, call a service and
+//! shape the response.
+
+pub mod auth;
+pub mod courts;
+pub mod dto;
+pub mod extract;
+pub mod grids;
+pub mod health;
+pub mod me;
+pub mod pagination;
+pub mod townships;
+pub mod users;
+pub mod workers;
+
+use actix_web::{HttpResponse, get, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ApiError;
+
+/// The OpenAPI document. Every handler is listed here; `api-spec/openapi.json` is this,
+/// pretty-printed (`gridassist openapi > api-spec/openapi.json`), and a test keeps them equal.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "gridassist",
+        description = "Court enforcement assistance by community grid workers (网格+执行). \
+            Errors are RFC 9457 problem+json with a stable `code`.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        auth::login,
+        auth::refresh,
+        auth::logout,
+        me::me,
+        courts::create_court,
+        courts::list_courts,
+        townships::create_township,
+        townships::list_townships,
+        grids::import_grids,
+        grids::list_grids,
+        grids::locate,
+        users::create_user,
+        users::list_users,
+        users::get_user,
+        users::update_user,
+        workers::get_worker,
+        workers::update_worker,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Probes"),
+        (name = "auth", description = "Sign-in, tokens, the caller"),
+        (name = "organisation", description = "Courts and townships"),
+        (name = "grids", description = "The grid map"),
+        (name = "users", description = "Accounts (admins)"),
+        (name = "workers", description = "Grid-worker profiles"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document as pretty JSON, exactly as checked in.
+pub fn openapi_json() -> String {
+    let mut text = ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".into());
+    text.push('\n');
+    text
+}
+
+/// Serve the OpenAPI document.
+#[get("/api/openapi.json")]
+async fn openapi_document() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(openapi_json())
+}
+
+/// Register every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(openapi_document)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(me::me)
+        .service(courts::create_court)
+        .service(courts::list_courts)
+        .service(townships::create_township)
+        .service(townships::list_townships)
+        .service(grids::import_grids)
+        .service(grids::locate)
+        .service(grids::list_grids)
+        .service(users::create_user)
+        .service(users::list_users)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(workers::get_worker)
+        .service(workers::update_worker);
+}
+
+/// Unknown paths and methods: a problem document, not an empty body.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("route"))
+}

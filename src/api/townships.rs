@@ -1,0 +1,110 @@
+//! Townships: created by admins; read by admins, by officers (their court's) and by
+//! supervisors (their own).
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use tracing_actix_web::RequestId;
+use utoipa::{IntoParams, ToSchema};
+
+use super::dto::TownshipDto;
+use super::extract::{ApiJson, request_id};
+use super::pagination::{Page, PageQuery};
+use crate::auth::AuthUser;
+use crate::domain::{Code, Name, Role};
+use crate::error::{ApiError, Problem};
+use crate::repo::{self, townships::TownshipFilter};
+use crate::services::{self, Caller};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTownship {
+    /// Administrative division code, e.g. `321283101`.
+    pub code: String,
+    /// e.g. 黄桥镇
+    pub name: String,
+    /// The court whose jurisdiction it is in.
+    pub court_id: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct TownshipQuery {
+    /// Only this court's townships.
+    pub court_id: Option<i64>,
+}
+
+/// Create a township.
+#[utoipa::path(tag = "organisation", request_body = CreateTownship, security(("bearer" = [])), responses(
+    (status = 201, body = TownshipDto),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json")
+))]
+#[post("/api/v1/townships")]
+pub async fn create_township(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: RequestId,
+    body: ApiJson<CreateTownship>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Admin])?;
+    let code = Code::parse(&body.0.code).map_err(|e| ApiError::invalid("code", e.to_string()))?;
+    let name = Name::parse(&body.0.name).map_err(|e| ApiError::invalid("name", e.to_string()))?;
+    let court_id = body.0.court_id;
+    let rid = request_id(&rid);
+    let township = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, rid)?;
+            caller.require(&[Role::Admin])?;
+            services::organisation::create_township(conn, &caller.actor(), code, name, court_id)
+        })
+        .await?;
+    state.grids.rebuild(&state.db).await?;
+    Ok(HttpResponse::Created().json(TownshipDto::from(township)))
+}
+
+/// List the townships the caller may see.
+#[utoipa::path(tag = "organisation", params(TownshipQuery, PageQuery), security(("bearer" = [])), responses(
+    (status = 200, body = Page<TownshipDto>),
+    (status = 403, body = Problem, content_type = "application/problem+json")
+))]
+#[get("/api/v1/townships")]
+pub async fn list_townships(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    filter: web::Query<TownshipQuery>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Admin, Role::Officer, Role::Supervisor])?;
+    let page = query.to_request()?;
+    let requested_court = filter.court_id;
+    let rows = state
+        .db
+        .run(move |conn| -> Result<_, ApiError> {
+            let (caller, _) = Caller::load(conn, auth, None)?;
+            let scope = match caller.role {
+                Role::Admin => TownshipFilter {
+                    court_id: requested_court,
+                    township_id: None,
+                },
+                Role::Officer => {
+                    if requested_court.is_some_and(|c| Some(c) != caller.court_id) {
+                        return Err(ApiError::Forbidden);
+                    }
+                    TownshipFilter {
+                        court_id: caller.court_id,
+                        township_id: None,
+                    }
+                }
+                Role::Supervisor => TownshipFilter {
+                    court_id: requested_court,
+                    township_id: caller.township_id,
+                },
+                Role::Worker => return Err(ApiError::Forbidden),
+            };
+            Ok(repo::townships::list(conn, scope, page)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |t| t.id, TownshipDto::from)))
+}

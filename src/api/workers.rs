@@ -1,0 +1,175 @@
+//! Grid-worker profiles.
+
+use actix_web::{HttpResponse, get, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use tracing_actix_web::RequestId;
+use utoipa::ToSchema;
+
+use super::extract::{ApiJson, request_id};
+use crate::auth::AuthUser;
+use crate::domain::{Availability, Capacity, Role, TaskKind, time};
+use crate::error::{ApiError, Problem};
+use crate::repo::workers::CoveredGrid;
+use crate::services::{
+    self, Caller,
+    workers::{ProfileUpdate, WorkerView},
+};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoveredGridDto {
+    pub grid_id: i64,
+    pub code: String,
+    pub name: String,
+    /// The worker's own grid; others are covered in addition.
+    pub primary: bool,
+}
+
+impl From<CoveredGrid> for CoveredGridDto {
+    fn from(g: CoveredGrid) -> CoveredGridDto {
+        CoveredGridDto {
+            grid_id: g.grid_id,
+            code: g.code,
+            name: g.name,
+            primary: g.is_primary,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificationDto {
+    pub task_kind: TaskKind,
+    pub certified_on: NaiveDate,
+    /// Absent: does not expire.
+    pub expires_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkerDto {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub township_id: Option<i64>,
+    pub active: bool,
+    pub grids: Vec<CoveredGridDto>,
+    pub certifications: Vec<CertificationDto>,
+    /// Most open tasks at once.
+    pub capacity: i32,
+    pub availability: Availability,
+    pub on_leave_until: Option<NaiveDate>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<WorkerView> for WorkerDto {
+    fn from(v: WorkerView) -> WorkerDto {
+        WorkerDto {
+            id: v.user.id,
+            username: v.user.username,
+            display_name: v.user.display_name,
+            township_id: v.user.township_id,
+            active: v.user.active,
+            grids: v.grids.into_iter().map(CoveredGridDto::from).collect(),
+            certifications: v
+                .certifications
+                .into_iter()
+                .filter_map(|c| {
+                    Some(CertificationDto {
+                        task_kind: TaskKind::parse(&c.task_kind)?,
+                        certified_on: c.certified_on,
+                        expires_on: c.expires_on,
+                    })
+                })
+                .collect(),
+            capacity: v.profile.capacity,
+            availability: Availability::parse(&v.profile.availability).unwrap_or(Availability::Active),
+            on_leave_until: v.profile.on_leave_until,
+            updated_at: time::to_utc(v.profile.updated_at),
+        }
+    }
+}
+
+/// The editable part of a profile, replaced whole.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWorker {
+    /// The worker's own grid (must be in their township).
+    pub primary_grid_id: Option<i64>,
+    /// Further grids they cover.
+    #[serde(default)]
+    pub other_grid_ids: Vec<i64>,
+    #[serde(default)]
+    pub certifications: Vec<CertificationDto>,
+    /// 0–200.
+    pub capacity: i64,
+    pub availability: Availability,
+    /// Required with `on_leave`: the last day of leave.
+    pub on_leave_until: Option<NaiveDate>,
+}
+
+/// A grid worker's profile. Admins, the supervisor of the worker's township, and the worker.
+#[utoipa::path(tag = "workers", params(("id" = i64, Path)), security(("bearer" = [])), responses(
+    (status = 200, body = WorkerDto),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")
+))]
+#[get("/api/v1/workers/{id}")]
+pub async fn get_worker(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Worker])?;
+    let id = path.into_inner();
+    let view = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, None)?;
+            services::workers::get(conn, &caller, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(WorkerDto::from(view)))
+}
+
+/// Replace a grid worker's grids, certifications, capacity and availability. Admins and the
+/// supervisor of the worker's township.
+#[utoipa::path(tag = "workers", params(("id" = i64, Path)), request_body = UpdateWorker, security(("bearer" = [])), responses(
+    (status = 200, body = WorkerDto),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")
+))]
+#[put("/api/v1/workers/{id}")]
+pub async fn update_worker(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: RequestId,
+    path: web::Path<i64>,
+    body: ApiJson<UpdateWorker>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Admin, Role::Supervisor])?;
+    let id = path.into_inner();
+    let b = body.0;
+    let update = ProfileUpdate {
+        primary_grid_id: b.primary_grid_id,
+        other_grid_ids: b.other_grid_ids,
+        certifications: b
+            .certifications
+            .into_iter()
+            .map(|c| (c.task_kind, c.certified_on, c.expires_on))
+            .collect(),
+        capacity: Capacity::parse(b.capacity).map_err(|e| ApiError::invalid("capacity", e.to_string()))?,
+        availability: b.availability,
+        on_leave_until: b.on_leave_until,
+    };
+    let rid = request_id(&rid);
+    let view = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, rid)?;
+            services::workers::update(conn, &caller, id, update)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(WorkerDto::from(view)))
+}

@@ -1,0 +1,10 @@
+//! Authentication and authorization: password hashing, access tokens (JWT), opaque refresh
+//! tokens, the signing key, and the [`AuthUser`] extractor with role checks.
+
+pub mod extractor;
+pub mod jwt;
+pub mod password;
+pub mod refresh;
+
+pub use extractor::AuthUser;
+pub use jwt::{Claims, JwtKeys};

@@ -1,0 +1,179 @@
+//! The command line: `serve` (default), `migrate`, `admin create`, `import-grids`, `demo`,
+//! `openapi`. Configuration comes from the environment (see `config`).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::domain::{Name, Password, Role, Username};
+use crate::geo::Crs;
+use crate::repo::audit::Actor;
+use crate::startup::{Application, open_database};
+use crate::{api, demo, services, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "gridassist",
+    version,
+    about = "Court enforcement assistance by community grid workers (网格+执行)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage administrator accounts.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// Import grid polygons from a GeoJSON FeatureCollection file.
+    ImportGrids {
+        /// The .geojson file.
+        file: PathBuf,
+        /// The file's coordinate system.
+        #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
+        crs: Crs,
+    },
+    /// Create (or reuse) a demo county in `<data dir>/demo.sqlite3`, print its logins, and serve.
+    Demo,
+    /// Print the OpenAPI document (regenerates api-spec/openapi.json).
+    Openapi,
+}
+
+#[derive(Subcommand)]
+pub enum AdminAction {
+    /// Create an administrator; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
+    },
+}
+
+fn parse_crs(s: &str) -> Result<Crs, String> {
+    s.parse::<Crs>().map_err(|e| e.to_string())
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        print!("{}", api::openapi_json());
+        return Ok(());
+    }
+    let mut config = Config::from_env()?;
+    telemetry::init(config.log_json && !matches!(command, Command::Demo));
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = open_database(&config).await?;
+            let pending = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+                let mut conn = db.get()?;
+                Ok(crate::db::pending_migrations(&mut conn)?)
+            })
+            .await??;
+            println!("database is up to date ({pending} pending)");
+            Ok(())
+        }
+        Command::Admin {
+            action:
+                AdminAction::Create {
+                    username,
+                    display_name,
+                },
+        } => {
+            let username = Username::parse(&username).map_err(|e| anyhow::anyhow!("username {e}"))?;
+            let display_name = Name::parse(&display_name).map_err(|e| anyhow::anyhow!("display name {e}"))?;
+            eprintln!("Password for {} (read from standard input):", username.as_str());
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password")?;
+            let password = Password::parse(line.trim_end_matches(['\r', '\n']))
+                .map_err(|e| anyhow::anyhow!("password {e}"))?;
+            let db = open_database(&config).await?;
+            let account = services::accounts::NewAccount {
+                username,
+                display_name,
+                password,
+                role: Role::Admin,
+                court_id: None,
+                township_id: None,
+            };
+            let user = db
+                .run(move |conn| services::accounts::create(conn, &Actor::cli(), account))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created administrator {} (id {})", user.username, user.id);
+            Ok(())
+        }
+        Command::ImportGrids { file, crs } => {
+            let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let collection: serde_json::Value =
+                api::extract::parse_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let db = open_database(&config).await?;
+            let report = db
+                .run(move |conn| services::grid_import::import(conn, &Actor::cli(), &collection, crs))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for f in report.features.iter().filter(|f| f.reason.is_some()) {
+                println!(
+                    "rejected feature {} ({}): {}",
+                    f.index,
+                    f.code.as_deref().unwrap_or("no code"),
+                    f.reason.as_deref().unwrap_or("")
+                );
+            }
+            println!(
+                "created {}, updated {}, rejected {}",
+                report.created, report.updated, report.rejected
+            );
+            if report.rejected > 0 && report.created + report.updated == 0 {
+                bail!("no feature could be imported");
+            }
+            Ok(())
+        }
+        Command::Demo => {
+            if std::env::var("DATABASE_URL")
+                .map(|v| v.trim().is_empty())
+                .unwrap_or(true)
+            {
+                config.database_url = config
+                    .data_dir
+                    .join("demo.sqlite3")
+                    .to_string_lossy()
+                    .into_owned();
+            }
+            let db = open_database(&config).await?;
+            let seeded = tokio::task::spawn_blocking(move || demo::seed(&db)).await??;
+            eprintln!(
+                "{} the demo county in {}",
+                if seeded { "created" } else { "reusing" },
+                crate::config::redact_url(&config.database_url)
+            );
+            eprintln!("{}", demo::banner(&format!("http://{}", config.bind)));
+            serve(config).await
+        }
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let bind = config.bind.clone();
+    let app = Application::build(config).await?;
+    tracing::info!(%bind, port = app.port(), "serving");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Configuration: sensible defaults so the service runs with nothing set, overridden by
+//! environment variables (documented in the README).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use base64::Engine;
+
+/// Everything the service needs to start.
+#[derive(Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: a SQLite file path or a `postgres://` URL.
+    /// Default: `<data dir>/gridassist.sqlite3`.
+    pub database_url: String,
+    /// `GRIDASSIST_BIND`: address:port to listen on. Default `127.0.0.1:8080`.
+    pub bind: String,
+    /// `GRIDASSIST_DATA_DIR`: the SQLite file, evidence files and the generated signing key.
+    /// Default `./data`.
+    pub data_dir: PathBuf,
+    /// `GRIDASSIST_JWT_SECRET`: base64 of at least 32 random bytes. When unset, a key is
+    /// generated on first start and kept in `<data dir>/jwt-secret.key`. Set it on every node
+    /// when several serve one database.
+    pub jwt_secret: Option<Vec<u8>>,
+    /// `GRIDASSIST_LOG_FORMAT`: `json` (default) or `text`.
+    pub log_json: bool,
+    /// Lifetime of an access token.
+    pub access_token_ttl: Duration,
+    /// Lifetime of a refresh token.
+    pub refresh_token_ttl: Duration,
+    /// Largest JSON body for ordinary operations, in bytes.
+    pub json_limit: usize,
+    /// Largest grid-import body, in bytes (GeoJSON of a whole county is a few MB).
+    pub import_limit: usize,
+}
+
+impl std::fmt::Debug for Config {
+    // The JWT secret must never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "data";
+pub const DEFAULT_DB_FILE: &str = "gridassist.sqlite3";
+
+impl Config {
+    /// Read the configuration from the process environment.
+    pub fn from_env() -> anyhow::Result<Config> {
+        Config::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Read the configuration from any key → value source (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let non_empty = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+        let data_dir =
+            PathBuf::from(non_empty("GRIDASSIST_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
+        let database_url = non_empty("DATABASE_URL")
+            .unwrap_or_else(|| data_dir.join(DEFAULT_DB_FILE).to_string_lossy().into_owned());
+        let bind = non_empty("GRIDASSIST_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        if bind.parse::<std::net::SocketAddr>().is_err() && !bind.contains(':') {
+            bail!("GRIDASSIST_BIND must be address:port, got {bind:?}");
+        }
+        let jwt_secret = match non_empty("GRIDASSIST_JWT_SECRET") {
+            Some(encoded) => Some(decode_secret(&encoded).context("GRIDASSIST_JWT_SECRET")?),
+            None => None,
+        };
+        let log_json = match non_empty("GRIDASSIST_LOG_FORMAT").as_deref() {
+            None | Some("json") => true,
+            Some("text") => false,
+            Some(other) => bail!("GRIDASSIST_LOG_FORMAT must be json or text, got {other:?}"),
+        };
+        Ok(Config {
+            database_url,
+            bind,
+            data_dir,
+            jwt_secret,
+            log_json,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            json_limit: 256 * 1024,
+            import_limit: 32 * 1024 * 1024,
+        })
+    }
+}
+
+/// Decode a base64 (standard or URL-safe) secret of at least 32 bytes.
+pub fn decode_secret(encoded: &str) -> anyhow::Result<Vec<u8>> {
+    let trimmed = encoded.trim();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(trimmed)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(trimmed))
+        .context("must be base64")?;
+    if bytes.len() < 32 {
+        bail!("must decode to at least 32 bytes, got {}", bytes.len());
+    }
+    Ok(bytes)
+}
+
+/// A database URL fit for a log line: the password of a PostgreSQL URL is hidden.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn runs_with_nothing_set() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert_eq!(c.database_url, "data/gridassist.sqlite3");
+        assert!(c.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let c = config(&[
+            ("GRIDASSIST_DATA_DIR", "/var/lib/gridassist"),
+            ("GRIDASSIST_BIND", "0.0.0.0:9000"),
+        ])
+        .unwrap();
+        assert_eq!(c.database_url, "/var/lib/gridassist/gridassist.sqlite3");
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        let c = config(&[("DATABASE_URL", "postgres://u:pw@db/court")]).unwrap();
+        assert_eq!(c.database_url, "postgres://u:pw@db/court");
+    }
+
+    #[test]
+    fn short_or_garbled_secrets_are_refused() {
+        assert!(config(&[("GRIDASSIST_JWT_SECRET", "c2hvcnQ=")]).is_err());
+        assert!(config(&[("GRIDASSIST_JWT_SECRET", "not base64 !!")]).is_err());
+        let ok = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert_eq!(
+            config(&[("GRIDASSIST_JWT_SECRET", &ok)])
+                .unwrap()
+                .jwt_secret
+                .unwrap()
+                .len(),
+            32
+        );
+    }
+
+    #[test]
+    fn secrets_and_passwords_stay_out_of_debug_output() {
+        let ok = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        let c = config(&[
+            ("GRIDASSIST_JWT_SECRET", &ok),
+            ("DATABASE_URL", "postgres://court:hunter22@db:5432/x"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains(&ok));
+        assert!(!shown.contains("hunter22"));
+        assert!(shown.contains("postgres://court:***@db:5432/x"));
+    }
+}

@@ -1,0 +1,217 @@
+//! The one error type of the HTTP surface. Every failure a client can see is an [`ApiError`]
+//! rendered as RFC 9457 `application/problem+json` with a stable snake_case `code`. Internal
+//! causes (SQL, paths, panics) are logged with their whole chain and never put in a response.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbError;
+
+/// The nearest grid, reported with `outside_all_grids` so a clerk can see how far off a point is.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NearestGrid {
+    pub grid_id: i64,
+    pub code: String,
+    pub name: String,
+    /// Distance in metres from the point to the grid's boundary.
+    pub distance_m: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A field of the request is not acceptable.
+    #[error("{detail}")]
+    InvalidInput { field: Option<String>, detail: String },
+    /// The body could not be read as the JSON the operation expects.
+    #[error("{detail}")]
+    MalformedBody { field: Option<String>, detail: String },
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("refresh token is invalid, expired or revoked")]
+    InvalidRefreshToken,
+    #[error("your role does not allow this operation")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("the point is outside every grid")]
+    OutsideAllGrids { nearest: Option<NearestGrid> },
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
+    #[error("request body is too large")]
+    PayloadTooLarge,
+    #[error("the body must be sent as application/json")]
+    UnsupportedMediaType,
+    #[error("the service is temporarily unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// The problem document (RFC 9457) as sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI naming the problem type; stable per `code`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `invalid_input`, `outside_all_grids`.
+    pub code: String,
+    /// The offending field (a JSON path such as `features[3].properties.code`), when one is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// With `outside_all_grids`: the nearest grid and its distance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest_grid: Option<NearestGrid>,
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> ApiError {
+        ApiError::InvalidInput {
+            field: Some(field.into()),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::Unprocessable {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> ApiError {
+        ApiError::Internal(cause.into())
+    }
+
+    /// The stable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidInput { .. } => "invalid_input",
+            ApiError::MalformedBody { .. } => "malformed_body",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::InvalidRefreshToken => "invalid_refresh_token",
+            ApiError::Forbidden => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::OutsideAllGrids { .. } => "outside_all_grids",
+            ApiError::Conflict { code, .. } | ApiError::Unprocessable { code, .. } => code,
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::InvalidInput { .. } => "Invalid input",
+            ApiError::MalformedBody { .. } => "Malformed request body",
+            ApiError::Unauthenticated => "Authentication required",
+            ApiError::InvalidCredentials => "Invalid credentials",
+            ApiError::InvalidRefreshToken => "Invalid refresh token",
+            ApiError::Forbidden => "Forbidden",
+            ApiError::NotFound(_) => "Not found",
+            ApiError::OutsideAllGrids { .. } => "Outside all grids",
+            ApiError::Conflict { .. } => "Conflict",
+            ApiError::Unprocessable { .. } => "Unprocessable content",
+            ApiError::PayloadTooLarge => "Payload too large",
+            ApiError::UnsupportedMediaType => "Unsupported media type",
+            ApiError::Unavailable(_) => "Service unavailable",
+            ApiError::Internal(_) => "Internal error",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (field, nearest_grid) = match self {
+            ApiError::InvalidInput { field, .. } | ApiError::MalformedBody { field, .. } => {
+                (field.clone(), None)
+            }
+            ApiError::OutsideAllGrids { nearest } => (None, nearest.clone()),
+            _ => (None, None),
+        };
+        Problem {
+            type_: format!("urn:gridassist:problem:{}", self.code()),
+            title: self.title().to_owned(),
+            status: self.status_code().as_u16(),
+            // Display of internal variants is generic; their causes go to the log only.
+            detail: self.to_string(),
+            code: self.code().to_owned(),
+            field,
+            nearest_grid,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidInput { .. } | ApiError::MalformedBody { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated | ApiError::InvalidCredentials | ApiError::InvalidRefreshToken => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) | ApiError::OutsideAllGrids { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) | ApiError::Unavailable(cause) => {
+                tracing::error!(code = self.code(), cause = ?cause, "request failed");
+            }
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if matches!(self, ApiError::Unauthenticated) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> ApiError {
+        match error {
+            DbError::Query(e) => ApiError::from(e),
+            DbError::Pool(e) => ApiError::Unavailable(e.into()),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> ApiError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => ApiError::NotFound("resource"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict("already_exists", "an object with the same key already exists")
+            }
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,113 @@
+//! Grid-worker profiles: covered grids (one primary), certifications, capacity, availability.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{grids, worker_certifications, worker_grids, worker_profiles};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = worker_profiles)]
+#[diesel(treat_none_as_null = true)]
+pub struct WorkerProfile {
+    pub user_id: i64,
+    pub capacity: i32,
+    pub availability: String,
+    pub on_leave_until: Option<NaiveDate>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = worker_certifications)]
+pub struct Certification {
+    pub worker_id: i64,
+    pub task_kind: String,
+    pub certified_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// A covered grid with its code and name.
+#[derive(Debug, Clone, Queryable)]
+pub struct CoveredGrid {
+    pub grid_id: i64,
+    pub code: String,
+    pub name: String,
+    pub is_primary: bool,
+}
+
+pub fn find_profile(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<WorkerProfile>> {
+    worker_profiles::table
+        .find(user_id)
+        .select(WorkerProfile::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Create or replace a worker's profile row.
+pub fn save_profile(conn: &mut DbConn, profile: &WorkerProfile) -> QueryResult<()> {
+    let updated = diesel::update(worker_profiles::table.find(profile.user_id))
+        .set(profile)
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(worker_profiles::table)
+            .values(profile)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn covered_grids(conn: &mut DbConn, worker_id: i64) -> QueryResult<Vec<CoveredGrid>> {
+    worker_grids::table
+        .inner_join(grids::table)
+        .filter(worker_grids::worker_id.eq(worker_id))
+        .select((grids::id, grids::code, grids::name, worker_grids::is_primary))
+        .order((worker_grids::is_primary.desc(), grids::code))
+        .load(conn)
+}
+
+/// Replace the set of grids a worker covers.
+pub fn set_grids(conn: &mut DbConn, worker_id: i64, primary: Option<i64>, others: &[i64]) -> QueryResult<()> {
+    diesel::delete(worker_grids::table.filter(worker_grids::worker_id.eq(worker_id))).execute(conn)?;
+    let rows: Vec<_> = primary
+        .map(|g| (g, true))
+        .into_iter()
+        .chain(others.iter().map(|&g| (g, false)))
+        .map(|(grid_id, is_primary)| {
+            (
+                worker_grids::worker_id.eq(worker_id),
+                worker_grids::grid_id.eq(grid_id),
+                worker_grids::is_primary.eq(is_primary),
+            )
+        })
+        .collect();
+    for row in rows {
+        diesel::insert_into(worker_grids::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn certifications(conn: &mut DbConn, worker_id: i64) -> QueryResult<Vec<Certification>> {
+    worker_certifications::table
+        .filter(worker_certifications::worker_id.eq(worker_id))
+        .select(Certification::as_select())
+        .order(worker_certifications::task_kind)
+        .load(conn)
+}
+
+/// Replace a worker's certifications.
+pub fn set_certifications(
+    conn: &mut DbConn,
+    worker_id: i64,
+    certifications: &[Certification],
+) -> QueryResult<()> {
+    diesel::delete(worker_certifications::table.filter(worker_certifications::worker_id.eq(worker_id)))
+        .execute(conn)?;
+    for c in certifications {
+        diesel::insert_into(worker_certifications::table)
+            .values(c)
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! The caller as the database knows them now: role and scope. Loaded per request by operations
+//! that depend on scope, so a deactivated account or a changed scope takes effect at once there.
+
+use crate::auth::AuthUser;
+use crate::db::DbConn;
+use crate::domain::Role;
+use crate::error::ApiError;
+use crate::repo::{self, audit::Actor, users::User};
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: i64,
+    pub role: Role,
+    pub court_id: Option<i64>,
+    pub township_id: Option<i64>,
+    pub request_id: Option<String>,
+}
+
+impl Caller {
+    /// Load the caller; a missing or deactivated account is treated as not authenticated.
+    pub fn load(
+        conn: &mut DbConn,
+        auth: AuthUser,
+        request_id: Option<String>,
+    ) -> Result<(Caller, User), ApiError> {
+        let user = repo::users::find(conn, auth.id)?.ok_or(ApiError::Unauthenticated)?;
+        if !user.active {
+            return Err(ApiError::Unauthenticated);
+        }
+        let role = Role::parse(&user.role)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user {} has unknown role", user.id)))?;
+        let caller = Caller {
+            id: user.id,
+            role,
+            court_id: user.court_id,
+            township_id: user.township_id,
+            request_id,
+        };
+        Ok((caller, user))
+    }
+
+    pub fn require(&self, allowed: &[Role]) -> Result<(), ApiError> {
+        if allowed.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// The audit identity of this caller.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.id),
+            role: Some(self.role.as_str().to_owned()),
+            request_id: self.request_id.clone(),
+        }
+    }
+}

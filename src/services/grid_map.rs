@@ -1,0 +1,137 @@
+//! The in-memory map of grids that answers "which grid holds this point": a spatial index plus
+//! the names it reports. It is rebuilt from the database whenever grids change and swapped in
+//! atomically, so readers never wait for a rebuild.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+
+use crate::db::{Db, DbConn, DbError};
+use crate::geo::{Crs, GridIndex, GridShape, parse_polygonal};
+use crate::repo;
+
+/// A grid's labels, for responses.
+#[derive(Debug, Clone)]
+pub struct GridLabel {
+    pub code: String,
+    pub name: String,
+    pub township_id: i64,
+}
+
+/// A township's labels, for responses.
+#[derive(Debug, Clone)]
+pub struct TownshipLabel {
+    pub code: String,
+    pub name: String,
+    pub court_id: i64,
+}
+
+/// One consistent snapshot of all grids.
+pub struct GridMap {
+    pub index: GridIndex,
+    pub grids: HashMap<i64, GridLabel>,
+    pub townships: HashMap<i64, TownshipLabel>,
+}
+
+impl GridMap {
+    pub fn empty() -> GridMap {
+        GridMap {
+            index: GridIndex::empty(),
+            grids: HashMap::new(),
+            townships: HashMap::new(),
+        }
+    }
+
+    /// Build a snapshot from the database.
+    pub fn load(conn: &mut DbConn) -> Result<GridMap, DbError> {
+        let rows = repo::grids::all_shapes(conn)?;
+        let townships = repo::townships::all(conn)?
+            .into_iter()
+            .map(|t| {
+                (
+                    t.id,
+                    TownshipLabel {
+                        code: t.code,
+                        name: t.name,
+                        court_id: t.court_id,
+                    },
+                )
+            })
+            .collect();
+        let mut shapes = Vec::with_capacity(rows.len());
+        let mut grids = HashMap::with_capacity(rows.len());
+        for (id, code, name, township_id, geometry) in rows {
+            // Stored geometry was validated on import; a row that no longer parses (edited by
+            // hand in the database) is left out of the index and reported, not fatal.
+            let parsed = serde_json::from_str::<serde_json::Value>(&geometry)
+                .map_err(|e| e.to_string())
+                .and_then(|v| parse_polygonal(&v, Crs::Wgs84).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(geometry) => shapes.push(GridShape {
+                    grid_id: id,
+                    code: code.clone(),
+                    township_id,
+                    geometry,
+                }),
+                Err(reason) => {
+                    tracing::error!(grid_id = id, %reason, "stored grid geometry is invalid; grid left out of the map");
+                    continue;
+                }
+            }
+            grids.insert(
+                id,
+                GridLabel {
+                    code,
+                    name,
+                    township_id,
+                },
+            );
+        }
+        Ok(GridMap {
+            index: GridIndex::build(shapes),
+            grids,
+            townships,
+        })
+    }
+}
+
+/// The shared, swappable current map.
+pub struct GridMapHandle {
+    current: ArcSwap<GridMap>,
+    // Rebuilds run one at a time, each reading the database after the change that asked for it,
+    // so the last one to finish is never older than the last change.
+    rebuilding: Mutex<()>,
+}
+
+impl GridMapHandle {
+    pub fn new(map: GridMap) -> GridMapHandle {
+        GridMapHandle {
+            current: ArcSwap::from_pointee(map),
+            rebuilding: Mutex::new(()),
+        }
+    }
+
+    /// The current snapshot; cheap, lock-free.
+    pub fn current(&self) -> Arc<GridMap> {
+        self.current.load_full()
+    }
+
+    /// Rebuild from the database and swap the new map in. Blocking: call off the async workers.
+    pub fn rebuild_blocking(&self, conn: &mut DbConn) -> Result<usize, DbError> {
+        let _guard = self
+            .rebuilding
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let map = GridMap::load(conn)?;
+        let n = map.index.len();
+        self.current.store(Arc::new(map));
+        Ok(n)
+    }
+
+    /// Rebuild on the blocking pool.
+    pub async fn rebuild(self: &Arc<Self>, db: &Db) -> Result<usize, DbError> {
+        let handle = Arc::clone(self);
+        db.run(move |conn| handle.rebuild_blocking(conn)).await
+    }
+}

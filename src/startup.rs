@@ -1,0 +1,106 @@
+//! Building and running the HTTP server: open the database, apply migrations, load the signing
+//! key and the grid map, bind, serve; stop gracefully on SIGTERM/SIGINT (in-flight requests get
+//! up to 30 seconds).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::api;
+use crate::auth::JwtKeys;
+use crate::config::{Config, redact_url};
+use crate::db::Db;
+use crate::services::grid_map::{GridMap, GridMapHandle};
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Open the database and bring its schema up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url.clone();
+    let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = Db::connect(&url).with_context(|| format!("opening database {}", redact_url(&url)))?;
+        let applied = db.migrate().context("applying migrations")?;
+        for version in applied {
+            tracing::info!(%version, "applied migration");
+        }
+        Ok(db)
+    })
+    .await??;
+    Ok(db)
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = open_database(&config).await?;
+        let jwt = JwtKeys::load_or_generate(
+            config.jwt_secret.as_deref(),
+            &config.data_dir,
+            config.access_token_ttl,
+        )?;
+        let map = db.run(GridMap::load).await.context("loading the grid map")?;
+        tracing::info!(grids = map.index.len(), "grid map loaded");
+        let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            db,
+            grids: Arc::new(GridMapHandle::new(map)),
+            jwt,
+            config,
+        });
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(|req, srv| {
+                    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let response = srv.call(req);
+                    async move {
+                        let mut response = response.await?;
+                        if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                            response
+                                .headers_mut()
+                                .insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                        Ok(response)
+                    }
+                })
+                .wrap(TracingLogger::default())
+                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .app_data(app_state.clone())
+                .app_data(web::PayloadConfig::new(app_state.config.json_limit))
+                .configure(api::configure)
+                .default_service(web::to(api::not_found))
+        })
+        .listen(listener)?
+        .client_request_timeout(Duration::from_secs(30))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .shutdown_timeout(30)
+        .run();
+        Ok(Application { port, server, state })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serve until a shutdown signal arrives and in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

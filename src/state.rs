@@ -1,0 +1,15 @@
+//! What every request handler shares: the database, the grid map, the token keys, the config.
+
+use std::sync::Arc;
+
+use crate::auth::JwtKeys;
+use crate::config::Config;
+use crate::db::Db;
+use crate::services::grid_map::GridMapHandle;
+
+pub struct AppState {
+    pub db: Db,
+    pub grids: Arc<GridMapHandle>,
+    pub jwt: JwtKeys,
+    pub config: Config,
+}

@@ -1,0 +1,264 @@
+use base64::Engine;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::json;
+
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TEST_JWT_SECRET, county, spawn_app};
+
+#[tokio::test]
+async fn each_role_can_log_in_and_see_its_own_scope() {
+    let app = spawn_app().await;
+    let c = county(&app).await;
+    app.create_user(&c.admin, "officer.wang", "officer", Some(c.court_id), None)
+        .await;
+    app.create_user(&c.admin, "super.li", "supervisor", None, Some(c.township_id))
+        .await;
+    app.create_user(&c.admin, "worker.zhao", "worker", None, Some(c.township_id))
+        .await;
+
+    let admin = app.get("/api/v1/me", Some(&c.admin)).await;
+    assert_eq!(admin.status, 200, "{}", admin.text);
+    assert_eq!(admin.body["user"]["role"], "admin");
+
+    let login = app.login("officer.wang", PASSWORD).await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    assert_eq!(login.body["token_type"], "Bearer");
+    assert_eq!(login.body["expires_in"], 900);
+    assert!(login.body["refresh_token"].as_str().unwrap().len() > 40);
+    assert_eq!(login.body["user"]["role"], "officer");
+    assert!(login.body["user"].get("password_hash").is_none());
+    let officer = login.body["access_token"].as_str().unwrap();
+    let me = app.get("/api/v1/me", Some(officer)).await;
+    assert_eq!(me.body["scope"]["court"]["id"], c.court_id);
+
+    let supervisor = app.token("super.li", PASSWORD).await;
+    let me = app.get("/api/v1/me", Some(&supervisor)).await;
+    assert_eq!(me.body["user"]["role"], "supervisor");
+    assert_eq!(me.body["scope"]["township"]["code"], "T1");
+
+    let worker = app.token("WORKER.ZHAO", PASSWORD).await;
+    let me = app.get("/api/v1/me", Some(&worker)).await;
+    assert_eq!(me.body["user"]["username"], "worker.zhao");
+    assert_eq!(me.body["scope"]["township"]["id"], c.township_id);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_answer() {
+    let app = spawn_app().await;
+    let wrong = app.login("admin", "not-the-password").await;
+    let unknown = app.login("nobody-here", "not-the-password").await;
+    wrong.assert_problem(401, "invalid_credentials");
+    unknown.assert_problem(401, "invalid_credentials");
+    assert_eq!(wrong.body, unknown.body);
+}
+
+#[tokio::test]
+async fn a_worker_calling_an_admin_operation_is_forbidden() {
+    let app = spawn_app().await;
+    let c = county(&app).await;
+    app.create_user(&c.admin, "worker.zhao", "worker", None, Some(c.township_id))
+        .await;
+    let worker = app.token("worker.zhao", PASSWORD).await;
+    app.post(
+        "/api/v1/courts",
+        Some(&worker),
+        &json!({"code": "X", "name": "X"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.get("/api/v1/users", Some(&worker))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/grids/locate?lat=32.005&lon=120.005", Some(&worker))
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_token_are_unauthenticated() {
+    let app = spawn_app().await;
+    let r = app.get("/api/v1/me", None).await;
+    r.assert_problem(401, "unauthenticated");
+    assert_eq!(r.headers.get("www-authenticate").unwrap(), "Bearer");
+    app.get("/api/v1/me", Some("garbage"))
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+fn forge(claims: serde_json::Value, secret: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
+}
+
+fn claims(sub: i64, offset_exp: i64) -> serde_json::Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"sub": sub.to_string(), "role": "admin", "iss": "gridassist", "aud": "gridassist-api",
+           "iat": now, "nbf": now, "exp": now + offset_exp, "typ": "access"})
+}
+
+#[tokio::test]
+async fn expired_tampered_and_unsigned_tokens_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let me = app.get("/api/v1/me", Some(&admin)).await;
+    let id = me.body["user"]["id"].as_i64().unwrap();
+
+    // A well-formed token with the server's own key works: the forgeries below differ in one way.
+    assert_eq!(
+        app.get("/api/v1/me", Some(&forge(claims(id, 600), &TEST_JWT_SECRET)))
+            .await
+            .status,
+        200
+    );
+
+    let expired = forge(claims(id, -3600), &TEST_JWT_SECRET);
+    app.get("/api/v1/me", Some(&expired))
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    let other_key = forge(claims(id, 600), &[7u8; 32]);
+    app.get("/api/v1/me", Some(&other_key))
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    // Change the user in the payload of a genuine token, keeping its signature.
+    let parts: Vec<&str> = admin.split('.').collect();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut payload: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+    payload["sub"] = json!("999");
+    let tampered = format!("{}.{}.{}", parts[0], b64.encode(payload.to_string()), parts[2]);
+    app.get("/api/v1/me", Some(&tampered))
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    let none = format!(
+        "{}.{}.",
+        b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        b64.encode(claims(id, 600).to_string())
+    );
+    app.get("/api/v1/me", Some(&none))
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    let mut no_aud = claims(id, 600);
+    no_aud.as_object_mut().unwrap().remove("aud");
+    app.get("/api/v1/me", Some(&forge(no_aud, &TEST_JWT_SECRET)))
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn a_refresh_token_works_once_and_its_reuse_revokes_the_whole_sign_in() {
+    let app = spawn_app().await;
+    let login = app.login("admin", ADMIN_PASSWORD).await;
+    let first = login.body["refresh_token"].as_str().unwrap().to_owned();
+
+    let rotated = app
+        .post("/api/v1/auth/refresh", None, &json!({"refresh_token": first}))
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let second = rotated.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    let access = rotated.body["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/api/v1/me", Some(access)).await.status, 200);
+
+    // Someone replays the first token: refused, and the legitimate holder's token dies too.
+    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": first}))
+        .await
+        .assert_problem(401, "invalid_refresh_token");
+    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": second}))
+        .await
+        .assert_problem(401, "invalid_refresh_token");
+
+    // Another sign-in is unaffected.
+    let other = app.login("admin", ADMIN_PASSWORD).await;
+    let other_token = other.body["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": other_token})
+        )
+        .await
+        .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_access_token_is_not_a_refresh_token_and_vice_versa() {
+    let app = spawn_app().await;
+    let login = app.login("admin", ADMIN_PASSWORD).await;
+    let access = login.body["access_token"].as_str().unwrap();
+    let refresh = login.body["refresh_token"].as_str().unwrap();
+    app.get("/api/v1/me", Some(refresh))
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": access}))
+        .await
+        .assert_problem(401, "invalid_refresh_token");
+}
+
+#[tokio::test]
+async fn logout_ends_the_sign_in() {
+    let app = spawn_app().await;
+    let login = app.login("admin", ADMIN_PASSWORD).await;
+    let access = login.body["access_token"].as_str().unwrap();
+    let refresh = login.body["refresh_token"].as_str().unwrap();
+    let r = app
+        .post(
+            "/api/v1/auth/logout",
+            Some(access),
+            &json!({"refresh_token": refresh}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh}))
+        .await
+        .assert_problem(401, "invalid_refresh_token");
+}
+
+#[tokio::test]
+async fn a_deactivated_user_can_neither_log_in_nor_refresh() {
+    let app = spawn_app().await;
+    let c = county(&app).await;
+    let id = app
+        .create_user(&c.admin, "officer.gone", "officer", Some(c.court_id), None)
+        .await;
+    let login = app.login("officer.gone", PASSWORD).await;
+    let refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
+    let access = login.body["access_token"].as_str().unwrap().to_owned();
+
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            Some(&c.admin),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["active"], false);
+
+    app.login("officer.gone", PASSWORD)
+        .await
+        .assert_problem(401, "invalid_credentials");
+    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh}))
+        .await
+        .assert_problem(401, "invalid_refresh_token");
+    // Operations that read the caller's scope refuse at once.
+    app.get("/api/v1/me", Some(&access))
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    // Reactivated, the same password works again.
+    app.patch(
+        &format!("/api/v1/users/{id}"),
+        Some(&c.admin),
+        &json!({"active": true}),
+    )
+    .await;
+    assert_eq!(app.login("officer.gone", PASSWORD).await.status, 200);
+}
