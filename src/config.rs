@@ -32,6 +32,9 @@ pub struct Config {
     pub json_limit: usize,
     /// Largest grid-import body, in bytes (GeoJSON of a whole county is a few MB).
     pub import_limit: usize,
+    /// `GRIDASSIST_GRID_REFRESH_SECS`: how often to look for grid changes made outside this
+    /// process (another node, the CLI). Default 30.
+    pub grid_refresh_interval: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -76,6 +79,13 @@ impl Config {
             Some("text") => false,
             Some(other) => bail!("GRIDASSIST_LOG_FORMAT must be json or text, got {other:?}"),
         };
+        let grid_refresh_secs = match non_empty("GRIDASSIST_GRID_REFRESH_SECS") {
+            None => 30,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if (1..=86_400).contains(&n) => n,
+                _ => bail!("GRIDASSIST_GRID_REFRESH_SECS must be a whole number of seconds from 1 to 86400"),
+            },
+        };
         Ok(Config {
             database_url,
             bind,
@@ -86,6 +96,7 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             json_limit: 256 * 1024,
             import_limit: 32 * 1024 * 1024,
+            grid_refresh_interval: Duration::from_secs(grid_refresh_secs),
         })
     }
 }

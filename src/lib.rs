@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod geo;
+pub mod jobs;
 pub mod repo;
 pub mod services;
 pub mod startup;

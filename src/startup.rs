@@ -19,6 +19,7 @@ use crate::config::{Config, redact_url};
 use crate::db::Db;
 use crate::services::grid_map::{GridMap, GridMapHandle};
 use crate::state::AppState;
+use crate::telemetry::RequestSpan;
 
 pub struct Application {
     port: u16,
@@ -75,7 +76,7 @@ impl Application {
                         Ok(response)
                     }
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .app_data(app_state.clone())
                 .app_data(web::PayloadConfig::new(app_state.config.json_limit))
@@ -101,6 +102,10 @@ impl Application {
 
     /// Serve until a shutdown signal arrives and in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let refresher =
+            crate::jobs::grid_map_refresh::spawn(self.state.clone(), self.state.config.grid_refresh_interval);
+        let result = self.server.await;
+        refresher.abort();
+        result
     }
 }

@@ -2,16 +2,66 @@
 //! (tracing-actix-web), which is also returned to the client as `X-Request-Id`.
 //! Never log personal data (ID numbers, phones, addresses, GPS tracks), passwords or tokens.
 
+use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use tracing::Span;
+use tracing_actix_web::{RequestId, RootSpanBuilder};
+use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+/// The span each request runs in. Unlike the stock one it records the path *without* the query
+/// string — queries carry coordinates of people's homes — and no user agent. One log line is
+/// written when the span closes, with status and timings.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let route = request.match_pattern().unwrap_or_else(|| "unmatched".into());
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            route = %route,
+            path = %request.path(),
+            client_ip = %request.connection_info().realip_remote_addr().unwrap_or(""),
+            request_id = %request_id,
+            status = tracing::field::Empty,
+            error_code = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("status", status.as_u16());
+        let error = match outcome {
+            Ok(response) => response.response().error(),
+            Err(error) => Some(error),
+        };
+        if let Some(api_error) = error.and_then(|e| e.as_error::<crate::error::ApiError>()) {
+            span.record("error_code", api_error.code());
+        }
+    }
+}
 
 /// Install the global subscriber. `GRIDASSIST_LOG` (or `RUST_LOG`) sets the filter, default
 /// `info`; `json` selects one JSON object per line. Safe to call more than once.
+///
+/// tracing-actix-web's own per-error lines are kept to real failures: for a 4xx they would
+/// repeat the request line and print the error's debug form, which may quote client input.
 pub fn init(json: bool) {
     let filter = std::env::var("GRIDASSIST_LOG")
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())
         .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        .unwrap_or_else(|| EnvFilter::new("info,tracing_actix_web::middleware=error"));
     let registry = tracing_subscriber::registry().with(filter);
     let result = if json {
         registry
@@ -20,12 +70,17 @@ pub fn init(json: bool) {
                     .json()
                     .flatten_event(true)
                     .with_current_span(true)
+                    .with_span_events(FmtSpan::CLOSE)
                     .with_writer(std::io::stderr),
             )
             .try_init()
     } else {
         registry
-            .with(fmt::layer().with_writer(std::io::stderr))
+            .with(
+                fmt::layer()
+                    .with_span_events(FmtSpan::CLOSE)
+                    .with_writer(std::io::stderr),
+            )
             .try_init()
     };
     // Already installed (tests start many apps in one process): keep the first.

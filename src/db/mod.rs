@@ -52,11 +52,12 @@ impl Backend {
 
 /// Per-connection SQLite settings. `synchronous=FULL` because court records must survive a power
 /// cut once acknowledged (NORMAL may lose the last commits in WAL mode); `busy_timeout` makes a
-/// writer wait for another instead of failing with "database is locked".
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
+/// writer wait for another instead of failing with "database is locked" — it comes first, because
+/// switching a new file to WAL takes a lock that the pool's other new connections contend for.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; \
+     PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 10000;";
+     PRAGMA foreign_keys = ON;";
 
 /// r2d2 manager that opens exactly the backend the URL names. (diesel's generic manager would
 /// try each backend in turn, and SQLite accepts any string as a file name — a mistyped

@@ -118,6 +118,14 @@ pub fn all_shapes(conn: &mut DbConn) -> QueryResult<Vec<GridShapeRow>> {
         .load(conn)
 }
 
+/// A cheap summary that changes whenever a grid is added or redrawn: the number of grids and
+/// the latest `updated_at`. Lets every node notice changes made by another node or the CLI.
+pub fn fingerprint(conn: &mut DbConn) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    grids::table
+        .select((diesel::dsl::count_star(), diesel::dsl::max(grids::updated_at)))
+        .first(conn)
+}
+
 /// Names of the given grids, keyed by id (for responses that mention grids).
 pub fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String, String, i64)>> {
     grids::table

@@ -56,6 +56,11 @@ pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Townshi
         .optional()
 }
 
+/// How many townships there are (they are never deleted, so a change in count is a change).
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    townships::table.count().get_result(conn)
+}
+
 /// All townships (a county has tens; used to resolve codes during an import).
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Township>> {
     townships::table

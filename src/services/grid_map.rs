@@ -27,8 +27,29 @@ pub struct TownshipLabel {
     pub court_id: i64,
 }
 
+/// What the database looked like when a map was loaded; a different value means reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MapFingerprint {
+    grids: i64,
+    grids_updated: Option<chrono::NaiveDateTime>,
+    townships: i64,
+}
+
+impl MapFingerprint {
+    pub fn read(conn: &mut DbConn) -> Result<MapFingerprint, DbError> {
+        let (grids, grids_updated) = repo::grids::fingerprint(conn)?;
+        let townships = repo::townships::count(conn)?;
+        Ok(MapFingerprint {
+            grids,
+            grids_updated,
+            townships,
+        })
+    }
+}
+
 /// One consistent snapshot of all grids.
 pub struct GridMap {
+    pub fingerprint: MapFingerprint,
     pub index: GridIndex,
     pub grids: HashMap<i64, GridLabel>,
     pub townships: HashMap<i64, TownshipLabel>,
@@ -37,6 +58,7 @@ pub struct GridMap {
 impl GridMap {
     pub fn empty() -> GridMap {
         GridMap {
+            fingerprint: MapFingerprint::default(),
             index: GridIndex::empty(),
             grids: HashMap::new(),
             townships: HashMap::new(),
@@ -45,6 +67,8 @@ impl GridMap {
 
     /// Build a snapshot from the database.
     pub fn load(conn: &mut DbConn) -> Result<GridMap, DbError> {
+        // Read before loading: a change that lands during the load makes the next check differ.
+        let fingerprint = MapFingerprint::read(conn)?;
         let rows = repo::grids::all_shapes(conn)?;
         let townships = repo::townships::all(conn)?
             .into_iter()
@@ -89,6 +113,7 @@ impl GridMap {
             );
         }
         Ok(GridMap {
+            fingerprint,
             index: GridIndex::build(shapes),
             grids,
             townships,
@@ -127,6 +152,15 @@ impl GridMapHandle {
         let n = map.index.len();
         self.current.store(Arc::new(map));
         Ok(n)
+    }
+
+    /// Rebuild only if the database changed since the current map was loaded (by another node,
+    /// or by the command line). Returns whether it rebuilt.
+    pub fn refresh_if_changed_blocking(&self, conn: &mut DbConn) -> Result<bool, DbError> {
+        if MapFingerprint::read(conn)? == self.current().fingerprint {
+            return Ok(false);
+        }
+        self.rebuild_blocking(conn).map(|_| true)
     }
 
     /// Rebuild on the blocking pool.

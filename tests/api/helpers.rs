@@ -36,7 +36,7 @@ fn random_suffix() -> String {
 }
 
 /// A fresh PostgreSQL database under the server `TEST_DATABASE_URL` points at.
-fn fresh_postgres(base_url: &str) -> (String, String, String) {
+pub fn fresh_postgres(base_url: &str) -> (String, String, String) {
     let name = format!("gridassist_test_{}", random_suffix());
     let mut admin = PgConnection::establish(base_url).expect("TEST_DATABASE_URL must reach PostgreSQL");
     admin
@@ -96,12 +96,17 @@ pub async fn spawn_app() -> TestApp {
     test_app
 }
 
+/// Drop a test database, closing any connections still open to it.
+pub fn drop_postgres(base_url: &str, name: &str) {
+    if let Ok(mut conn) = PgConnection::establish(base_url) {
+        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some((base, name)) = self.postgres.take()
-            && let Ok(mut conn) = PgConnection::establish(&base)
-        {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        if let Some((base, name)) = self.postgres.take() {
+            drop_postgres(&base, &name);
         }
     }
 }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod cli;
 mod grids;
 mod health;
 mod openapi;

@@ -1,0 +1,35 @@
+//! Keeps this node's grid map in step with the database when grids change elsewhere — another
+//! app node, or `gridassist import-grids` run beside a live server. Changes made through this
+//! node's API rebuild the map at once; this job catches the rest within one interval.
+
+use std::time::Duration;
+
+use actix_web::web;
+
+use crate::state::AppState;
+
+/// Check every `interval`; rebuild only when the database's grids differ from the map's.
+pub fn spawn(state: web::Data<AppState>, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await; // the first tick is immediate; the map was just loaded
+        loop {
+            ticker.tick().await;
+            let grids = state.grids.clone();
+            match state
+                .db
+                .run(move |conn| grids.refresh_if_changed_blocking(conn))
+                .await
+            {
+                Ok(true) => tracing::info!(
+                    grids = state.grids.current().index.len(),
+                    "grid map reloaded after an outside change"
+                ),
+                Ok(false) => {}
+                // A database hiccup must not kill the job; the next tick tries again.
+                Err(error) => tracing::warn!(error = %error, "grid map refresh check failed"),
+            }
+        }
+    })
+}

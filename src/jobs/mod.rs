@@ -1,0 +1,4 @@
+//! Background tasks that run beside the HTTP server (named `jobs` so they never collide with
+//! the grid-worker domain).
+
+pub mod grid_map_refresh;
