@@ -135,6 +135,13 @@ pub fn seed(db: &Db) -> anyhow::Result<bool> {
     if repo::courts::find_by_code(&mut conn, COURT_CODE)?.is_some() {
         return Ok(false);
     }
+    // Never mix demo accounts with known passwords into a real court's database.
+    if repo::users::count(&mut conn)? > 0 {
+        anyhow::bail!(
+            "this database already holds accounts but no demo county; the demo only seeds an empty database \
+             (unset DATABASE_URL to use <data dir>/demo.sqlite3)"
+        );
+    }
     let actor = Actor {
         user_id: None,
         role: Some("demo".into()),

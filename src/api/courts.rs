@@ -6,7 +6,7 @@ use tracing_actix_web::RequestId;
 use utoipa::ToSchema;
 
 use super::dto::CourtDto;
-use super::extract::{ApiJson, request_id};
+use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::domain::{Code, Name, Role};
@@ -39,8 +39,8 @@ pub async fn create_court(
     body: ApiJson<CreateCourt>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(&[Role::Admin])?;
-    let code = Code::parse(&body.0.code).map_err(|e| ApiError::invalid("code", e.to_string()))?;
-    let name = Name::parse(&body.0.name).map_err(|e| ApiError::invalid("name", e.to_string()))?;
+    let code = valid("code", Code::parse(&body.0.code))?;
+    let name = valid("name", Name::parse(&body.0.name))?;
     let rid = request_id(&rid);
     let court = state
         .db

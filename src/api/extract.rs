@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use tracing_actix_web::RequestId;
 
 use crate::config::Config;
+use crate::domain::ValidationError;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -111,6 +112,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         detail: e.to_string(),
     })?;
     Ok(value)
+}
+
+/// A domain parse result as the API reports it: a refusal becomes 400 `invalid_input` naming
+/// the field.
+pub fn valid<T>(field: &str, parsed: Result<T, ValidationError>) -> Result<T, ApiError> {
+    parsed.map_err(|e| ApiError::invalid(field, e.to_string()))
 }
 
 /// Query-string errors as 400 problems.

@@ -7,7 +7,7 @@ use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::TownshipDto;
-use super::extract::{ApiJson, request_id};
+use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::domain::{Code, Name, Role};
@@ -48,8 +48,8 @@ pub async fn create_township(
     body: ApiJson<CreateTownship>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(&[Role::Admin])?;
-    let code = Code::parse(&body.0.code).map_err(|e| ApiError::invalid("code", e.to_string()))?;
-    let name = Name::parse(&body.0.name).map_err(|e| ApiError::invalid("name", e.to_string()))?;
+    let code = valid("code", Code::parse(&body.0.code))?;
+    let name = valid("name", Name::parse(&body.0.name))?;
     let court_id = body.0.court_id;
     let rid = request_id(&rid);
     let township = state

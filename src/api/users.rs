@@ -6,7 +6,7 @@ use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::UserDto;
-use super::extract::{ApiJson, request_id};
+use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::domain::{Name, Password, Role, Username};
@@ -71,10 +71,9 @@ pub async fn create_user(
     admin(&auth)?;
     let b = body.0;
     let account = NewAccount {
-        username: Username::parse(&b.username).map_err(|e| ApiError::invalid("username", e.to_string()))?,
-        display_name: Name::parse(&b.display_name)
-            .map_err(|e| ApiError::invalid("display_name", e.to_string()))?,
-        password: Password::parse(&b.password).map_err(|e| ApiError::invalid("password", e.to_string()))?,
+        username: valid("username", Username::parse(&b.username))?,
+        display_name: valid("display_name", Name::parse(&b.display_name))?,
+        password: valid("password", Password::parse(&b.password))?,
         role: b.role,
         court_id: b.court_id,
         township_id: b.township_id,
@@ -163,11 +162,11 @@ pub async fn update_user(
     let changes = AccountChanges {
         display_name: b
             .display_name
-            .map(|n| Name::parse(&n).map_err(|e| ApiError::invalid("display_name", e.to_string())))
+            .map(|n| valid("display_name", Name::parse(&n)))
             .transpose()?,
         password: b
             .password
-            .map(|p| Password::parse(&p).map_err(|e| ApiError::invalid("password", e.to_string())))
+            .map(|p| valid("password", Password::parse(&p)))
             .transpose()?,
         active: b.active,
     };

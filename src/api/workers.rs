@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 use utoipa::ToSchema;
 
-use super::extract::{ApiJson, request_id};
+use super::extract::{ApiJson, request_id, valid};
 use crate::auth::AuthUser;
 use crate::domain::{Availability, Capacity, Role, TaskKind, time};
 use crate::error::{ApiError, Problem};
@@ -159,7 +159,7 @@ pub async fn update_worker(
             .into_iter()
             .map(|c| (c.task_kind, c.certified_on, c.expires_on))
             .collect(),
-        capacity: Capacity::parse(b.capacity).map_err(|e| ApiError::invalid("capacity", e.to_string()))?,
+        capacity: valid("capacity", Capacity::parse(b.capacity))?,
         availability: b.availability,
         on_leave_until: b.on_leave_until,
     };

@@ -49,6 +49,14 @@ pub fn fresh_postgres(base_url: &str) -> (String, String, String) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    let app = spawn_empty_app().await;
+    app.create_account_directly("admin", Role::Admin, None, None, ADMIN_PASSWORD)
+        .await;
+    app
+}
+
+/// A server on a fresh database with no accounts at all.
+pub async fn spawn_empty_app() -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(base) => {
@@ -90,9 +98,6 @@ pub async fn spawn_app() -> TestApp {
         _data_dir: data_dir,
         postgres,
     };
-    test_app
-        .create_account_directly("admin", Role::Admin, None, None, ADMIN_PASSWORD)
-        .await;
     test_app
 }
 

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod demo;
 mod grids;
 mod health;
 mod openapi;

@@ -1,0 +1,79 @@
+//! The demo county that `gridassist demo` serves: every role can sign in with the published
+//! passwords, and the map answers for phones in any coordinate system.
+
+use gridassist::demo;
+use gridassist::geo::{gcj02_to_bd09, wgs84_to_gcj02};
+use serde_json::json;
+
+use crate::helpers::spawn_empty_app;
+
+#[tokio::test]
+async fn the_demo_county_serves_every_role_and_locates_phone_coordinates() {
+    let app = spawn_empty_app().await;
+    let db = app.app_state.db.clone();
+    let created = tokio::task::spawn_blocking(move || demo::seed(&db))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(created);
+    let db = app.app_state.db.clone();
+    let again = tokio::task::spawn_blocking(move || demo::seed(&db))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!again, "a second run reuses the county");
+    // A database with other accounts is never seeded.
+    let other = crate::helpers::spawn_app().await;
+    let db = other.app_state.db.clone();
+    let refused = tokio::task::spawn_blocking(move || demo::seed(&db))
+        .await
+        .unwrap();
+    assert!(
+        refused
+            .unwrap_err()
+            .to_string()
+            .contains("only seeds an empty database")
+    );
+    app.app_state.grids.rebuild(&app.app_state.db).await.unwrap();
+
+    let admin = app.token("admin", demo::ADMIN_PASSWORD).await;
+    let officer = app.token("officer-1", demo::OFFICER_PASSWORD).await;
+    let supervisor = app.token("supervisor-3", demo::SUPERVISOR_PASSWORD).await;
+    let worker = app.token("worker-6-64", demo::WORKER_PASSWORD).await;
+
+    let grids = app.get("/api/v1/grids", Some(&admin)).await;
+    assert_eq!(grids.body["features"].as_array().unwrap().len(), 384);
+    let me = app.get("/api/v1/me", Some(&worker)).await;
+    assert_eq!(
+        me.body["scope"]["grids"][0]["code"], "321283104-064",
+        "{}",
+        me.text
+    );
+    let me = app.get("/api/v1/me", Some(&supervisor)).await;
+    assert_eq!(me.body["scope"]["township"]["name"], "虹桥镇");
+
+    // A worker is refused an admin operation.
+    let r = app
+        .post(
+            "/api/v1/courts",
+            Some(&worker),
+            &json!({"code": "X1", "name": "x"}),
+        )
+        .await;
+    r.assert_problem(403, "forbidden");
+
+    // Grid 28 of 黄桥镇 as an Amap phone (GCJ-02) and a Baidu phone (BD-09) report it.
+    let gcj = wgs84_to_gcj02(demo::point_in_grid(0, 28));
+    let bd = gcj02_to_bd09(gcj);
+    for (p, crs) in [
+        (gcj, "gcj02"),
+        (bd, "bd09"),
+        (demo::point_in_grid(0, 28), "wgs84"),
+    ] {
+        let path = format!("/api/v1/grids/locate?lat={}&lon={}&crs={crs}", p.lat, p.lon);
+        let r = app.get(&path, Some(&officer)).await;
+        assert_eq!(r.status, 200, "{crs}: {}", r.text);
+        assert_eq!(r.body["grid"]["code"], "321283101-028", "{crs}");
+        assert_eq!(r.body["township"]["name"], "黄桥镇");
+    }
+}
