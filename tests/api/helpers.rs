@@ -88,7 +88,7 @@ pub async fn spawn_empty_app() -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let app_state = app.state();
     tokio::spawn(app.run_until_stopped());
-    let test_app = TestApp {
+    TestApp {
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -97,8 +97,7 @@ pub async fn spawn_empty_app() -> TestApp {
         app_state,
         _data_dir: data_dir,
         postgres,
-    };
-    test_app
+    }
 }
 
 /// Drop a test database, closing any connections still open to it.
