@@ -76,13 +76,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let db = open_database(&config).await?;
-            let pending = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-                let mut conn = db.get()?;
-                Ok(crate::db::pending_migrations(&mut conn)?)
+            let url = config.database_url.clone();
+            let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+                Ok(crate::db::Db::connect(&url)?.migrate()?)
             })
             .await??;
-            println!("database is up to date ({pending} pending)");
+            if applied.is_empty() {
+                println!("database is up to date; no migration was pending");
+            } else {
+                println!("applied {} migration(s): {}", applied.len(), applied.join(", "));
+            }
             Ok(())
         }
         Command::Admin {

@@ -134,13 +134,9 @@ pub async fn logout(
     state: web::Data<AppState>,
     user: AuthUser,
     rid: RequestId,
-    body: web::Bytes,
+    body: ApiJson<Option<LogoutRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let request: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        LogoutRequest::default()
-    } else {
-        super::extract::parse_json(&body)?
-    };
+    let request = body.0.unwrap_or_default();
     let actor = crate::repo::audit::Actor {
         user_id: Some(user.id),
         role: Some(user.role.as_str().into()),

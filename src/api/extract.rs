@@ -74,9 +74,6 @@ impl<T: DeserializeOwned + 'static, L: BodyLimit + 'static> FromRequest for ApiJ
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::UnsupportedMediaType);
-            }
             if declared.is_some_and(|n| n > limit) {
                 return Err(ApiError::PayloadTooLarge);
             }
@@ -90,6 +87,14 @@ impl<T: DeserializeOwned + 'static, L: BodyLimit + 'static> FromRequest for ApiJ
                     return Err(ApiError::PayloadTooLarge);
                 }
                 body.extend_from_slice(&chunk);
+            }
+            // An absent body reads as JSON `null`: `ApiJson<Option<T>>` makes a body optional,
+            // and a required one is refused as malformed.
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return parse_json(b"null").map(|v| ApiJson(v, PhantomData));
+            }
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
             }
             parse_json(&body).map(|v| ApiJson(v, PhantomData))
         })

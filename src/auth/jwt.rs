@@ -1,5 +1,5 @@
 //! Access tokens: HS256 JWTs, 15 minutes. Validation pins the algorithm and requires `exp`,
-//! `iat`, `sub`, `iss` and `aud`. The signing key comes from configuration or is generated on
+//! `nbf`, `iat`, `sub`, `iss`, `aud`, and our own `role` and `typ` (= `access`). The signing key comes from configuration or is generated on
 //! first start and kept (mode 0600) in the data directory — there is no built-in default.
 
 use std::path::Path;

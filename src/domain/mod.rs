@@ -1,9 +1,14 @@
-//! Plain domain types and rules: roles, task kinds, validated names and codes, grid-worker
-//! availability, the clock. No actix, no diesel; everything here is unit-tested.
+//! Plain domain types and rules: roles, task kinds and the task state machine, the assignment
+//! rule, validated names, codes, ID numbers, case numbers and phones, grid-worker availability,
+//! the working-day calendar, the clock. No actix, no diesel; everything here is unit-tested.
 
+pub mod assignment;
+pub mod calendar;
+pub mod identity;
 pub mod names;
 pub mod role;
 pub mod task_kind;
+pub mod task_state;
 pub mod time;
 pub mod worker;
 

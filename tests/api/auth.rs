@@ -262,3 +262,48 @@ async fn a_deactivated_user_can_neither_log_in_nor_refresh() {
     .await;
     assert_eq!(app.login("officer.gone", PASSWORD).await.status, 200);
 }
+
+#[tokio::test]
+async fn logout_without_a_body_ends_every_sign_in_of_the_caller() {
+    let app = spawn_app().await;
+    let phone = app.login("admin", ADMIN_PASSWORD).await;
+    let desk = app.login("admin", ADMIN_PASSWORD).await;
+    let access = desk.body["access_token"].as_str().unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    for session in [&phone, &desk] {
+        let token = session.body["refresh_token"].as_str().unwrap();
+        app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": token}))
+            .await
+            .assert_problem(401, "invalid_refresh_token");
+    }
+    // Someone else's refresh token cannot be used to log them out.
+    let other = app.login("admin", ADMIN_PASSWORD).await;
+    let theirs = other.body["refresh_token"].as_str().unwrap();
+    app.create_account_directly(
+        "second.admin",
+        gridassist::domain::Role::Admin,
+        None,
+        None,
+        ADMIN_PASSWORD,
+    )
+    .await;
+    let second = app.token("second.admin", ADMIN_PASSWORD).await;
+    app.post(
+        "/api/v1/auth/logout",
+        Some(&second),
+        &json!({"refresh_token": theirs}),
+    )
+    .await
+    .assert_problem(401, "invalid_refresh_token");
+    let still = app
+        .post("/api/v1/auth/refresh", None, &json!({"refresh_token": theirs}))
+        .await;
+    assert_eq!(still.status, 200, "{}", still.text);
+}
