@@ -26,10 +26,11 @@ start_demo() {
 }
 
 stop_demo() {
-  # Signal the server itself (the child of `cargo run`), as a service manager would.
+  # Signal the server itself, as a service manager would. On Unix `cargo run` execs the binary,
+  # so the server is $pid; where cargo stays as a parent, it is cargo's child.
   local server
   server=$(pgrep -P "$pid" | head -n 1 || true)
-  [ -n "$server" ] || { echo "demo process not found"; return 1; }
+  [ -n "$server" ] || server=$pid
   kill -TERM "$server"
   wait "$pid"
   pid=""
