@@ -35,6 +35,23 @@ pub struct Config {
     /// `GRIDASSIST_GRID_REFRESH_SECS`: how often to look for grid changes made outside this
     /// process (another node, the CLI). Default 30.
     pub grid_refresh_interval: Duration,
+    /// `GRIDASSIST_ASSIGN_RADIUS_M`: how far from the target (metres) automatic assignment
+    /// looks in the township's other grids when nobody in the target's grid is eligible.
+    /// Default 3000.
+    pub assign_radius_m: f64,
+    /// `GRIDASSIST_MAX_DECLINES`: after this many declines a task goes to the supervisor's
+    /// queue instead of the next worker. Default 3.
+    pub max_declines: u32,
+    /// `GRIDASSIST_CALENDAR_FILE`: a working-day calendar replacing the built-in one
+    /// (same JSON format as `calendar/cn.json`).
+    pub calendar_file: Option<PathBuf>,
+    /// `GRIDASSIST_GEOCODER_URL`: an Amap-compatible geocoding endpoint for tasks given only an
+    /// address. Unset: such tasks wait in the court's queue to be pinned on the map.
+    pub geocoder_url: Option<String>,
+    /// `GRIDASSIST_GEOCODER_KEY`: the geocoding service's key (never logged).
+    pub geocoder_key: Option<String>,
+    /// `GRIDASSIST_GEOCODER_CITY`: restricts geocoding to the court's city or county, e.g. 泰兴市.
+    pub geocoder_city: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -86,7 +103,27 @@ impl Config {
                 _ => bail!("GRIDASSIST_GRID_REFRESH_SECS must be a whole number of seconds from 1 to 86400"),
             },
         };
+        let assign_radius_m = match non_empty("GRIDASSIST_ASSIGN_RADIUS_M") {
+            None => 3000.0,
+            Some(v) => match v.trim().parse::<f64>() {
+                Ok(m) if (0.0..=100_000.0).contains(&m) => m,
+                _ => bail!("GRIDASSIST_ASSIGN_RADIUS_M must be a number of metres from 0 to 100000"),
+            },
+        };
+        let max_declines = match non_empty("GRIDASSIST_MAX_DECLINES") {
+            None => 3,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if (1..=20).contains(&n) => n,
+                _ => bail!("GRIDASSIST_MAX_DECLINES must be a whole number from 1 to 20"),
+            },
+        };
         Ok(Config {
+            calendar_file: non_empty("GRIDASSIST_CALENDAR_FILE").map(PathBuf::from),
+            geocoder_url: non_empty("GRIDASSIST_GEOCODER_URL"),
+            geocoder_key: non_empty("GRIDASSIST_GEOCODER_KEY"),
+            geocoder_city: non_empty("GRIDASSIST_GEOCODER_CITY"),
+            assign_radius_m,
+            max_declines,
             database_url,
             bind,
             data_dir,

@@ -45,6 +45,10 @@ pub enum ApiError {
     Unprocessable { code: &'static str, detail: String },
     #[error("request body is too large")]
     PayloadTooLarge,
+    #[error("the object changed since you read it; reload it and try again")]
+    PreconditionFailed,
+    #[error("this operation needs an If-Match header with the ETag you last read")]
+    PreconditionRequired,
     #[error("the body must be sent as application/json")]
     UnsupportedMediaType,
     #[error("the service is temporarily unavailable")]
@@ -111,6 +115,8 @@ impl ApiError {
             ApiError::OutsideAllGrids { .. } => "outside_all_grids",
             ApiError::Conflict { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::PreconditionFailed => "stale_etag",
+            ApiError::PreconditionRequired => "if_match_required",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
@@ -130,6 +136,8 @@ impl ApiError {
             ApiError::Conflict { .. } => "Conflict",
             ApiError::Unprocessable { .. } => "Unprocessable content",
             ApiError::PayloadTooLarge => "Payload too large",
+            ApiError::PreconditionFailed => "Precondition failed",
+            ApiError::PreconditionRequired => "Precondition required",
             ApiError::UnsupportedMediaType => "Unsupported media type",
             ApiError::Unavailable(_) => "Service unavailable",
             ApiError::Internal(_) => "Internal error",
@@ -169,6 +177,8 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -188,6 +198,12 @@ impl ResponseError for ApiError {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.json(self.problem())
+    }
+}
+
+impl From<crate::domain::task_state::InvalidTransition> for ApiError {
+    fn from(e: crate::domain::task_state::InvalidTransition) -> ApiError {
+        ApiError::conflict("invalid_transition", e.to_string())
     }
 }
 

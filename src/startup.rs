@@ -42,6 +42,19 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The working-day calendar: the configured file, or the one shipped with the service.
+pub fn load_calendar(config: &Config) -> anyhow::Result<crate::domain::calendar::WorkCalendar> {
+    use crate::domain::calendar::WorkCalendar;
+    match &config.calendar_file {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            WorkCalendar::from_json(&text).with_context(|| format!("calendar {}", path.display()))
+        }
+        None => Ok(WorkCalendar::builtin()?),
+    }
+}
+
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = open_database(&config).await?;
@@ -54,11 +67,22 @@ impl Application {
         tracing::info!(grids = map.index.len(), "grid map loaded");
         let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
+        let calendar = load_calendar(&config)?;
+        let geocoder = match &config.geocoder_url {
+            Some(url) => {
+                let settings =
+                    crate::services::geocoder::GeocoderConfig::new(url.clone(), config.geocoder_key.clone());
+                Some(crate::services::geocoder::Geocoder::new(settings).context("GRIDASSIST_GEOCODER_URL")?)
+            }
+            None => None,
+        };
         let state = web::Data::new(AppState {
             db,
             grids: Arc::new(GridMapHandle::new(map)),
             jwt,
             config,
+            calendar,
+            geocoder,
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {

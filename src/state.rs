@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::calendar::WorkCalendar;
 use crate::services::grid_map::GridMapHandle;
 
 pub struct AppState {
@@ -12,4 +13,7 @@ pub struct AppState {
     pub grids: Arc<GridMapHandle>,
     pub jwt: JwtKeys,
     pub config: Config,
+    pub calendar: WorkCalendar,
+    /// Present when a geocoding service is configured.
+    pub geocoder: Option<crate::services::geocoder::Geocoder>,
 }

@@ -3,6 +3,7 @@
 //! shape the response.
 
 pub mod auth;
+pub mod cases;
 pub mod courts;
 pub mod dto;
 pub mod extract;
@@ -10,6 +11,7 @@ pub mod grids;
 pub mod health;
 pub mod me;
 pub mod pagination;
+pub mod tasks;
 pub mod townships;
 pub mod users;
 pub mod workers;
@@ -50,6 +52,17 @@ use crate::error::ApiError;
         users::update_user,
         workers::get_worker,
         workers::update_worker,
+        cases::create_case,
+        cases::list_cases,
+        cases::get_case,
+        tasks::create_task,
+        tasks::list_tasks,
+        tasks::get_task,
+        tasks::task_events,
+        tasks::accept_task,
+        tasks::decline_task,
+        tasks::cancel_task,
+        tasks::assign_task,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -59,6 +72,8 @@ use crate::error::ApiError;
         (name = "grids", description = "The grid map"),
         (name = "users", description = "Accounts (admins)"),
         (name = "workers", description = "Grid-worker profiles"),
+        (name = "cases", description = "Enforcement cases (officers)"),
+        (name = "tasks", description = "Assistance tasks and their assignment"),
     )
 )]
 pub struct ApiDoc;
@@ -118,7 +133,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::get_user)
         .service(users::update_user)
         .service(workers::get_worker)
-        .service(workers::update_worker);
+        .service(workers::update_worker)
+        .service(cases::create_case)
+        .service(cases::list_cases)
+        .service(cases::get_case)
+        .service(tasks::create_task)
+        .service(tasks::list_tasks)
+        .service(tasks::get_task)
+        .service(tasks::task_events)
+        .service(tasks::accept_task)
+        .service(tasks::decline_task)
+        .service(tasks::cancel_task)
+        .service(tasks::assign_task);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.

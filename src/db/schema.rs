@@ -102,7 +102,94 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        case_number -> Text,
+        officer_id -> BigInt,
+        amount_owed_fen -> BigInt,
+        status -> Text,
+        filed_on -> Date,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    parties (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        position -> Integer,
+        role -> Text,
+        kind -> Text,
+        name -> Text,
+        id_number -> Nullable<Text>,
+        phones -> Text,
+        addresses -> Text,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        court_id -> BigInt,
+        party_id -> Nullable<BigInt>,
+        kind -> Text,
+        status -> Text,
+        priority -> Text,
+        instructions -> Text,
+        target_address -> Nullable<Text>,
+        target_lat -> Nullable<Double>,
+        target_lon -> Nullable<Double>,
+        target_source -> Nullable<Text>,
+        grid_id -> Nullable<BigInt>,
+        township_id -> Nullable<BigInt>,
+        assignee_id -> Nullable<BigInt>,
+        queue -> Nullable<Text>,
+        queue_reason -> Nullable<Text>,
+        due_at -> Timestamp,
+        overdue -> Bool,
+        reminded_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
+        decline_count -> Integer,
+        version -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    task_events (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor_role -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        assignee_id -> Nullable<BigInt>,
+        reason_code -> Nullable<Text>,
+        note -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    recusals (worker_id, case_id) {
+        worker_id -> BigInt,
+        case_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(townships -> courts (court_id));
+diesel::joinable!(parties -> cases (case_id));
+diesel::joinable!(task_events -> tasks (task_id));
 diesel::joinable!(grids -> townships (township_id));
 diesel::joinable!(worker_grids -> grids (grid_id));
 diesel::joinable!(worker_profiles -> users (user_id));
@@ -117,4 +204,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     worker_certifications,
     refresh_tokens,
     audit_events,
+    cases,
+    parties,
+    tasks,
+    task_events,
+    recusals,
 );

@@ -264,6 +264,25 @@ impl GridIndex {
         best.and_then(|(i, d)| self.shapes.get(i as usize).map(|s| (s, d)))
     }
 
+    /// Distance in metres from `p` to grid `grid_id`: 0 inside or on its border, else the
+    /// haversine distance to its boundary. None when the grid is unknown or `p` is not finite.
+    pub fn distance_to(&self, grid_id: i64, p: LatLon) -> Option<f64> {
+        use ::geo::Intersects;
+        if !p.lat.is_finite() || !p.lon.is_finite() {
+            return None;
+        }
+        let shape = self.get(grid_id)?;
+        if shape.geometry.intersects(&::geo::Point::new(p.lon, p.lat)) {
+            return Some(0.0);
+        }
+        shape
+            .geometry
+            .0
+            .iter()
+            .filter_map(|poly| boundary_distance_m(p, poly))
+            .min_by(f64::total_cmp)
+    }
+
     /// The grid with this database id.
     pub fn get(&self, grid_id: i64) -> Option<&GridShape> {
         let slot = self.by_id.binary_search_by_key(&grid_id, |&(id, _)| id).ok()?;

@@ -2,9 +2,11 @@
 //! several of them inside one transaction; none of them opens a transaction itself.
 
 pub mod audit;
+pub mod cases;
 pub mod courts;
 pub mod grids;
 pub mod refresh_tokens;
+pub mod tasks;
 pub mod townships;
 pub mod users;
 pub mod workers;

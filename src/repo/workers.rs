@@ -111,3 +111,57 @@ pub fn set_certifications(
     }
     Ok(())
 }
+
+/// A worker who covers a grid, with what assignment needs to know of them.
+#[derive(Debug, Clone, Queryable)]
+pub struct Coverer {
+    pub grid_id: i64,
+    pub worker_id: i64,
+    pub display_name: String,
+    pub active: bool,
+    pub capacity: i32,
+    pub availability: String,
+    pub on_leave_until: Option<NaiveDate>,
+}
+
+/// The workers covering each of the given grids (primary or not), in worker id order.
+pub fn covering(conn: &mut DbConn, grid_ids: &[i64]) -> QueryResult<Vec<Coverer>> {
+    use crate::db::schema::users;
+    worker_grids::table
+        .inner_join(users::table.on(users::id.eq(worker_grids::worker_id)))
+        .inner_join(worker_profiles::table.on(worker_profiles::user_id.eq(worker_grids::worker_id)))
+        .filter(worker_grids::grid_id.eq_any(grid_ids))
+        .filter(users::role.eq("worker"))
+        .select((
+            worker_grids::grid_id,
+            users::id,
+            users::display_name,
+            users::active,
+            worker_profiles::capacity,
+            worker_profiles::availability,
+            worker_profiles::on_leave_until,
+        ))
+        .order((worker_grids::grid_id, users::id))
+        .load(conn)
+}
+
+/// Which of the given workers hold a certification for `task_kind` valid on `today`.
+pub fn certified_among(
+    conn: &mut DbConn,
+    worker_ids: &[i64],
+    task_kind: &str,
+    today: NaiveDate,
+) -> QueryResult<std::collections::HashSet<i64>> {
+    let ids: Vec<i64> = worker_certifications::table
+        .filter(worker_certifications::worker_id.eq_any(worker_ids))
+        .filter(worker_certifications::task_kind.eq(task_kind))
+        .filter(worker_certifications::certified_on.le(today))
+        .filter(
+            worker_certifications::expires_on
+                .is_null()
+                .or(worker_certifications::expires_on.ge(today)),
+        )
+        .select(worker_certifications::worker_id)
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
+}

@@ -2,11 +2,15 @@
 //! (via [`crate::db::write_tx`]), and every write records its audit row in the same transaction.
 
 pub mod accounts;
+pub mod assignment;
 pub mod auth;
 pub mod caller;
+pub mod cases;
+pub mod geocoder;
 pub mod grid_import;
 pub mod grid_map;
 pub mod organisation;
+pub mod tasks;
 pub mod workers;
 
 pub use caller::Caller;

@@ -49,7 +49,12 @@ pub fn fresh_postgres(base_url: &str) -> (String, String, String) {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let app = spawn_empty_app().await;
+    spawn_app_with(&[]).await
+}
+
+/// A server with extra configuration (environment-style pairs) and the bootstrap admin.
+pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
+    let app = spawn_configured(extra).await;
     app.create_account_directly("admin", Role::Admin, None, None, ADMIN_PASSWORD)
         .await;
     app
@@ -57,6 +62,10 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server on a fresh database with no accounts at all.
 pub async fn spawn_empty_app() -> TestApp {
+    spawn_configured(&[]).await
+}
+
+async fn spawn_configured(extra: &[(&str, String)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(base) => {
@@ -83,6 +92,9 @@ pub async fn spawn_empty_app() -> TestApp {
         "GRIDASSIST_JWT_SECRET",
         base64::engine::general_purpose::STANDARD.encode(TEST_JWT_SECRET),
     );
+    for (k, v) in extra {
+        env.insert(k, v.clone());
+    }
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
     let app = Application::build(config).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());

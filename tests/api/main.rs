@@ -11,6 +11,7 @@ mod health;
 mod openapi;
 mod organisation;
 mod storage;
+mod tasks;
 mod users;
 mod validation;
 mod workers;

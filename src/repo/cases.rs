@@ -1,0 +1,140 @@
+//! Enforcement cases (执行案件) and their parties.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::PageRequest;
+use crate::db::DbConn;
+use crate::db::schema::{cases, parties};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct Case {
+    pub id: i64,
+    pub court_id: i64,
+    pub case_number: String,
+    pub officer_id: i64,
+    pub amount_owed_fen: i64,
+    pub status: String,
+    pub filed_on: NaiveDate,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = cases)]
+pub struct NewCase<'a> {
+    pub court_id: i64,
+    pub case_number: &'a str,
+    pub officer_id: i64,
+    pub amount_owed_fen: i64,
+    pub status: &'a str,
+    pub filed_on: NaiveDate,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = parties)]
+pub struct Party {
+    pub id: i64,
+    pub case_id: i64,
+    pub position: i32,
+    pub role: String,
+    pub kind: String,
+    pub name: String,
+    pub id_number: Option<String>,
+    /// JSON array of phone strings.
+    pub phones: String,
+    /// JSON array of `{text, lat, lon}`.
+    pub addresses: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = parties)]
+pub struct NewParty<'a> {
+    pub case_id: i64,
+    pub position: i32,
+    pub role: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub id_number: Option<&'a str>,
+    pub phones: &'a str,
+    pub addresses: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CaseFilter<'a> {
+    pub court_id: Option<i64>,
+    pub status: Option<&'a str>,
+    pub officer_id: Option<i64>,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewCase<'_>) -> QueryResult<Case> {
+    diesel::insert_into(cases::table)
+        .values(new)
+        .returning(cases::all_columns)
+        .get_result(conn)
+}
+
+pub fn insert_party(conn: &mut DbConn, new: &NewParty<'_>) -> QueryResult<i64> {
+    diesel::insert_into(parties::table)
+        .values(new)
+        .returning(parties::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Case>> {
+    cases::table
+        .find(id)
+        .select(Case::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn exists_number(conn: &mut DbConn, court_id: i64, case_number: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        cases::table
+            .filter(cases::court_id.eq(court_id))
+            .filter(cases::case_number.eq(case_number)),
+    ))
+    .get_result(conn)
+}
+
+pub fn parties_of(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Party>> {
+    parties::table
+        .filter(parties::case_id.eq(case_id))
+        .select(Party::as_select())
+        .order(parties::position)
+        .load(conn)
+}
+
+pub fn find_party(conn: &mut DbConn, id: i64) -> QueryResult<Option<Party>> {
+    parties::table
+        .find(id)
+        .select(Party::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut DbConn, filter: CaseFilter<'_>, page: PageRequest) -> QueryResult<Vec<Case>> {
+    let mut query = cases::table
+        .select(Case::as_select())
+        .order(cases::id)
+        .into_boxed();
+    if let Some(court_id) = filter.court_id {
+        query = query.filter(cases::court_id.eq(court_id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(cases::status.eq(status));
+    }
+    if let Some(officer_id) = filter.officer_id {
+        query = query.filter(cases::officer_id.eq(officer_id));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(cases::id.gt(after));
+    }
+    query.limit(page.fetch_limit()).load(conn)
+}

@@ -1,0 +1,226 @@
+//! Automatic assignment by geography. The target point falls in a grid; the workers who cover
+//! that grid are judged by the assignment rule (`domain::assignment`); if none is eligible the
+//! township's other grids are tried, nearest first, within a radius; otherwise the task goes to
+//! a queue — the township supervisor's, or the court's when the point is in no township — with a
+//! reason code. Every step is kept as the explanation shown to the officer.
+
+use std::collections::HashSet;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::domain::TaskKind;
+use crate::domain::assignment::{Candidate, Choice, choose};
+use crate::error::ApiError;
+use crate::geo::LatLon;
+use crate::repo;
+use crate::services::grid_map::GridMap;
+
+/// Declines in this many days count against a worker when ties are broken.
+pub const RECENT_DECLINE_DAYS: i64 = 30;
+
+/// One grid tried, and how its workers were judged.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GridAttempt {
+    pub grid_id: i64,
+    pub grid_code: String,
+    /// Metres from the target to this grid (0 for the grid that holds it).
+    pub distance_m: f64,
+    pub choice: Choice,
+}
+
+/// Why a task went where it went.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Explanation {
+    /// The grid that holds the target point, if any.
+    pub target_grid_id: Option<i64>,
+    pub attempts: Vec<GridAttempt>,
+    /// Workers left out before judging (they declined this task).
+    pub excluded_worker_ids: Vec<i64>,
+    /// One sentence for the officer.
+    pub summary: String,
+}
+
+/// Where the task goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    Assign {
+        worker_id: i64,
+    },
+    /// `queue` is `township` or `court`; `reason` a stable code.
+    Queue {
+        queue: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// The outcome of deciding, with the place the target resolved to.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub decision: Decision,
+    pub grid_id: Option<i64>,
+    pub township_id: Option<i64>,
+    pub explanation: Explanation,
+}
+
+/// What the rule needs to know about the task.
+pub struct Request<'a> {
+    pub case_id: i64,
+    pub kind: TaskKind,
+    pub target: Option<LatLon>,
+    /// The queue reason when there is no target point (e.g. `no_target_point`, `geocode_unsure`).
+    pub unlocated_reason: &'static str,
+    /// Workers not to consider (they declined this task).
+    pub exclude: &'a [i64],
+    pub radius_m: f64,
+    pub today: NaiveDate,
+    pub now: NaiveDateTime,
+}
+
+/// Judge the workers of one grid.
+fn judge_grid(conn: &mut DbConn, grid_id: i64, req: &Request<'_>) -> Result<Choice, ApiError> {
+    let coverers: Vec<_> = repo::workers::covering(conn, &[grid_id])?
+        .into_iter()
+        .filter(|c| !req.exclude.contains(&c.worker_id))
+        .collect();
+    let ids: Vec<i64> = coverers.iter().map(|c| c.worker_id).collect();
+    let held = repo::tasks::held_counts(conn, &ids)?;
+    let certified = repo::workers::certified_among(conn, &ids, req.kind.as_str(), req.today)?;
+    let recused: HashSet<i64> = repo::tasks::recused_among(conn, req.case_id, &ids)?;
+    let since = req.now - chrono::Duration::days(RECENT_DECLINE_DAYS);
+    let declines = repo::tasks::declines_since(conn, &ids, since)?;
+    let candidates: Vec<Candidate> = coverers
+        .into_iter()
+        .map(|c| Candidate {
+            worker_id: c.worker_id,
+            name: c.display_name,
+            active: c.active,
+            on_leave_until: if c.availability == "on_leave" {
+                c.on_leave_until
+            } else {
+                None
+            },
+            certified: certified.contains(&c.worker_id),
+            open_tasks: held.get(&c.worker_id).copied().unwrap_or(0),
+            capacity: u32::try_from(c.capacity).unwrap_or(0),
+            recused: recused.contains(&c.worker_id),
+            recent_declines: declines.get(&c.worker_id).copied().unwrap_or(0),
+            // Check-ins arrive with the field loop; until then the distance is unknown.
+            last_check_in_distance_m: None,
+        })
+        .collect();
+    Ok(choose(&candidates, req.today))
+}
+
+/// Decide where a task goes, reading (not writing) the database.
+pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Placement, ApiError> {
+    let excluded_worker_ids = req.exclude.to_vec();
+    let queue = |queue, reason, grid_id, township_id, attempts, summary: String| Placement {
+        decision: Decision::Queue { queue, reason },
+        grid_id,
+        township_id,
+        explanation: Explanation {
+            target_grid_id: grid_id,
+            attempts,
+            excluded_worker_ids: excluded_worker_ids.clone(),
+            summary,
+        },
+    };
+    let Some(target) = req.target else {
+        return Ok(queue(
+            "court",
+            req.unlocated_reason,
+            None,
+            None,
+            vec![],
+            "the target has no map point yet; pin it on the map to assign the task".into(),
+        ));
+    };
+    let Some(shape) = map.index.locate(target) else {
+        return Ok(queue(
+            "court",
+            "outside_all_grids",
+            None,
+            None,
+            vec![],
+            "the target is outside every grid; the court must assign it by hand".into(),
+        ));
+    };
+    let (home_grid, township_id) = (shape.grid_id, shape.township_id);
+
+    // The home grid first, then the township's other grids nearest first within the radius.
+    let mut others: Vec<(i64, String, f64)> = map
+        .grids
+        .iter()
+        .filter(|(id, g)| g.township_id == township_id && **id != home_grid)
+        .filter_map(|(id, g)| {
+            map.index
+                .distance_to(*id, target)
+                .map(|d| (*id, g.code.clone(), d))
+        })
+        .filter(|(_, _, d)| *d <= req.radius_m)
+        .collect();
+    others.sort_by(|a, b| a.2.total_cmp(&b.2).then_with(|| a.1.cmp(&b.1)));
+    let order = std::iter::once((home_grid, shape.code.clone(), 0.0)).chain(others);
+
+    let mut attempts = Vec::new();
+    for (grid_id, grid_code, distance_m) in order {
+        let choice = judge_grid(conn, grid_id, req)?;
+        let winner = choice.winner;
+        attempts.push(GridAttempt {
+            grid_id,
+            grid_code: grid_code.clone(),
+            distance_m,
+            choice,
+        });
+        if let Some(worker_id) = winner {
+            let summary = if grid_id == home_grid {
+                format!("assigned within grid {grid_code}, which holds the target")
+            } else {
+                format!(
+                    "nobody eligible in grid {}; assigned in neighbouring grid {grid_code}, {:.0} m away",
+                    shape.code, distance_m
+                )
+            };
+            return Ok(Placement {
+                decision: Decision::Assign { worker_id },
+                grid_id: Some(home_grid),
+                township_id: Some(township_id),
+                explanation: Explanation {
+                    target_grid_id: Some(home_grid),
+                    attempts,
+                    excluded_worker_ids,
+                    summary,
+                },
+            });
+        }
+    }
+    let anyone = attempts.iter().any(|a| !a.choice.candidates.is_empty());
+    let (reason, summary) = if anyone {
+        (
+            "nobody_eligible",
+            format!(
+                "nobody eligible in grid {} or the township's grids within {:.0} m; queued for the township supervisor",
+                shape.code, req.radius_m
+            ),
+        )
+    } else {
+        (
+            "no_workers_in_grid",
+            format!(
+                "no grid worker covers grid {} or the township's grids within {:.0} m; queued for the township supervisor",
+                shape.code, req.radius_m
+            ),
+        )
+    };
+    Ok(queue(
+        "township",
+        reason,
+        Some(home_grid),
+        Some(township_id),
+        attempts,
+        summary,
+    ))
+}

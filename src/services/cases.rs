@@ -1,0 +1,195 @@
+//! Enforcement cases: an officer files a case of their court with its applicants and debtors.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::db::{DbConn, write_tx};
+use crate::domain::identity::{CaseNumber, PartyIdentifier, Phone};
+use crate::domain::{Name, Role, time};
+use crate::error::ApiError;
+use crate::geo::LatLon;
+use crate::repo::{
+    self,
+    cases::{Case, NewCase, NewParty, Party},
+};
+use crate::services::Caller;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyRole {
+    Applicant,
+    Debtor,
+}
+
+impl PartyRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyRole::Applicant => "applicant",
+            PartyRole::Debtor => "debtor",
+        }
+    }
+}
+
+/// A known address of a party; the point is WGS-84 when known.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredAddress {
+    pub text: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+/// A validated party.
+#[derive(Debug, Clone)]
+pub struct PartyInput {
+    pub role: PartyRole,
+    pub name: Name,
+    pub identifier: Option<PartyIdentifier>,
+    pub phones: Vec<Phone>,
+    pub addresses: Vec<(String, Option<LatLon>)>,
+}
+
+/// A validated new case.
+#[derive(Debug, Clone)]
+pub struct NewCaseInput {
+    pub case_number: CaseNumber,
+    /// The handling officer; the caller when absent.
+    pub officer_id: Option<i64>,
+    pub amount_owed_fen: i64,
+    pub filed_on: NaiveDate,
+    pub parties: Vec<PartyInput>,
+}
+
+/// The caller's court, if they are an officer; others may not file or read cases.
+fn officer_court(caller: &Caller) -> Result<i64, ApiError> {
+    match (caller.role, caller.court_id) {
+        (Role::Officer, Some(court)) => Ok(court),
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    caller: &Caller,
+    input: NewCaseInput,
+) -> Result<(Case, Vec<Party>), ApiError> {
+    let court_id = officer_court(caller)?;
+    if !input.parties.iter().any(|p| p.role == PartyRole::Applicant) {
+        return Err(ApiError::invalid(
+            "parties",
+            "a case needs at least one applicant",
+        ));
+    }
+    if !input.parties.iter().any(|p| p.role == PartyRole::Debtor) {
+        return Err(ApiError::invalid("parties", "a case needs at least one debtor"));
+    }
+    if input.filed_on > time::today_local() {
+        return Err(ApiError::invalid("filed_on", "must not be in the future"));
+    }
+    write_tx(conn, |conn| {
+        let officer_id = input.officer_id.unwrap_or(caller.id);
+        let officer = repo::users::find(conn, officer_id)?;
+        if !officer.is_some_and(|o| o.role == "officer" && o.active && o.court_id == Some(court_id)) {
+            return Err(ApiError::invalid(
+                "officer_id",
+                "must be an active officer of your court",
+            ));
+        }
+        if repo::cases::exists_number(conn, court_id, input.case_number.as_str())? {
+            return Err(ApiError::conflict(
+                "case_number_taken",
+                format!(
+                    "case {} is already filed in this court",
+                    input.case_number.as_str()
+                ),
+            ));
+        }
+        let now = time::now();
+        let case = repo::cases::insert(
+            conn,
+            &NewCase {
+                court_id,
+                case_number: input.case_number.as_str(),
+                officer_id,
+                amount_owed_fen: input.amount_owed_fen,
+                status: "open",
+                filed_on: input.filed_on,
+                created_by: caller.id,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        for (position, party) in input.parties.iter().enumerate() {
+            let phones: Vec<&str> = party.phones.iter().map(Phone::as_str).collect();
+            let addresses: Vec<StoredAddress> = party
+                .addresses
+                .iter()
+                .map(|(text, point)| StoredAddress {
+                    text: text.clone(),
+                    lat: point.map(|p| p.lat),
+                    lon: point.map(|p| p.lon),
+                })
+                .collect();
+            let (kind, id_number) = match &party.identifier {
+                Some(PartyIdentifier::Person(id)) => ("person", Some(id.as_str())),
+                Some(PartyIdentifier::Organisation(code)) => ("organisation", Some(code.as_str())),
+                None => ("person", None),
+            };
+            repo::cases::insert_party(
+                conn,
+                &NewParty {
+                    case_id: case.id,
+                    position: position as i32,
+                    role: party.role.as_str(),
+                    kind,
+                    name: party.name.as_str(),
+                    id_number,
+                    phones: &serde_json::to_string(&phones).map_err(ApiError::internal)?,
+                    addresses: &serde_json::to_string(&addresses).map_err(ApiError::internal)?,
+                },
+            )?;
+        }
+        // The audit row names the case, never the parties' identifiers.
+        repo::audit::record(
+            conn,
+            &caller.actor(),
+            "case.create",
+            "case",
+            Some(case.id.to_string()),
+            Some(serde_json::json!({"parties": input.parties.len()})),
+        )?;
+        let parties = repo::cases::parties_of(conn, case.id)?;
+        Ok((case, parties))
+    })
+}
+
+/// A case of the caller's court, or 404.
+pub fn get(conn: &mut DbConn, caller: &Caller, case_id: i64) -> Result<(Case, Vec<Party>), ApiError> {
+    let court_id = officer_court(caller)?;
+    let case = repo::cases::find(conn, case_id)?
+        .filter(|c| c.court_id == court_id)
+        .ok_or(ApiError::NotFound("case"))?;
+    let parties = repo::cases::parties_of(conn, case.id)?;
+    repo::audit::record(
+        conn,
+        &caller.actor(),
+        "case.read",
+        "case",
+        Some(case.id.to_string()),
+        None,
+    )?;
+    Ok((case, parties))
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    caller: &Caller,
+    status: Option<&str>,
+    page: repo::PageRequest,
+) -> Result<Vec<Case>, ApiError> {
+    let court_id = officer_court(caller)?;
+    let filter = repo::cases::CaseFilter {
+        court_id: Some(court_id),
+        status,
+        officer_id: None,
+    };
+    Ok(repo::cases::list(conn, filter, page)?)
+}

@@ -1,0 +1,724 @@
+//! Assistance tasks: creation with automatic assignment, the worker's accept and decline, the
+//! officer's cancel, manual (re)assignment guarded by the task's version, and reads scoped by
+//! role. Every change writes a task event (who, when, from, to, why) in the same transaction.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::{DbConn, write_tx};
+use crate::domain::calendar::WorkCalendar;
+use crate::domain::task_state::{TaskAction, TaskStatus, transition};
+use crate::domain::{Role, TaskKind, time};
+use crate::error::ApiError;
+use crate::geo::LatLon;
+use crate::repo::{
+    self,
+    tasks::{NewTask, NewTaskEvent, Placement as Place, Task},
+};
+use crate::services::Caller;
+use crate::services::assignment::{self, Decision, Explanation, Request};
+use crate::services::grid_map::GridMap;
+
+/// Working days a worker gets for each kind when the officer names no due date.
+pub fn default_working_days(kind: TaskKind) -> u32 {
+    match kind {
+        TaskKind::ServeDocuments => 5,
+        TaskKind::LocatePerson => 10,
+        TaskKind::LocateAssets => 15,
+        TaskKind::UrgePerformance => 5,
+        TaskKind::FacilitateSettlement => 10,
+        TaskKind::PublicizeDishonesty => 3,
+        TaskKind::ReportRefusal => 5,
+    }
+}
+
+/// Due dates fall at the end of the local working day.
+pub const DUE_HOUR_LOCAL: u32 = 18;
+
+/// Why a worker gives a task back. A conflict of interest records a recusal from the case and
+/// is not held against the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineReason {
+    ConflictOfInterest,
+    NotInMyArea,
+    Overloaded,
+    Unavailable,
+    Other,
+}
+
+impl DeclineReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclineReason::ConflictOfInterest => "conflict_of_interest",
+            DeclineReason::NotInMyArea => "not_in_my_area",
+            DeclineReason::Overloaded => "overloaded",
+            DeclineReason::Unavailable => "unavailable",
+            DeclineReason::Other => "other",
+        }
+    }
+}
+
+/// Settings the task rules need.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    pub calendar: &'a WorkCalendar,
+    pub radius_m: f64,
+    pub max_declines: u32,
+}
+
+/// A validated request for a new task.
+#[derive(Debug, Clone)]
+pub struct NewTaskInput {
+    pub kind: TaskKind,
+    pub party_id: Option<i64>,
+    pub urgent: bool,
+    pub instructions: String,
+    /// WGS-84.
+    pub target: Option<LatLon>,
+    /// How the point was obtained, e.g. `given:gcj02`, `geocoded`.
+    pub target_source: Option<String>,
+    pub target_address: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    /// Why there is no point, when there is none: `no_target_point`, or the geocoder's outcome.
+    pub unlocated_reason: &'static str,
+}
+
+/// How much of a task the caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Officers of the task's court and admins: everything.
+    Full,
+    /// The township's supervisor: phones masked.
+    Supervisor,
+    /// The assignee: what the task needs, ID numbers masked.
+    Worker,
+}
+
+/// Who may see a task, and how much; out of scope is "not found".
+pub fn view_of(caller: &Caller, task: &Task) -> Result<View, ApiError> {
+    let allowed = match caller.role {
+        Role::Admin => Some(View::Full),
+        Role::Officer if caller.court_id == Some(task.court_id) => Some(View::Full),
+        Role::Supervisor if task.township_id.is_some() && caller.township_id == task.township_id => {
+            Some(View::Supervisor)
+        }
+        Role::Worker if task.assignee_id == Some(caller.id) => Some(View::Worker),
+        _ => None,
+    };
+    allowed.ok_or(ApiError::NotFound("task"))
+}
+
+fn status_of(task: &Task) -> Result<TaskStatus, ApiError> {
+    TaskStatus::parse(&task.status)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown status", task.id)))
+}
+
+fn kind_of(task: &Task) -> Result<TaskKind, ApiError> {
+    TaskKind::parse(&task.kind)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown kind", task.id)))
+}
+
+fn target_of(task: &Task) -> Option<LatLon> {
+    match (task.target_lat, task.target_lon) {
+        (Some(lat), Some(lon)) => Some(LatLon { lat, lon }),
+        _ => None,
+    }
+}
+
+/// One event row.
+#[allow(clippy::too_many_arguments)]
+fn event(
+    conn: &mut DbConn,
+    task_id: i64,
+    caller: Option<&Caller>,
+    action: &str,
+    from: Option<TaskStatus>,
+    to: TaskStatus,
+    assignee_id: Option<i64>,
+    reason_code: Option<&str>,
+    note: Option<&str>,
+    detail: Option<String>,
+) -> Result<(), ApiError> {
+    repo::tasks::record_event(
+        conn,
+        &NewTaskEvent {
+            task_id,
+            occurred_at: time::now(),
+            actor_id: caller.map(|c| c.id),
+            actor_role: caller.map(|c| c.role.as_str()).unwrap_or("system"),
+            action,
+            from_status: from.map(TaskStatus::as_str),
+            to_status: to.as_str(),
+            assignee_id,
+            reason_code,
+            note,
+            detail,
+        },
+    )?;
+    Ok(())
+}
+
+/// Move a task to a new placement if it is still at `version`; 412 otherwise.
+fn place(conn: &mut DbConn, task: &Task, version: i64, placement: Place) -> Result<(), ApiError> {
+    if repo::tasks::place(conn, task.id, version, &placement)? {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed)
+    }
+}
+
+/// What a round of automatic placement carries over from earlier rounds.
+struct Round<'a> {
+    /// Workers who gave the task back.
+    exclude: &'a [i64],
+    decline_count: i32,
+    unlocated_reason: &'static str,
+}
+
+/// Decide automatically and apply: assign to the chosen worker, or queue with the reason.
+/// Returns the explanation. `by` is None for the system.
+fn auto_place(
+    conn: &mut DbConn,
+    map: &GridMap,
+    rules: Rules<'_>,
+    task: &Task,
+    from: TaskStatus,
+    round: Round<'_>,
+) -> Result<Explanation, ApiError> {
+    let Round {
+        exclude,
+        decline_count,
+        unlocated_reason,
+    } = round;
+    let now = time::now();
+    let request = Request {
+        case_id: task.case_id,
+        kind: kind_of(task)?,
+        target: target_of(task),
+        unlocated_reason,
+        exclude,
+        radius_m: rules.radius_m,
+        today: time::local_date(now),
+        now,
+    };
+    let placement = assignment::decide(conn, map, &request)?;
+    let detail = serde_json::to_string(&placement.explanation).ok();
+    // The target's grid and township, as resolved now.
+    diesel_set_place(conn, task.id, placement.grid_id, placement.township_id)?;
+    match placement.decision {
+        Decision::Assign { worker_id } => {
+            let to = transition(from, TaskAction::Assign)?;
+            place(
+                conn,
+                task,
+                task.version,
+                Place {
+                    status: to.as_str().into(),
+                    assignee_id: Some(Some(worker_id)),
+                    queue: Some(None),
+                    queue_reason: Some(None),
+                    decline_count: Some(decline_count),
+                    updated_at: now,
+                },
+            )?;
+            event(
+                conn,
+                task.id,
+                None,
+                "assign",
+                Some(from),
+                to,
+                Some(worker_id),
+                Some("automatic"),
+                None,
+                detail,
+            )?;
+        }
+        Decision::Queue { queue, reason } => {
+            let to = if from == TaskStatus::Queued {
+                from
+            } else {
+                transition(from, TaskAction::Queue)?
+            };
+            place(
+                conn,
+                task,
+                task.version,
+                Place {
+                    status: to.as_str().into(),
+                    assignee_id: Some(None),
+                    queue: Some(Some(queue.into())),
+                    queue_reason: Some(Some(reason.into())),
+                    decline_count: Some(decline_count),
+                    updated_at: now,
+                },
+            )?;
+            event(
+                conn,
+                task.id,
+                None,
+                "queue",
+                Some(from),
+                to,
+                None,
+                Some(reason),
+                None,
+                detail,
+            )?;
+        }
+    }
+    Ok(placement.explanation)
+}
+
+fn diesel_set_place(
+    conn: &mut DbConn,
+    task_id: i64,
+    grid_id: Option<i64>,
+    township_id: Option<i64>,
+) -> Result<(), ApiError> {
+    use crate::db::schema::tasks;
+    use diesel::prelude::*;
+    diesel::update(tasks::table.find(task_id))
+        .set((tasks::grid_id.eq(grid_id), tasks::township_id.eq(township_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Create a task on a case of the officer's court and assign it automatically.
+pub fn create(
+    conn: &mut DbConn,
+    caller: &Caller,
+    map: &GridMap,
+    rules: Rules<'_>,
+    case_id: i64,
+    input: NewTaskInput,
+) -> Result<(Task, Explanation), ApiError> {
+    let court_id = match (caller.role, caller.court_id) {
+        (Role::Officer, Some(c)) => c,
+        _ => return Err(ApiError::Forbidden),
+    };
+    let today = time::today_local();
+    let due_on = match input.due_on {
+        Some(d) if d < today => return Err(ApiError::invalid("due_on", "must be today or later")),
+        Some(d) => d,
+        None => rules
+            .calendar
+            .add_working_days(today, default_working_days(input.kind)),
+    };
+    write_tx(conn, |conn| {
+        let case = repo::cases::find(conn, case_id)?
+            .filter(|c| c.court_id == court_id)
+            .ok_or(ApiError::NotFound("case"))?;
+        if case.status != "open" {
+            return Err(ApiError::conflict(
+                "case_closed",
+                format!("the case is {}", case.status),
+            ));
+        }
+        if let Some(party_id) = input.party_id
+            && repo::cases::find_party(conn, party_id)?.is_none_or(|p| p.case_id != case.id)
+        {
+            return Err(ApiError::invalid("party_id", "no party of this case has that id"));
+        }
+        let now = time::now();
+        let task = repo::tasks::insert(
+            conn,
+            &NewTask {
+                case_id: case.id,
+                court_id,
+                party_id: input.party_id,
+                kind: input.kind.as_str(),
+                status: TaskStatus::Created.as_str(),
+                priority: if input.urgent { "urgent" } else { "normal" },
+                instructions: &input.instructions,
+                target_address: input.target_address.as_deref(),
+                target_lat: input.target.map(|p| p.lat),
+                target_lon: input.target.map(|p| p.lon),
+                target_source: input.target_source.as_deref(),
+                grid_id: None,
+                township_id: None,
+                due_at: time::local_to_utc(due_on, DUE_HOUR_LOCAL),
+                overdue: false,
+                decline_count: 0,
+                version: 1,
+                created_by: caller.id,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        event(
+            conn,
+            task.id,
+            Some(caller),
+            "create",
+            None,
+            TaskStatus::Created,
+            None,
+            None,
+            None,
+            None,
+        )?;
+        let explanation = auto_place(
+            conn,
+            map,
+            rules,
+            &task,
+            TaskStatus::Created,
+            Round {
+                exclude: &[],
+                decline_count: 0,
+                unlocated_reason: input.unlocated_reason,
+            },
+        )?;
+        repo::audit::record(
+            conn,
+            &caller.actor(),
+            "task.create",
+            "task",
+            Some(task.id.to_string()),
+            None,
+        )?;
+        let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
+        Ok((task, explanation))
+    })
+}
+
+/// A task the caller may see, and how much of it.
+pub fn get(conn: &mut DbConn, caller: &Caller, task_id: i64) -> Result<(Task, View), ApiError> {
+    let task = repo::tasks::find(conn, task_id)?.ok_or(ApiError::NotFound("task"))?;
+    let view = view_of(caller, &task)?;
+    Ok((task, view))
+}
+
+/// Check an `If-Match` version, when the client sent one.
+fn check_version(task: &Task, if_match: Option<i64>) -> Result<(), ApiError> {
+    match if_match {
+        Some(v) if v != task.version => Err(ApiError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
+/// The assignee takes the task on.
+pub fn accept(
+    conn: &mut DbConn,
+    caller: &Caller,
+    task_id: i64,
+    if_match: Option<i64>,
+) -> Result<Task, ApiError> {
+    write_tx(conn, |conn| {
+        let (task, view) = get(conn, caller, task_id)?;
+        if view != View::Worker {
+            return Err(ApiError::Forbidden);
+        }
+        check_version(&task, if_match)?;
+        let from = status_of(&task)?;
+        let to = transition(from, TaskAction::Accept)?;
+        place(
+            conn,
+            &task,
+            task.version,
+            Place {
+                status: to.as_str().into(),
+                assignee_id: None,
+                queue: None,
+                queue_reason: None,
+                decline_count: None,
+                updated_at: time::now(),
+            },
+        )?;
+        event(
+            conn,
+            task.id,
+            Some(caller),
+            "accept",
+            Some(from),
+            to,
+            Some(caller.id),
+            None,
+            None,
+            None,
+        )?;
+        repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))
+    })
+}
+
+/// The assignee gives the task back; it goes to the next eligible worker, or to the
+/// supervisor's queue after too many declines.
+pub fn decline(
+    conn: &mut DbConn,
+    caller: &Caller,
+    map: &GridMap,
+    rules: Rules<'_>,
+    task_id: i64,
+    (reason, note): (DeclineReason, Option<String>),
+    if_match: Option<i64>,
+) -> Result<(Task, Explanation), ApiError> {
+    write_tx(conn, |conn| {
+        let (task, view) = get(conn, caller, task_id)?;
+        if view != View::Worker {
+            return Err(ApiError::Forbidden);
+        }
+        check_version(&task, if_match)?;
+        let from = status_of(&task)?;
+        let to = transition(from, TaskAction::Decline)?;
+        let now = time::now();
+        let declines = task.decline_count + 1;
+        if reason == DeclineReason::ConflictOfInterest {
+            repo::tasks::add_recusal(conn, caller.id, task.case_id, now)?;
+        }
+        place(
+            conn,
+            &task,
+            task.version,
+            Place {
+                status: to.as_str().into(),
+                assignee_id: Some(None),
+                queue: Some(Some("township".into())),
+                queue_reason: Some(Some("declined".into())),
+                decline_count: Some(declines),
+                updated_at: now,
+            },
+        )?;
+        // A conflict of interest is recorded under its own action so it never counts as a
+        // decline against the worker.
+        let action = if reason == DeclineReason::ConflictOfInterest {
+            "recuse"
+        } else {
+            "decline"
+        };
+        event(
+            conn,
+            task.id,
+            Some(caller),
+            action,
+            Some(from),
+            to,
+            None,
+            Some(reason.as_str()),
+            note.as_deref(),
+            None,
+        )?;
+        let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
+        let explanation = if declines as u32 >= rules.max_declines {
+            let explanation = Explanation {
+                target_grid_id: task.grid_id,
+                attempts: vec![],
+                excluded_worker_ids: vec![],
+                summary: format!("declined {declines} times; left for the township supervisor to assign"),
+            };
+            place(
+                conn,
+                &task,
+                task.version,
+                Place {
+                    status: TaskStatus::Queued.as_str().into(),
+                    assignee_id: Some(None),
+                    queue: Some(Some("township".into())),
+                    queue_reason: Some(Some("too_many_declines".into())),
+                    decline_count: None,
+                    updated_at: now,
+                },
+            )?;
+            event(
+                conn,
+                task.id,
+                None,
+                "queue",
+                Some(TaskStatus::Queued),
+                TaskStatus::Queued,
+                None,
+                Some("too_many_declines"),
+                None,
+                serde_json::to_string(&explanation).ok(),
+            )?;
+            explanation
+        } else {
+            let decliners = decliners_of(conn, task.id)?;
+            auto_place(
+                conn,
+                map,
+                rules,
+                &task,
+                TaskStatus::Queued,
+                Round {
+                    exclude: &decliners,
+                    decline_count: declines,
+                    unlocated_reason: "no_target_point",
+                },
+            )?
+        };
+        let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
+        Ok((task, explanation))
+    })
+}
+
+/// Workers who have given this task back (not to be offered it again automatically).
+fn decliners_of(conn: &mut DbConn, task_id: i64) -> Result<Vec<i64>, ApiError> {
+    let mut ids: Vec<i64> = repo::tasks::events_of(conn, task_id)?
+        .into_iter()
+        .filter(|e| e.action == "decline" || e.action == "recuse")
+        .filter_map(|e| e.actor_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The officer cancels an open task.
+pub fn cancel(
+    conn: &mut DbConn,
+    caller: &Caller,
+    task_id: i64,
+    note: Option<String>,
+    if_match: Option<i64>,
+) -> Result<Task, ApiError> {
+    write_tx(conn, |conn| {
+        let (task, view) = get(conn, caller, task_id)?;
+        if view != View::Full || caller.role != Role::Officer {
+            return Err(ApiError::Forbidden);
+        }
+        check_version(&task, if_match)?;
+        let from = status_of(&task)?;
+        let to = transition(from, TaskAction::Cancel)?;
+        place(
+            conn,
+            &task,
+            task.version,
+            Place {
+                status: to.as_str().into(),
+                assignee_id: None,
+                queue: Some(None),
+                queue_reason: Some(None),
+                decline_count: None,
+                updated_at: time::now(),
+            },
+        )?;
+        event(
+            conn,
+            task.id,
+            Some(caller),
+            "cancel",
+            Some(from),
+            to,
+            task.assignee_id,
+            None,
+            note.as_deref(),
+            None,
+        )?;
+        repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))
+    })
+}
+
+/// Manual (re)assignment by an officer of the court or the township's supervisor. The
+/// client must name the version it saw (`If-Match`): two people reassigning at once cannot
+/// both win.
+pub fn reassign(
+    conn: &mut DbConn,
+    caller: &Caller,
+    task_id: i64,
+    worker_id: i64,
+    note: Option<String>,
+    if_match: Option<i64>,
+) -> Result<Task, ApiError> {
+    let if_match = if_match.ok_or(ApiError::PreconditionRequired)?;
+    write_tx(conn, |conn| {
+        let (task, view) = get(conn, caller, task_id)?;
+        let allowed = (caller.role == Role::Officer && view == View::Full) || view == View::Supervisor;
+        if !allowed {
+            return Err(ApiError::Forbidden);
+        }
+        check_version(&task, Some(if_match))?;
+        let from = status_of(&task)?;
+        let to = transition(from, TaskAction::Assign)?;
+        let worker = repo::users::find(conn, worker_id)?
+            .filter(|u| u.role == "worker")
+            .ok_or_else(|| ApiError::invalid("worker_id", "no grid worker has that id"))?;
+        let refuse = |why: String| ApiError::unprocessable("worker_not_eligible", why);
+        if task.township_id.is_some() && worker.township_id != task.township_id {
+            return Err(refuse("the worker belongs to another township".into()));
+        }
+        if !worker.active {
+            return Err(refuse("the worker's account is deactivated".into()));
+        }
+        let today = time::today_local();
+        let profile = repo::workers::find_profile(conn, worker.id)?;
+        if let Some(until) = profile
+            .as_ref()
+            .filter(|p| p.availability == "on_leave")
+            .and_then(|p| p.on_leave_until)
+            && until >= today
+        {
+            return Err(refuse(format!("the worker is on leave until {until}")));
+        }
+        if !repo::workers::certified_among(conn, &[worker.id], &task.kind, today)?.contains(&worker.id) {
+            return Err(refuse(format!(
+                "the worker holds no current certification for {}",
+                task.kind
+            )));
+        }
+        if repo::tasks::recused_among(conn, task.case_id, &[worker.id])?.contains(&worker.id) {
+            return Err(refuse(
+                "the worker has recused themself from this case (conflict of interest)".into(),
+            ));
+        }
+        place(
+            conn,
+            &task,
+            if_match,
+            Place {
+                status: to.as_str().into(),
+                assignee_id: Some(Some(worker.id)),
+                queue: Some(None),
+                queue_reason: Some(None),
+                decline_count: None,
+                updated_at: time::now(),
+            },
+        )?;
+        event(
+            conn,
+            task.id,
+            Some(caller),
+            "assign",
+            Some(from),
+            to,
+            Some(worker.id),
+            Some("manual"),
+            note.as_deref(),
+            None,
+        )?;
+        repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))
+    })
+}
+
+/// The task's history, for those who may see the task.
+pub fn events(
+    conn: &mut DbConn,
+    caller: &Caller,
+    task_id: i64,
+) -> Result<Vec<repo::tasks::TaskEvent>, ApiError> {
+    get(conn, caller, task_id)?;
+    Ok(repo::tasks::events_of(conn, task_id)?)
+}
+
+/// Tasks the caller may see, filtered.
+pub fn list(
+    conn: &mut DbConn,
+    caller: &Caller,
+    mut filter: repo::tasks::TaskFilter,
+    page: repo::PageRequest,
+) -> Result<Vec<Task>, ApiError> {
+    match caller.role {
+        Role::Admin => {}
+        Role::Officer => filter.court_id = caller.court_id,
+        Role::Supervisor => {
+            if filter.township_id.is_some_and(|t| Some(t) != caller.township_id) {
+                return Err(ApiError::Forbidden);
+            }
+            filter.township_id = caller.township_id;
+        }
+        Role::Worker => filter.assignee_id = Some(caller.id),
+    }
+    Ok(repo::tasks::list(conn, &filter, page)?)
+}

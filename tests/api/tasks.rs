@@ -1,0 +1,624 @@
+//! Cases, tasks and assignment by geography, driven over HTTP.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, Reply, TestApp, county, spawn_app, spawn_app_with};
+
+/// A valid national ID number with the right checksum (GB 11643).
+fn id_number(prefix17: &str) -> String {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = prefix17
+        .chars()
+        .zip(W)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{prefix17}{check}")
+}
+
+/// A county with workers: w1 and w2 cover G-SW (both certified to serve documents), w3 covers
+/// G-NW (certified); nobody covers G-SE or G-NE. An officer and the township's supervisor.
+struct World {
+    officer: String,
+    supervisor: String,
+    admin: String,
+    w: Vec<i64>,
+    tokens: Vec<String>,
+    township_id: i64,
+    case_id: i64,
+    debtor_id: i64,
+}
+
+async fn grid_id(app: &TestApp, token: &str, code: &str) -> i64 {
+    let grids = app.get("/api/v1/grids", Some(token)).await;
+    grids.body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == code)
+        .unwrap()["properties"]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn profile(app: &TestApp, admin: &str, worker: i64, grid: i64, kinds: &[&str], capacity: i64) {
+    let certs: Vec<Value> = kinds
+        .iter()
+        .map(|k| json!({"task_kind": k, "certified_on": "2026-01-05"}))
+        .collect();
+    let r = app
+        .put(
+            &format!("/api/v1/workers/{worker}"),
+            Some(admin),
+            &json!({"primary_grid_id": grid, "certifications": certs, "capacity": capacity, "availability": "active"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+fn case_body(number: &str, debtor_id: &str) -> Value {
+    json!({
+        "case_number": number,
+        "amount_owed_fen": 1_250_000,
+        "filed_on": "2026-03-02",
+        "parties": [
+            {"role": "applicant", "kind": "organisation", "name": "泰兴农商银行", "id_number": "91350100M000100Y43"},
+            {"role": "debtor", "kind": "person", "name": "张三", "id_number": debtor_id,
+             "phones": ["13812345678"], "addresses": [{"text": "黄桥镇东进路18号", "lat": 32.005, "lon": 120.005}]}
+        ]
+    })
+}
+
+async fn world(app: &TestApp) -> World {
+    let c = county(app).await;
+    app.create_user(&c.admin, "officer.wang", "officer", Some(c.court_id), None)
+        .await;
+    app.create_user(&c.admin, "super.li", "supervisor", None, Some(c.township_id))
+        .await;
+    let sw = grid_id(app, &c.admin, "G-SW").await;
+    let nw = grid_id(app, &c.admin, "G-NW").await;
+    let mut w = Vec::new();
+    let mut tokens = Vec::new();
+    for (i, grid) in [(1, sw), (2, sw), (3, nw)] {
+        let id = app
+            .create_user(
+                &c.admin,
+                &format!("worker{i}"),
+                "worker",
+                None,
+                Some(c.township_id),
+            )
+            .await;
+        profile(
+            app,
+            &c.admin,
+            id,
+            grid,
+            &["serve_documents", "urge_performance"],
+            10,
+        )
+        .await;
+        w.push(id);
+        tokens.push(app.token(&format!("worker{i}"), PASSWORD).await);
+    }
+    let officer = app.token("officer.wang", PASSWORD).await;
+    let supervisor = app.token("super.li", PASSWORD).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            Some(&officer),
+            &case_body("(2026)苏1283执101号", &id_number("32128319800101123")),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let case_id = r.body["id"].as_i64().unwrap();
+    let debtor_id = r.body["parties"][1]["id"].as_i64().unwrap();
+    World {
+        officer,
+        supervisor,
+        admin: c.admin,
+        w,
+        tokens,
+        township_id: c.township_id,
+        case_id,
+        debtor_id,
+    }
+}
+
+async fn new_task(app: &TestApp, w: &World, body: Value) -> Reply {
+    app.post(
+        &format!("/api/v1/cases/{}/tasks", w.case_id),
+        Some(&w.officer),
+        &body,
+    )
+    .await
+}
+
+fn serve_at(lat: f64, lon: f64) -> Value {
+    json!({"kind": "serve_documents", "instructions": "送达执行通知书", "target": {"lat": lat, "lon": lon}})
+}
+
+async fn post_with(app: &TestApp, path: &str, token: &str, if_match: Option<&str>, body: &Value) -> Reply {
+    let mut request = app.client.post(app.url(path)).bearer_auth(token).json(body);
+    if let Some(tag) = if_match {
+        request = request.header("If-Match", tag);
+    }
+    Reply::from(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn cases_are_validated_field_by_field_and_unique_per_court() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let bad_number = app
+        .post(
+            "/api/v1/cases",
+            Some(&w.officer),
+            &case_body("2026苏1283执1号", &id_number("32128319800101123")),
+        )
+        .await;
+    bad_number.assert_problem(400, "invalid_input");
+    assert_eq!(bad_number.body["field"], "case_number");
+    let mut wrong_check = id_number("32128319800101123");
+    wrong_check.replace_range(17.., if wrong_check.ends_with('1') { "2" } else { "1" });
+    let bad_id = app
+        .post(
+            "/api/v1/cases",
+            Some(&w.officer),
+            &case_body("(2026)苏1283执102号", &wrong_check),
+        )
+        .await;
+    bad_id.assert_problem(400, "invalid_input");
+    assert_eq!(bad_id.body["field"], "parties[1].id_number");
+    assert!(
+        !bad_id.text.contains(&wrong_check),
+        "the refusal must not echo the ID number"
+    );
+    // The same number in full-width parentheses is the same case.
+    let dup = app
+        .post(
+            "/api/v1/cases",
+            Some(&w.officer),
+            &case_body("（2026）苏1283执101号", &id_number("32128319800101123")),
+        )
+        .await;
+    dup.assert_problem(409, "case_number_taken");
+    // Officers read their court's cases in full; nobody else reads cases.
+    let r = app
+        .get(&format!("/api/v1/cases/{}", w.case_id), Some(&w.officer))
+        .await;
+    assert_eq!(r.body["parties"][1]["id_number"], id_number("32128319800101123"));
+    app.get(&format!("/api/v1/cases/{}", w.case_id), Some(&w.supervisor))
+        .await
+        .assert_problem(403, "forbidden");
+    let list = app.get("/api/v1/cases?status=open", Some(&w.officer)).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_task_goes_to_the_least_loaded_eligible_worker_of_the_grid_and_says_why() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    // The first task in G-SW: w1 and w2 tie on load and declines; the lower id wins.
+    let first = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.body["task"]["status"], "assigned");
+    assert_eq!(first.body["task"]["assignee_id"], w.w[0]);
+    assert_eq!(
+        first.headers.get("etag").unwrap(),
+        first.body["task"]["etag"].as_str().unwrap()
+    );
+    let explanation = &first.body["assignment"];
+    assert_eq!(explanation["attempts"][0]["grid_code"], "G-SW");
+    let candidates = explanation["attempts"][0]["choice"]["candidates"]
+        .as_array()
+        .unwrap();
+    assert_eq!(candidates.len(), 2);
+    assert!(
+        explanation["attempts"][0]["choice"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("lowest worker id")
+    );
+    // The second: w1 now holds one task, so w2 is less loaded.
+    let second = new_task(&app, &w, serve_at(32.004, 120.004)).await;
+    assert_eq!(second.body["task"]["assignee_id"], w.w[1], "{}", second.text);
+    assert!(
+        second.body["assignment"]["attempts"][0]["choice"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("least loaded")
+    );
+    // Its history holds the creation and the assignment with the explanation.
+    let id = second.body["task"]["id"].as_i64().unwrap();
+    let events = app
+        .get(&format!("/api/v1/tasks/{id}/events"), Some(&w.officer))
+        .await;
+    let actions: Vec<&str> = events
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["create", "assign"]);
+    assert_eq!(events.body[1]["detail"]["attempts"][0]["grid_code"], "G-SW");
+    // Default due date: working days ahead, at the end of a local day.
+    let due = chrono::DateTime::parse_from_rfc3339(second.body["task"]["due_at"].as_str().unwrap()).unwrap();
+    assert!(due > chrono::Utc::now() + chrono::Duration::days(4), "due {due}");
+}
+
+#[tokio::test]
+async fn without_eligible_workers_a_task_tries_neighbouring_grids_then_queues_with_a_reason() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    // Nobody covers G-SE; the township's nearest covered grid is G-SW (adjacent).
+    let r = new_task(&app, &w, serve_at(32.005, 120.015)).await;
+    assert_eq!(r.body["task"]["status"], "assigned", "{}", r.text);
+    assert_eq!(r.body["task"]["assignee_id"], w.w[0]);
+    assert!(
+        r.body["assignment"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("neighbouring grid G-SW")
+    );
+    assert_eq!(r.body["assignment"]["attempts"][0]["grid_code"], "G-SE");
+
+    // Nobody is certified to locate assets: queued for the township supervisor.
+    let mut body = serve_at(32.005, 120.005);
+    body["kind"] = json!("locate_assets");
+    let r = new_task(&app, &w, body).await;
+    assert_eq!(r.body["task"]["status"], "queued", "{}", r.text);
+    assert_eq!(r.body["task"]["queue"], "township");
+    assert_eq!(r.body["task"]["queue_reason"], "nobody_eligible");
+    let verdict = &r.body["assignment"]["attempts"][0]["choice"]["candidates"][0];
+    assert_eq!(verdict["ineligible_because"], json!(["not_certified"]));
+
+    // Outside every grid: the court's queue.
+    let r = new_task(&app, &w, serve_at(31.5, 119.5)).await;
+    assert_eq!(r.body["task"]["queue"], "court", "{}", r.text);
+    assert_eq!(r.body["task"]["queue_reason"], "outside_all_grids");
+
+    // An address without a point and no geocoder: the court pins it by hand.
+    let r = new_task(
+        &app,
+        &w,
+        json!({"kind": "serve_documents", "target_address": "黄桥镇东进路18号"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["task"]["queue_reason"], "no_target_point");
+
+    // The supervisor's queue lists what waits in the township.
+    let queued = app.get("/api/v1/tasks?status=queued", Some(&w.supervisor)).await;
+    assert_eq!(
+        queued.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        queued.text
+    );
+}
+
+#[tokio::test]
+async fn a_declined_task_moves_on_and_a_conflict_of_interest_is_a_recusal() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let r = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    let id = r.body["task"]["id"].as_i64().unwrap();
+    assert_eq!(r.body["task"]["assignee_id"], w.w[0]);
+
+    let d = app
+        .post(
+            &format!("/api/v1/tasks/{id}/decline"),
+            Some(&w.tokens[0]),
+            &json!({"reason": "conflict_of_interest", "note": "债务人是我表哥"}),
+        )
+        .await;
+    assert_eq!(d.status, 200, "{}", d.text);
+    assert_eq!(d.body["task"]["assignee_id"], w.w[1]);
+    assert_eq!(d.body["task"]["status"], "assigned");
+    assert!(d.body["task"]["party"].is_null());
+    // The first worker can no longer see the task.
+    app.get(&format!("/api/v1/tasks/{id}"), Some(&w.tokens[0]))
+        .await
+        .assert_problem(404, "not_found");
+
+    // w2 declines too (not a conflict): nobody left in G-SW, so the neighbour G-NW's w3 gets it.
+    let d = app
+        .post(
+            &format!("/api/v1/tasks/{id}/decline"),
+            Some(&w.tokens[1]),
+            &json!({"reason": "overloaded"}),
+        )
+        .await;
+    assert_eq!(d.body["task"]["assignee_id"], w.w[2], "{}", d.text);
+
+    // Manual assignment back to the recused worker is refused with the reason.
+    let current = app.get(&format!("/api/v1/tasks/{id}"), Some(&w.officer)).await;
+    let tag = current.headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    let r = post_with(
+        &app,
+        &format!("/api/v1/tasks/{id}/assign"),
+        &w.officer,
+        Some(&tag),
+        &json!({"worker_id": w.w[0]}),
+    )
+    .await;
+    r.assert_problem(422, "worker_not_eligible");
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("recused"),
+        "{}",
+        r.text
+    );
+
+    // A third decline sends it to the supervisor's queue.
+    let d = app
+        .post(
+            &format!("/api/v1/tasks/{id}/decline"),
+            Some(&w.tokens[2]),
+            &json!({"reason": "unavailable"}),
+        )
+        .await;
+    assert_eq!(d.body["task"]["status"], "queued", "{}", d.text);
+    assert_eq!(d.body["task"]["queue_reason"], "too_many_declines");
+    let events = app
+        .get(&format!("/api/v1/tasks/{id}/events"), Some(&w.officer))
+        .await;
+    let actions: Vec<&str> = events
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create", "assign", "recuse", "assign", "decline", "assign", "decline", "queue"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_task_lifecycle_refuses_illegal_moves() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let r = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    let id = r.body["task"]["id"].as_i64().unwrap();
+    // Only the assignee accepts; the officer cannot.
+    app.post(
+        &format!("/api/v1/tasks/{id}/accept"),
+        Some(&w.officer),
+        &json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        &format!("/api/v1/tasks/{id}/accept"),
+        Some(&w.tokens[1]),
+        &json!({}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let a = app
+        .post(
+            &format!("/api/v1/tasks/{id}/accept"),
+            Some(&w.tokens[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(a.body["status"], "accepted", "{}", a.text);
+    app.post(
+        &format!("/api/v1/tasks/{id}/accept"),
+        Some(&w.tokens[0]),
+        &json!({}),
+    )
+    .await
+    .assert_problem(409, "invalid_transition");
+    let c = app
+        .post(
+            &format!("/api/v1/tasks/{id}/cancel"),
+            Some(&w.officer),
+            &json!({"note": "已和解"}),
+        )
+        .await;
+    assert_eq!(c.body["status"], "cancelled", "{}", c.text);
+    let r = app
+        .post(
+            &format!("/api/v1/tasks/{id}/cancel"),
+            Some(&w.officer),
+            &json!({}),
+        )
+        .await;
+    r.assert_problem(409, "invalid_transition");
+    assert!(r.body["detail"].as_str().unwrap().contains("cancelled"));
+    // A due date in the past is refused.
+    let mut body = serve_at(32.005, 120.005);
+    body["due_on"] = json!("2020-01-01");
+    let r = new_task(&app, &w, body).await;
+    assert_eq!(r.body["field"], "due_on", "{}", r.text);
+}
+
+#[tokio::test]
+async fn manual_reassignment_needs_the_current_etag_and_only_one_of_two_racing_officers_wins() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let r = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    let id = r.body["task"]["id"].as_i64().unwrap();
+    let tag = r.headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    let path = format!("/api/v1/tasks/{id}/assign");
+
+    post_with(&app, &path, &w.officer, None, &json!({"worker_id": w.w[1]}))
+        .await
+        .assert_problem(428, "if_match_required");
+    post_with(
+        &app,
+        &path,
+        &w.officer,
+        Some("\"v999\""),
+        &json!({"worker_id": w.w[1]}),
+    )
+    .await
+    .assert_problem(412, "stale_etag");
+
+    // Another officer of the court, racing the first.
+    let c = app.get("/api/v1/me", Some(&w.officer)).await;
+    let court_id = c.body["user"]["court_id"].as_i64();
+    app.create_user(&w.admin, "officer.li", "officer", court_id, None)
+        .await;
+    let other = app.token("officer.li", PASSWORD).await;
+    let (to_w2, to_w3) = (json!({"worker_id": w.w[1]}), json!({"worker_id": w.w[2]}));
+    let (a, b) = tokio::join!(
+        post_with(&app, &path, &w.officer, Some(&tag), &to_w2),
+        post_with(&app, &path, &other, Some(&tag), &to_w3),
+    );
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 412], "a: {} b: {}", a.text, b.text);
+    let winner = if a.status == 200 { &a } else { &b };
+    let now = app.get(&format!("/api/v1/tasks/{id}"), Some(&w.officer)).await;
+    assert_eq!(now.body["assignee_id"], winner.body["assignee_id"]);
+    assert_ne!(now.headers.get("etag").unwrap().to_str().unwrap(), tag);
+
+    // The supervisor reassigns with the fresh tag; a worker of another township is refused.
+    let fresh = now.headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    let other_township = app.create_township(&w.admin, "T2", court_id.unwrap()).await;
+    let stranger = app
+        .create_user(&w.admin, "worker.far", "worker", None, Some(other_township))
+        .await;
+    let r = post_with(
+        &app,
+        &path,
+        &w.supervisor,
+        Some(&fresh),
+        &json!({"worker_id": stranger}),
+    )
+    .await;
+    r.assert_problem(422, "worker_not_eligible");
+    assert!(r.body["detail"].as_str().unwrap().contains("another township"));
+    let r = post_with(
+        &app,
+        &path,
+        &w.supervisor,
+        Some(&fresh),
+        &json!({"worker_id": w.w[0]}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["assignee_id"], w.w[0]);
+}
+
+#[tokio::test]
+async fn each_role_sees_the_party_data_its_work_needs_and_no_more() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut body = serve_at(32.005, 120.005);
+    body["party_id"] = json!(w.debtor_id);
+    let r = new_task(&app, &w, body).await;
+    let id = r.body["task"]["id"].as_i64().unwrap();
+    let full_id = id_number("32128319800101123");
+
+    let officer = app.get(&format!("/api/v1/tasks/{id}"), Some(&w.officer)).await;
+    assert_eq!(officer.body["party"]["id_number"], full_id.as_str());
+    assert_eq!(officer.body["party"]["phones"][0], "13812345678");
+
+    let supervisor = app.get(&format!("/api/v1/tasks/{id}"), Some(&w.supervisor)).await;
+    assert_eq!(
+        supervisor.body["party"]["id_number"],
+        format!("{}********{}", &full_id[..6], &full_id[14..])
+    );
+    assert_eq!(supervisor.body["party"]["phones"][0], "138****5678");
+    assert!(!supervisor.text.contains(&full_id) && !supervisor.text.contains("13812345678"));
+
+    let worker = app.get(&format!("/api/v1/tasks/{id}"), Some(&w.tokens[0])).await;
+    assert_eq!(worker.status, 200, "{}", worker.text);
+    assert!(!worker.text.contains(&full_id));
+    assert_eq!(worker.body["party"]["phones"][0], "13812345678");
+
+    // Listings carry no party data at all; workers list only their own tasks.
+    let list = app.get("/api/v1/tasks", Some(&w.tokens[0])).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    assert!(!list.text.contains("张三"));
+    let none = app.get("/api/v1/tasks", Some(&w.tokens[2])).await;
+    assert_eq!(none.body["items"].as_array().unwrap().len(), 0);
+
+    // Another court's officer cannot find it.
+    let c2 = app.create_court(&w.admin, "C2").await;
+    app.create_user(&w.admin, "officer.far", "officer", Some(c2), None)
+        .await;
+    let far = app.token("officer.far", PASSWORD).await;
+    app.get(&format!("/api/v1/tasks/{id}"), Some(&far))
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        app.get("/api/v1/tasks", Some(&far)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let _ = w.township_id;
+}
+
+/// A stand-in for Amap's geocoding service: a real HTTP server on loopback.
+async fn fake_amap() -> String {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = HttpServer::new(|| {
+        App::new().route(
+            "/v3/geocode/geo",
+            web::get().to(|q: web::Query<std::collections::HashMap<String, String>>| async move {
+                let address = q.get("address").cloned().unwrap_or_default();
+                // GCJ-02 of a point inside G-NW (WGS-84 32.015, 120.005).
+                let gcj = gridassist::geo::wgs84_to_gcj02(gridassist::geo::LatLon { lat: 32.015, lon: 120.005 });
+                let body = if address.contains("18号") {
+                    json!({"status": "1", "info": "OK", "infocode": "10000", "count": "1",
+                           "geocodes": [{"formatted_address": "江苏省泰州市泰兴市黄桥镇", "level": "门牌号",
+                                         "location": format!("{:.6},{:.6}", gcj.lon, gcj.lat)}]})
+                } else {
+                    json!({"status": "1", "info": "OK", "infocode": "10000", "count": "1",
+                           "geocodes": [{"formatted_address": "江苏省泰州市泰兴市黄桥镇", "level": "乡镇", "location": "120.0,32.0"}]})
+                };
+                HttpResponse::Ok().json(body)
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    format!("http://127.0.0.1:{port}/v3/geocode/geo")
+}
+
+#[tokio::test]
+async fn an_address_only_target_is_geocoded_or_left_for_the_court_to_pin() {
+    let url = fake_amap().await;
+    let app = spawn_app_with(&[
+        ("GRIDASSIST_GEOCODER_URL", url),
+        ("GRIDASSIST_GEOCODER_KEY", "test-key".into()),
+    ])
+    .await;
+    let w = world(&app).await;
+    let r = new_task(
+        &app,
+        &w,
+        json!({"kind": "serve_documents", "target_address": "黄桥镇东进路18号"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["task"]["target"]["source"], "geocoded");
+    assert_eq!(r.body["task"]["assignee_id"], w.w[2], "G-NW's worker: {}", r.text);
+    let r = new_task(
+        &app,
+        &w,
+        json!({"kind": "serve_documents", "target_address": "黄桥镇"}),
+    )
+    .await;
+    assert_eq!(r.body["task"]["status"], "queued");
+    assert_eq!(r.body["task"]["queue_reason"], "geocode_unsure");
+    let _ = Duration::from_secs(0);
+}
