@@ -35,6 +35,9 @@ pub struct Config {
     /// `GRIDASSIST_GRID_REFRESH_SECS`: how often to look for grid changes made outside this
     /// process (another node, the CLI). Default 30.
     pub grid_refresh_interval: Duration,
+    /// `GRIDASSIST_DEADLINE_SWEEP_SECS`: how often the deadlines job reminds, marks overdue
+    /// and escalates. Default 60.
+    pub deadline_sweep_interval: Duration,
     /// `GRIDASSIST_ASSIGN_RADIUS_M`: how far from the target (metres) automatic assignment
     /// looks in the township's other grids when nobody in the target's grid is eligible.
     /// Default 3000.
@@ -103,6 +106,15 @@ impl Config {
                 _ => bail!("GRIDASSIST_GRID_REFRESH_SECS must be a whole number of seconds from 1 to 86400"),
             },
         };
+        let deadline_sweep_secs = match non_empty("GRIDASSIST_DEADLINE_SWEEP_SECS") {
+            None => 60,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if (1..=86_400).contains(&n) => n,
+                _ => {
+                    bail!("GRIDASSIST_DEADLINE_SWEEP_SECS must be a whole number of seconds from 1 to 86400")
+                }
+            },
+        };
         let assign_radius_m = match non_empty("GRIDASSIST_ASSIGN_RADIUS_M") {
             None => 3000.0,
             Some(v) => match v.trim().parse::<f64>() {
@@ -134,6 +146,7 @@ impl Config {
             json_limit: 256 * 1024,
             import_limit: 32 * 1024 * 1024,
             grid_refresh_interval: Duration::from_secs(grid_refresh_secs),
+            deadline_sweep_interval: Duration::from_secs(deadline_sweep_secs),
         })
     }
 }

@@ -128,8 +128,11 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let refresher =
             crate::jobs::grid_map_refresh::spawn(self.state.clone(), self.state.config.grid_refresh_interval);
+        let deadlines =
+            crate::jobs::deadlines::spawn(self.state.clone(), self.state.config.deadline_sweep_interval);
         let result = self.server.await;
         refresher.abort();
+        deadlines.abort();
         result
     }
 }

@@ -63,6 +63,7 @@ use crate::error::ApiError;
         tasks::decline_task,
         tasks::cancel_task,
         tasks::assign_task,
+        tasks::pin_task,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -144,7 +145,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tasks::accept_task)
         .service(tasks::decline_task)
         .service(tasks::cancel_task)
-        .service(tasks::assign_task);
+        .service(tasks::assign_task)
+        .service(tasks::pin_task);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.

@@ -646,3 +646,45 @@ pub async fn assign_task(
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
 }
+
+/// Pin a queued task's target on the map (the officer places an address by hand); the task is
+/// then assigned automatically, and the response says to whom and why.
+#[utoipa::path(tag = "tasks", params(("id" = i64, Path)), request_body = TargetPoint, security(("bearer" = [])), responses(
+    (status = 200, body = CreatedTask),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 412, body = Problem, content_type = "application/problem+json")
+))]
+#[post("/api/v1/tasks/{id}/target")]
+pub async fn pin_task(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    body: ApiJson<TargetPoint>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Officer])?;
+    let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
+    let (point, _) = target_point(body.0.lat, body.0.lon, body.0.crs, "lat")?;
+    let st = state.clone();
+    let (dto, explanation) = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, rid)?;
+            let map = st.grids.current();
+            let (task, explanation) =
+                services::tasks::pin(conn, &caller, &map, rules(&st), id, point, version)?;
+            Ok::<_, ApiError>((with_party(conn, &caller, task, View::Full)?, explanation))
+        })
+        .await?;
+    Ok(respond(
+        actix_web::http::StatusCode::OK,
+        &dto,
+        CreatedTask {
+            task: dto.clone(),
+            assignment: explanation,
+        },
+    ))
+}

@@ -1,4 +1,5 @@
 //! Background tasks that run beside the HTTP server (named `jobs` so they never collide with
 //! the grid-worker domain).
 
+pub mod deadlines;
 pub mod grid_map_refresh;

@@ -722,3 +722,69 @@ pub fn list(
     }
     Ok(repo::tasks::list(conn, &filter, page)?)
 }
+
+/// The officer pins a queued task's target on the map (an address the geocoder could not
+/// place, or a point outside every grid); it is then assigned automatically.
+pub fn pin(
+    conn: &mut DbConn,
+    caller: &Caller,
+    map: &GridMap,
+    rules: Rules<'_>,
+    task_id: i64,
+    point: LatLon,
+    if_match: Option<i64>,
+) -> Result<(Task, Explanation), ApiError> {
+    use crate::db::schema::tasks;
+    use diesel::prelude::*;
+    write_tx(conn, |conn| {
+        let (task, view) = get(conn, caller, task_id)?;
+        if view != View::Full || caller.role != Role::Officer {
+            return Err(ApiError::Forbidden);
+        }
+        check_version(&task, if_match)?;
+        let from = status_of(&task)?;
+        if from != TaskStatus::Queued {
+            return Err(ApiError::conflict(
+                "invalid_transition",
+                format!(
+                    "only a queued task can be pinned; this one is {}",
+                    from.as_str().replace('_', " ")
+                ),
+            ));
+        }
+        let moved = diesel::update(tasks::table.find(task.id).filter(tasks::version.eq(task.version)))
+            .set((
+                tasks::target_lat.eq(point.lat),
+                tasks::target_lon.eq(point.lon),
+                tasks::target_source.eq("pinned"),
+                tasks::version.eq(task.version + 1),
+                tasks::updated_at.eq(time::now()),
+            ))
+            .execute(conn)?;
+        if moved != 1 {
+            return Err(ApiError::PreconditionFailed);
+        }
+        event(
+            conn,
+            task.id,
+            Some(caller),
+            "pin",
+            Some(from),
+            from,
+            None,
+            None,
+            None,
+            None,
+        )?;
+        let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
+        let decliners = decliners_of(conn, task.id)?;
+        let round = Round {
+            exclude: &decliners,
+            decline_count: task.decline_count,
+            unlocated_reason: "no_target_point",
+        };
+        let explanation = auto_place(conn, map, rules, &task, TaskStatus::Queued, round)?;
+        let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
+        Ok((task, explanation))
+    })
+}

@@ -62,6 +62,20 @@ async fn the_demo_county_serves_every_role_and_locates_phone_coordinates() {
         .await;
     r.assert_problem(403, "forbidden");
 
+    // Casework in every state a newcomer should see.
+    let tasks = app.get("/api/v1/tasks?limit=200", Some(&officer)).await;
+    let items = tasks.body["items"].as_array().unwrap();
+    assert!(items.len() >= 50, "{} tasks", items.len());
+    let count = |f: &dyn Fn(&serde_json::Value) -> bool| items.iter().filter(|t| f(t)).count();
+    assert!(count(&|t| t["status"] == "assigned") > 0);
+    assert!(count(&|t| t["status"] == "accepted") > 0);
+    assert!(count(&|t| t["queue_reason"] == "no_target_point") > 0);
+    assert!(count(&|t| t["queue_reason"] == "outside_all_grids") > 0);
+    assert!(count(&|t| t["overdue"] == true) > 0);
+    assert!(count(&|t| t["decline_count"] == 1) > 0);
+    let cases = app.get("/api/v1/cases", Some(&officer)).await;
+    assert!(!cases.body["items"].as_array().unwrap().is_empty());
+
     // Grid 28 of 黄桥镇 as an Amap phone (GCJ-02) and a Baidu phone (BD-09) report it.
     let gcj = wgs84_to_gcj02(demo::point_in_grid(0, 28));
     let bd = gcj02_to_bd09(gcj);

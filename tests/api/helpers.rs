@@ -92,6 +92,8 @@ async fn spawn_configured(extra: &[(&str, String)]) -> TestApp {
         "GRIDASSIST_JWT_SECRET",
         base64::engine::general_purpose::STANDARD.encode(TEST_JWT_SECRET),
     );
+    // Tests drive the deadlines sweep with their own clock; keep the real-time one out of the way.
+    env.insert("GRIDASSIST_DEADLINE_SWEEP_SECS", "86400".to_owned());
     for (k, v) in extra {
         env.insert(k, v.clone());
     }

@@ -622,3 +622,126 @@ async fn an_address_only_target_is_geocoded_or_left_for_the_court_to_pin() {
     assert_eq!(r.body["task"]["queue_reason"], "geocode_unsure");
     let _ = Duration::from_secs(0);
 }
+
+async fn sweep(app: &TestApp, now: chrono::NaiveDateTime) -> gridassist::jobs::deadlines::SweepReport {
+    app.app_state
+        .db
+        .run(move |conn| gridassist::jobs::deadlines::sweep(conn, now))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_deadline_sweep_reminds_then_marks_overdue_and_escalates_exactly_once() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let today = gridassist::domain::time::today_local();
+    let mut body = serve_at(32.005, 120.005);
+    body["due_on"] = json!(today.to_string());
+    let r = new_task(&app, &w, body).await;
+    let id = r.body["task"]["id"].as_i64().unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339(r.body["task"]["due_at"].as_str().unwrap())
+        .unwrap()
+        .naive_utc();
+    // A queued task with the same due date (nobody certified) escalates too.
+    let mut queued = serve_at(32.005, 120.005);
+    queued["kind"] = json!("locate_assets");
+    queued["due_on"] = json!(today.to_string());
+    new_task(&app, &w, queued).await;
+
+    // Two hours before: a reminder, once, however often the sweep runs.
+    let before = due - chrono::Duration::hours(2);
+    assert_eq!(
+        sweep(&app, before).await,
+        gridassist::jobs::deadlines::SweepReport {
+            reminded: 1,
+            overdue: 0
+        }
+    );
+    assert_eq!(sweep(&app, before).await, Default::default());
+    assert_eq!(
+        app.get("/api/v1/tasks?overdue=true", Some(&w.officer)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // An hour after: both overdue, escalated to the supervisor, once.
+    let after = due + chrono::Duration::hours(1);
+    assert_eq!(
+        sweep(&app, after).await,
+        gridassist::jobs::deadlines::SweepReport {
+            reminded: 0,
+            overdue: 2
+        }
+    );
+    assert_eq!(sweep(&app, after).await, Default::default());
+    let overdue = app.get("/api/v1/tasks?overdue=true", Some(&w.supervisor)).await;
+    assert_eq!(
+        overdue.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        overdue.text
+    );
+    let events = app
+        .get(&format!("/api/v1/tasks/{id}/events"), Some(&w.officer))
+        .await;
+    let tail: Vec<(&str, &str)> = events.body.as_array().unwrap()[2..]
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["actor_role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(tail, [("remind", "system"), ("overdue", "system")]);
+    assert_eq!(events.body[3]["detail"]["notify"], "supervisor");
+    // The task's version moved, so a reassignment based on the old ETag is refused.
+    let stale = r.headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    post_with(
+        &app,
+        &format!("/api/v1/tasks/{id}/assign"),
+        &w.officer,
+        Some(&stale),
+        &json!({"worker_id": w.w[1]}),
+    )
+    .await
+    .assert_problem(412, "stale_etag");
+}
+
+#[tokio::test]
+async fn an_officer_pins_an_unplaced_address_and_the_task_is_assigned() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let r = new_task(
+        &app,
+        &w,
+        json!({"kind": "serve_documents", "target_address": "黄桥镇东进路18号"}),
+    )
+    .await;
+    let id = r.body["task"]["id"].as_i64().unwrap();
+    assert_eq!(r.body["task"]["queue"], "court");
+    // Pinned on an Amap base map, so the point is GCJ-02.
+    let gcj = gridassist::geo::wgs84_to_gcj02(gridassist::geo::LatLon {
+        lat: 32.005,
+        lon: 120.005,
+    });
+    let p = app
+        .post(
+            &format!("/api/v1/tasks/{id}/target"),
+            Some(&w.officer),
+            &json!({"lat": gcj.lat, "lon": gcj.lon, "crs": "gcj02"}),
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.text);
+    assert_eq!(p.body["task"]["status"], "assigned");
+    assert_eq!(p.body["task"]["target"]["source"], "pinned");
+    assert_eq!(p.body["task"]["assignee_id"], w.w[0]);
+    assert!((p.body["task"]["target"]["lat"].as_f64().unwrap() - 32.005).abs() < 1e-6);
+    // Only a queued task can be pinned.
+    let again = app
+        .post(
+            &format!("/api/v1/tasks/{id}/target"),
+            Some(&w.officer),
+            &json!({"lat": 32.0, "lon": 120.0}),
+        )
+        .await;
+    again.assert_problem(409, "invalid_transition");
+}

@@ -5,6 +5,8 @@
 //! Seeding goes through the same services as real use (grid import, account rules) and runs in
 //! one transaction per step; a database that already holds the demo court is reused as it is.
 
+mod cases;
+
 use chrono::NaiveDate;
 
 use crate::auth::password;
@@ -12,6 +14,7 @@ use crate::db::{Db, DbConn, write_tx};
 use crate::domain::{Availability, Capacity, Code, Name, Password, Role, TaskKind, time};
 use crate::error::ApiError;
 use crate::geo::{Crs, LatLon, wgs84_to_gcj02};
+
 use crate::repo::{
     self,
     audit::Actor,
@@ -186,6 +189,7 @@ pub fn seed(db: &Db) -> anyhow::Result<bool> {
     write_tx(&mut conn, |conn| {
         seed_people(conn, court.id, &township_ids, &report, &hashes)
     })?;
+    cases::seed(&mut conn, court.id).map_err(api)?;
     Ok(true)
 }
 

@@ -1,0 +1,144 @@
+//! The deadlines sweep: reminds the assignee a day before a task falls due, marks tasks overdue
+//! when the due time passes and escalates them to the township supervisor (or the court when the
+//! task is in no township). Each step is a conditional update, so running the sweep twice — or on
+//! two nodes at once — does each thing once. The clock is a parameter: tests pass the time they
+//! want instead of sleeping.
+
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::tasks;
+use crate::db::{DbConn, DbError, write_tx};
+use crate::domain::time;
+use crate::repo::{
+    self,
+    tasks::{NewTaskEvent, Task},
+};
+use crate::state::AppState;
+
+/// How long before the due time the assignee is reminded.
+pub const REMINDER_LEAD: chrono::Duration = chrono::Duration::hours(24);
+
+/// Statuses in which the worker still owes work (a submitted task waits on the officer).
+const OWED: [&str; 4] = ["assigned", "accepted", "in_progress", "returned"];
+/// Statuses that can fall overdue: owed work, and tasks nobody has taken yet.
+const CAN_BE_LATE: [&str; 6] = [
+    "created",
+    "queued",
+    "assigned",
+    "accepted",
+    "in_progress",
+    "returned",
+];
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    pub reminded: usize,
+    pub overdue: usize,
+}
+
+/// An event by the system that leaves the task's status as it is.
+fn system_event(
+    conn: &mut DbConn,
+    task: &Task,
+    at: NaiveDateTime,
+    (action, reason): (&str, &str),
+    detail: serde_json::Value,
+) -> QueryResult<()> {
+    repo::tasks::record_event(
+        conn,
+        &NewTaskEvent {
+            task_id: task.id,
+            occurred_at: at,
+            actor_id: None,
+            actor_role: "system",
+            action,
+            from_status: Some(&task.status),
+            to_status: &task.status,
+            assignee_id: task.assignee_id,
+            reason_code: Some(reason),
+            note: None,
+            detail: Some(detail.to_string()),
+        },
+    )
+}
+
+/// Run one sweep as of `now` (UTC).
+pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<SweepReport, DbError> {
+    Ok(write_tx(
+        conn,
+        |conn| -> Result<SweepReport, diesel::result::Error> {
+            let mut report = SweepReport::default();
+
+            let due_soon: Vec<Task> = tasks::table
+                .filter(tasks::status.eq_any(OWED))
+                .filter(tasks::reminded_at.is_null())
+                .filter(tasks::due_at.gt(now))
+                .filter(tasks::due_at.le(now + REMINDER_LEAD))
+                .select(Task::as_select())
+                .load(conn)?;
+            for task in due_soon {
+                let claimed = diesel::update(tasks::table.find(task.id).filter(tasks::reminded_at.is_null()))
+                    .set((tasks::reminded_at.eq(now), tasks::version.eq(tasks::version + 1)))
+                    .execute(conn)?;
+                if claimed == 1 {
+                    let detail =
+                        serde_json::json!({"due_at": time::to_utc(task.due_at), "notify": "assignee"});
+                    system_event(conn, &task, now, ("remind", "due_soon"), detail)?;
+                    report.reminded += 1;
+                }
+            }
+
+            let late: Vec<Task> = tasks::table
+                .filter(tasks::status.eq_any(CAN_BE_LATE))
+                .filter(tasks::overdue.eq(false))
+                .filter(tasks::due_at.le(now))
+                .select(Task::as_select())
+                .load(conn)?;
+            for task in late {
+                let claimed = diesel::update(tasks::table.find(task.id).filter(tasks::overdue.eq(false)))
+                    .set((
+                        tasks::overdue.eq(true),
+                        tasks::escalated_at.eq(now),
+                        tasks::version.eq(tasks::version + 1),
+                    ))
+                    .execute(conn)?;
+                if claimed == 1 {
+                    // Queued in the court (outside every township): the court escalates to itself.
+                    let to = if task.queue.as_deref() == Some("court") {
+                        "court"
+                    } else {
+                        "supervisor"
+                    };
+                    let detail = serde_json::json!({"due_at": time::to_utc(task.due_at), "notify": to});
+                    system_event(conn, &task, now, ("overdue", "past_due"), detail)?;
+                    report.overdue += 1;
+                }
+            }
+            Ok(report)
+        },
+    )?)
+}
+
+/// Sweep every `interval` in the background, as of the real clock.
+pub fn spawn(state: web::Data<AppState>, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match state.db.run(|conn| sweep(conn, time::now())).await {
+                Ok(r) if r.reminded + r.overdue > 0 => {
+                    tracing::info!(reminded = r.reminded, overdue = r.overdue, "deadline sweep")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %error, "deadline sweep failed"),
+            }
+        }
+    })
+}
