@@ -745,3 +745,129 @@ async fn an_officer_pins_an_unplaced_address_and_the_task_is_assigned() {
         .await;
     again.assert_problem(409, "invalid_transition");
 }
+
+#[tokio::test]
+async fn every_assignment_rule_shows_in_the_explanation() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let sw = grid_id(&app, &w.admin, "G-SW").await;
+    // Four more workers in G-SW, each kept out by one rule.
+    let mut extra = Vec::new();
+    for name in ["w.leave", "w.inactive", "w.full", "w.uncertified"] {
+        extra.push(
+            app.create_user(&w.admin, name, "worker", None, Some(w.township_id))
+                .await,
+        );
+    }
+    let leave = json!({"primary_grid_id": sw, "capacity": 10, "availability": "on_leave", "on_leave_until": "2099-12-31",
+                       "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]});
+    assert_eq!(
+        app.put(&format!("/api/v1/workers/{}", extra[0]), Some(&w.admin), &leave)
+            .await
+            .status,
+        200
+    );
+    profile(&app, &w.admin, extra[1], sw, &["serve_documents"], 10).await;
+    app.patch(
+        &format!("/api/v1/users/{}", extra[1]),
+        Some(&w.admin),
+        &json!({"active": false}),
+    )
+    .await;
+    profile(&app, &w.admin, extra[2], sw, &["serve_documents"], 0).await;
+    profile(&app, &w.admin, extra[3], sw, &["urge_performance"], 10).await;
+
+    // w1 declined something recently: tied on load with w2, w2 wins on fewer recent declines.
+    let first = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    let first_id = first.body["task"]["id"].as_i64().unwrap();
+    assert_eq!(first.body["task"]["assignee_id"], w.w[0]);
+    app.post(
+        &format!("/api/v1/tasks/{first_id}/decline"),
+        Some(&w.tokens[0]),
+        &json!({"reason": "overloaded"}),
+    )
+    .await;
+    let c = app
+        .post(
+            &format!("/api/v1/tasks/{first_id}/cancel"),
+            Some(&w.officer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(c.status, 200, "{}", c.text);
+
+    let r = new_task(&app, &w, serve_at(32.004, 120.006)).await;
+    assert_eq!(r.body["task"]["assignee_id"], w.w[1], "{}", r.text);
+    let choice = &r.body["assignment"]["attempts"][0]["choice"];
+    assert!(
+        choice["reason"]
+            .as_str()
+            .unwrap()
+            .contains("fewer recent declines"),
+        "{}",
+        choice["reason"]
+    );
+    let verdict = |id: i64| {
+        choice["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["worker_id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(verdict(extra[0])["ineligible_because"], json!(["on_leave"]));
+    assert_eq!(verdict(extra[1])["ineligible_because"], json!(["inactive"]));
+    assert_eq!(verdict(extra[2])["ineligible_because"], json!(["at_capacity"]));
+    assert_eq!(verdict(extra[3])["ineligible_because"], json!(["not_certified"]));
+    assert_eq!(verdict(w.w[1])["rank"], 1);
+    assert_eq!(verdict(w.w[0])["rank"], 2);
+
+    // By hand, the rules still hold, and the refusal says which.
+    let id = r.body["task"]["id"].as_i64().unwrap();
+    let tag = r.headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    for (worker, why) in [
+        (extra[0], "on leave"),
+        (extra[1], "deactivated"),
+        (extra[3], "certification"),
+    ] {
+        let refused = post_with(
+            &app,
+            &format!("/api/v1/tasks/{id}/assign"),
+            &w.officer,
+            Some(&tag),
+            &json!({"worker_id": worker}),
+        )
+        .await;
+        refused.assert_problem(422, "worker_not_eligible");
+        assert!(
+            refused.body["detail"].as_str().unwrap().contains(why),
+            "{}",
+            refused.text
+        );
+    }
+
+    // Lists filter by kind, grid and assignee within the caller's scope.
+    let mine = app
+        .get(
+            &format!("/api/v1/tasks?assignee_id={}&kind=serve_documents&status=assigned", w.w[1]),
+            Some(&w.officer),
+        )
+        .await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1, "{}", mine.text);
+    let in_grid = app
+        .get(
+            &format!("/api/v1/tasks?grid_id={sw}&status=cancelled"),
+            Some(&w.supervisor),
+        )
+        .await;
+    assert_eq!(
+        in_grid.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        in_grid.text
+    );
+    app.get("/api/v1/tasks?kind=astrology", Some(&w.officer))
+        .await
+        .assert_problem(400, "invalid_input");
+}
