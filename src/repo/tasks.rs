@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::{recusals, task_events, tasks};
+use crate::domain::task_state::TaskStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tasks)]
@@ -75,6 +76,48 @@ pub struct Placement {
     pub queue_reason: Option<Option<String>>,
     pub decline_count: Option<i32>,
     pub updated_at: NaiveDateTime,
+}
+
+impl Placement {
+    /// Only the status changes (accept): assignee and queue stay as they are.
+    pub fn status(status: TaskStatus, at: NaiveDateTime) -> Placement {
+        Placement {
+            status: status.as_str().into(),
+            assignee_id: None,
+            queue: None,
+            queue_reason: None,
+            decline_count: None,
+            updated_at: at,
+        }
+    }
+
+    /// The status changes and the task leaves any queue (cancel); the assignee is kept for
+    /// the record.
+    pub fn status_unqueued(status: TaskStatus, at: NaiveDateTime) -> Placement {
+        Placement {
+            queue: Some(None),
+            queue_reason: Some(None),
+            ..Placement::status(status, at)
+        }
+    }
+
+    /// The task goes to a worker and leaves any queue.
+    pub fn to_worker(status: TaskStatus, worker_id: i64, at: NaiveDateTime) -> Placement {
+        Placement {
+            assignee_id: Some(Some(worker_id)),
+            ..Placement::status_unqueued(status, at)
+        }
+    }
+
+    /// The task leaves its worker and waits in a queue (`township` or `court`) for a reason.
+    pub fn to_queue(status: TaskStatus, queue: &str, reason: &str, at: NaiveDateTime) -> Placement {
+        Placement {
+            assignee_id: Some(None),
+            queue: Some(Some(queue.into())),
+            queue_reason: Some(Some(reason.into())),
+            ..Placement::status(status, at)
+        }
+    }
 }
 
 #[derive(Debug, Insertable)]

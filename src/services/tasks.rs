@@ -215,12 +215,8 @@ fn auto_place(
                 task,
                 task.version,
                 Place {
-                    status: to.as_str().into(),
-                    assignee_id: Some(Some(worker_id)),
-                    queue: Some(None),
-                    queue_reason: Some(None),
                     decline_count: Some(decline_count),
-                    updated_at: now,
+                    ..Place::to_worker(to, worker_id, now)
                 },
             )?;
             event(
@@ -247,12 +243,8 @@ fn auto_place(
                 task,
                 task.version,
                 Place {
-                    status: to.as_str().into(),
-                    assignee_id: Some(None),
-                    queue: Some(Some(queue.into())),
-                    queue_reason: Some(Some(reason.into())),
                     decline_count: Some(decline_count),
-                    updated_at: now,
+                    ..Place::to_queue(to, queue, reason, now)
                 },
             )?;
             event(
@@ -415,19 +407,7 @@ pub fn accept(
         check_version(&task, if_match)?;
         let from = status_of(&task)?;
         let to = transition(from, TaskAction::Accept)?;
-        place(
-            conn,
-            &task,
-            task.version,
-            Place {
-                status: to.as_str().into(),
-                assignee_id: None,
-                queue: None,
-                queue_reason: None,
-                decline_count: None,
-                updated_at: time::now(),
-            },
-        )?;
+        place(conn, &task, task.version, Place::status(to, time::now()))?;
         event(
             conn,
             task.id,
@@ -473,12 +453,8 @@ pub fn decline(
             &task,
             task.version,
             Place {
-                status: to.as_str().into(),
-                assignee_id: Some(None),
-                queue: Some(Some("township".into())),
-                queue_reason: Some(Some("declined".into())),
                 decline_count: Some(declines),
-                updated_at: now,
+                ..Place::to_queue(to, "township", "declined", now)
             },
         )?;
         // A conflict of interest is recorded under its own action so it never counts as a
@@ -512,14 +488,7 @@ pub fn decline(
                 conn,
                 &task,
                 task.version,
-                Place {
-                    status: TaskStatus::Queued.as_str().into(),
-                    assignee_id: Some(None),
-                    queue: Some(Some("township".into())),
-                    queue_reason: Some(Some("too_many_declines".into())),
-                    decline_count: None,
-                    updated_at: now,
-                },
+                Place::to_queue(TaskStatus::Queued, "township", "too_many_declines", now),
             )?;
             event(
                 conn,
@@ -582,19 +551,7 @@ pub fn cancel(
         check_version(&task, if_match)?;
         let from = status_of(&task)?;
         let to = transition(from, TaskAction::Cancel)?;
-        place(
-            conn,
-            &task,
-            task.version,
-            Place {
-                status: to.as_str().into(),
-                assignee_id: None,
-                queue: Some(None),
-                queue_reason: Some(None),
-                decline_count: None,
-                updated_at: time::now(),
-            },
-        )?;
+        place(conn, &task, task.version, Place::status_unqueued(to, time::now()))?;
         event(
             conn,
             task.id,
@@ -667,14 +624,7 @@ pub fn reassign(
             conn,
             &task,
             if_match,
-            Place {
-                status: to.as_str().into(),
-                assignee_id: Some(Some(worker.id)),
-                queue: Some(None),
-                queue_reason: Some(None),
-                decline_count: None,
-                updated_at: time::now(),
-            },
+            Place::to_worker(to, worker.id, time::now()),
         )?;
         event(
             conn,

@@ -850,7 +850,10 @@ async fn every_assignment_rule_shows_in_the_explanation() {
     // Lists filter by kind, grid and assignee within the caller's scope.
     let mine = app
         .get(
-            &format!("/api/v1/tasks?assignee_id={}&kind=serve_documents&status=assigned", w.w[1]),
+            &format!(
+                "/api/v1/tasks?assignee_id={}&kind=serve_documents&status=assigned",
+                w.w[1]
+            ),
             Some(&w.officer),
         )
         .await;
