@@ -45,6 +45,9 @@ pub struct Config {
     /// `GRIDASSIST_MAX_DECLINES`: after this many declines a task goes to the supervisor's
     /// queue instead of the next worker. Default 3.
     pub max_declines: u32,
+    /// `GRIDASSIST_CHECKIN_RADIUS_M`: a check-in farther than this from the target is flagged
+    /// `far_from_target`. Default 200.
+    pub checkin_radius_m: f64,
     /// `GRIDASSIST_CALENDAR_FILE`: a working-day calendar replacing the built-in one
     /// (same JSON format as `calendar/cn.json`).
     pub calendar_file: Option<PathBuf>,
@@ -129,7 +132,15 @@ impl Config {
                 _ => bail!("GRIDASSIST_MAX_DECLINES must be a whole number from 1 to 20"),
             },
         };
+        let checkin_radius_m = match non_empty("GRIDASSIST_CHECKIN_RADIUS_M") {
+            None => 200.0,
+            Some(v) => match v.trim().parse::<f64>() {
+                Ok(m) if (1.0..=10_000.0).contains(&m) => m,
+                _ => bail!("GRIDASSIST_CHECKIN_RADIUS_M must be a number of metres from 1 to 10000"),
+            },
+        };
         Ok(Config {
+            checkin_radius_m,
             calendar_file: non_empty("GRIDASSIST_CALENDAR_FILE").map(PathBuf::from),
             geocoder_url: non_empty("GRIDASSIST_GEOCODER_URL"),
             geocoder_key: non_empty("GRIDASSIST_GEOCODER_KEY"),

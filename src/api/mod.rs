@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod check_ins;
 pub mod courts;
 pub mod dto;
 pub mod extract;
@@ -64,6 +65,7 @@ use crate::error::ApiError;
         tasks::cancel_task,
         tasks::assign_task,
         tasks::pin_task,
+        check_ins::create_check_in,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -146,7 +148,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tasks::decline_task)
         .service(tasks::cancel_task)
         .service(tasks::assign_task)
-        .service(tasks::pin_task);
+        .service(tasks::pin_task)
+        .service(check_ins::create_check_in);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.

@@ -187,6 +187,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    check_ins (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        worker_id -> BigInt,
+        client_id -> Text,
+        lat -> Double,
+        lon -> Double,
+        crs_given -> Text,
+        accuracy_m -> Double,
+        captured_at -> Timestamp,
+        received_at -> Timestamp,
+        distance_m -> Nullable<Double>,
+        flags -> Text,
+        request_digest -> Text,
+    }
+}
+
 diesel::joinable!(townships -> courts (court_id));
 diesel::joinable!(parties -> cases (case_id));
 diesel::joinable!(task_events -> tasks (task_id));
@@ -209,4 +227,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tasks,
     task_events,
     recusals,
+    check_ins,
 );

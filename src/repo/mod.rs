@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod check_ins;
 pub mod courts;
 pub mod grids;
 pub mod refresh_tokens;

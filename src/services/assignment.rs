@@ -91,6 +91,7 @@ fn judge_grid(conn: &mut DbConn, grid_id: i64, req: &Request<'_>) -> Result<Choi
     let recused: HashSet<i64> = repo::tasks::recused_among(conn, req.case_id, &ids)?;
     let since = req.now - chrono::Duration::days(RECENT_DECLINE_DAYS);
     let declines = repo::tasks::declines_since(conn, &ids, since)?;
+    let positions = repo::check_ins::latest_positions(conn, &ids, since)?;
     let candidates: Vec<Candidate> = coverers
         .into_iter()
         .map(|c| Candidate {
@@ -107,8 +108,12 @@ fn judge_grid(conn: &mut DbConn, grid_id: i64, req: &Request<'_>) -> Result<Choi
             capacity: u32::try_from(c.capacity).unwrap_or(0),
             recused: recused.contains(&c.worker_id),
             recent_declines: declines.get(&c.worker_id).copied().unwrap_or(0),
-            // Check-ins arrive with the field loop; until then the distance is unknown.
-            last_check_in_distance_m: None,
+            last_check_in_distance_m: match (positions.get(&c.worker_id), req.target) {
+                (Some(&(lat, lon)), Some(target)) => {
+                    Some(crate::geo::haversine_m(LatLon { lat, lon }, target))
+                }
+                _ => None,
+            },
         })
         .collect();
     Ok(choose(&candidates, req.today))

@@ -6,6 +6,7 @@ pub mod assignment;
 pub mod auth;
 pub mod caller;
 pub mod cases;
+pub mod check_ins;
 pub mod geocoder;
 pub mod grid_import;
 pub mod grid_map;

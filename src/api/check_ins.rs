@@ -1,0 +1,164 @@
+//! `POST /api/v1/tasks/{id}/check-ins`: the assignee's GPS fix at the target, from a phone that
+//! may retry.
+
+use actix_web::http::header::HeaderName;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tracing_actix_web::RequestId;
+use utoipa::ToSchema;
+
+use super::extract::{ApiJson, request_id};
+use crate::auth::AuthUser;
+use crate::domain::task_state::TaskStatus;
+use crate::domain::{Role, time};
+use crate::error::{ApiError, Problem};
+use crate::geo::{Crs, validate_point};
+use crate::repo::check_ins::CheckIn;
+use crate::services::check_ins::{CheckInInput, Recorded};
+use crate::services::{self, Caller};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCheckIn {
+    /// The phone's own id for this check-in (1–64 characters); a retry sends the same one.
+    /// May be given as the `Idempotency-Key` header instead.
+    pub client_id: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    /// `wgs84` (default), `gcj02` (Amap, Tencent) or `bd09` (Baidu).
+    pub crs: Option<Crs>,
+    /// The phone's accuracy estimate, metres.
+    pub accuracy_m: f64,
+    /// When the phone took the fix (its own clock).
+    pub captured_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckInDto {
+    pub id: i64,
+    pub task_id: i64,
+    pub client_id: String,
+    /// WGS-84.
+    pub lat: f64,
+    pub lon: f64,
+    /// The system the phone reported in.
+    pub crs_given: String,
+    pub accuracy_m: f64,
+    pub captured_at: DateTime<Utc>,
+    /// The server's time of receipt.
+    pub received_at: DateTime<Utc>,
+    /// Metres from the task's target, when it has a point.
+    pub distance_m: Option<f64>,
+    /// `far_from_target`, `poor_accuracy`, `clock_skew`, `before_assignment`.
+    pub flags: Vec<String>,
+    /// The task's status after this check-in.
+    pub task_status: TaskStatus,
+}
+
+fn dto(c: CheckIn, task_status: TaskStatus) -> CheckInDto {
+    CheckInDto {
+        id: c.id,
+        task_id: c.task_id,
+        client_id: c.client_id,
+        lat: c.lat,
+        lon: c.lon,
+        crs_given: c.crs_given,
+        accuracy_m: c.accuracy_m,
+        captured_at: time::to_utc(c.captured_at),
+        received_at: time::to_utc(c.received_at),
+        distance_m: c.distance_m,
+        flags: serde_json::from_str(&c.flags).unwrap_or_default(),
+        task_status,
+    }
+}
+
+/// Record a check-in at the task's target. The first one starts the work (accepted → in
+/// progress). A retry with the same client id answers 200 with the check-in already recorded
+/// and records nothing new; the same id with a different body is 422 `idempotency_conflict`.
+#[utoipa::path(tag = "tasks", params(("id" = i64, Path)), request_body = NewCheckIn, security(("bearer" = [])), responses(
+    (status = 201, body = CheckInDto),
+    (status = 200, description = "A replay of a check-in already recorded", body = CheckInDto),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "invalid_transition (e.g. not accepted yet)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "idempotency_conflict", body = Problem, content_type = "application/problem+json")
+))]
+#[post("/api/v1/tasks/{id}/check-ins")]
+pub async fn create_check_in(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    body: ApiJson<NewCheckIn>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Worker])?;
+    let task_id = path.into_inner();
+    let b = body.0;
+    let header_key = req
+        .headers()
+        .get(HeaderName::from_static("idempotency-key"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let client_id = b
+        .client_id
+        .clone()
+        .or(header_key)
+        .map(|c| c.trim().to_owned())
+        .unwrap_or_default();
+    if client_id.is_empty() || client_id.chars().count() > 64 || client_id.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            "client_id",
+            "give 1–64 characters here or as the Idempotency-Key header",
+        ));
+    }
+    let raw = validate_point(b.lat, b.lon).map_err(|e| {
+        let field = if b.lat.is_finite() && (-90.0..=90.0).contains(&b.lat) {
+            "lon"
+        } else {
+            "lat"
+        };
+        ApiError::invalid(field, e.to_string())
+    })?;
+    if !b.accuracy_m.is_finite() || !(0.0..=100_000.0).contains(&b.accuracy_m) {
+        return Err(ApiError::invalid(
+            "accuracy_m",
+            "must be a number of metres from 0 to 100000",
+        ));
+    }
+    let crs = b.crs.unwrap_or_default();
+    let digest = hex::encode(Sha256::digest(
+        format!(
+            "{task_id}|{}|{}|{crs}|{}|{}",
+            b.lat,
+            b.lon,
+            b.accuracy_m,
+            b.captured_at.to_rfc3339()
+        )
+        .as_bytes(),
+    ));
+    let input = CheckInInput {
+        client_id,
+        point: crs.to_wgs84(raw),
+        crs,
+        accuracy_m: b.accuracy_m,
+        captured_at: b.captured_at.naive_utc(),
+        digest,
+    };
+    let radius = state.config.checkin_radius_m;
+    let rid = request_id(&rid);
+    let recorded = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, rid)?;
+            services::check_ins::record(conn, &caller, radius, task_id, input)
+        })
+        .await?;
+    Ok(match recorded {
+        Recorded::Created(c, status) => HttpResponse::Created().json(dto(c, status)),
+        Recorded::Replayed(c, status) => HttpResponse::Ok().json(dto(c, status)),
+    })
+}

@@ -1,0 +1,254 @@
+//! Check-ins at task targets: conversion, flags, the start of work, retries.
+
+use gridassist::geo::{LatLon, wgs84_to_gcj02};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, Reply, TestApp, county, spawn_app};
+
+struct Setup {
+    officer: String,
+    workers: Vec<(i64, String)>,
+    case_id: i64,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let c = county(app).await;
+    app.create_user(&c.admin, "officer.wang", "officer", Some(c.court_id), None)
+        .await;
+    let grids = app.get("/api/v1/grids", Some(&c.admin)).await;
+    let sw = grids.body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == "G-SW")
+        .unwrap()["properties"]["id"]
+        .as_i64()
+        .unwrap();
+    let mut workers = Vec::new();
+    for name in ["worker1", "worker2"] {
+        let id = app
+            .create_user(&c.admin, name, "worker", None, Some(c.township_id))
+            .await;
+        let body = json!({"primary_grid_id": sw, "capacity": 10, "availability": "active",
+                          "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]});
+        assert_eq!(
+            app.put(&format!("/api/v1/workers/{id}"), Some(&c.admin), &body)
+                .await
+                .status,
+            200
+        );
+        workers.push((id, app.token(name, PASSWORD).await));
+    }
+    let officer = app.token("officer.wang", PASSWORD).await;
+    let case = app
+        .post(
+            "/api/v1/cases",
+            Some(&officer),
+            &json!({"case_number": "(2026)苏1283执7号", "amount_owed_fen": 100, "filed_on": "2026-01-10",
+                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"}, {"role": "debtor", "kind": "person", "name": "乙"}]}),
+        )
+        .await;
+    assert_eq!(case.status, 201, "{}", case.text);
+    Setup {
+        officer,
+        workers,
+        case_id: case.body["id"].as_i64().unwrap(),
+    }
+}
+
+async fn task_at(app: &TestApp, s: &Setup, lat: f64, lon: f64) -> Reply {
+    let body = json!({"kind": "serve_documents", "target": {"lat": lat, "lon": lon}});
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{}/tasks", s.case_id),
+            Some(&s.officer),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r
+}
+
+fn fix(
+    client_id: &str,
+    p: LatLon,
+    crs: &str,
+    accuracy: f64,
+    captured: chrono::DateTime<chrono::Utc>,
+) -> Value {
+    json!({"client_id": client_id, "lat": p.lat, "lon": p.lon, "crs": crs, "accuracy_m": accuracy,
+           "captured_at": captured.to_rfc3339()})
+}
+
+#[tokio::test]
+async fn the_first_check_in_starts_the_work_and_a_retry_records_nothing_new() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let t = task_at(&app, &s, 32.005, 120.005).await;
+    let id = t.body["task"]["id"].as_i64().unwrap();
+    let (_, worker) = &s.workers[0];
+    let path = format!("/api/v1/tasks/{id}/check-ins");
+    let now = chrono::Utc::now();
+    let at_door = wgs84_to_gcj02(LatLon {
+        lat: 32.00502,
+        lon: 120.00501,
+    });
+
+    // Not accepted yet: checking in is refused.
+    app.post(&path, Some(worker), &fix("c-0", at_door, "gcj02", 8.0, now))
+        .await
+        .assert_problem(409, "invalid_transition");
+    app.post(&format!("/api/v1/tasks/{id}/accept"), Some(worker), &json!({}))
+        .await;
+
+    let first = app
+        .post(&path, Some(worker), &fix("c-1", at_door, "gcj02", 8.0, now))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.body["task_status"], "in_progress");
+    assert_eq!(first.body["flags"], json!([]));
+    assert!(first.body["distance_m"].as_f64().unwrap() < 5.0, "{}", first.text);
+    assert!(
+        (first.body["lat"].as_f64().unwrap() - 32.00502).abs() < 1e-6,
+        "stored in WGS-84"
+    );
+
+    // The phone lost the answer and sends it again, three times, two at once.
+    let body = fix("c-1", at_door, "gcj02", 8.0, now);
+    let again = app.post(&path, Some(worker), &body).await;
+    let (a, b) = tokio::join!(
+        app.post(&path, Some(worker), &body),
+        app.post(&path, Some(worker), &body)
+    );
+    for r in [&again, &a, &b] {
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["id"], first.body["id"]);
+    }
+    // Same id, different fix: refused.
+    let other = fix("c-1", at_door, "gcj02", 30.0, now);
+    app.post(&path, Some(worker), &other)
+        .await
+        .assert_problem(422, "idempotency_conflict");
+
+    let events = app
+        .get(&format!("/api/v1/tasks/{id}/events"), Some(&s.officer))
+        .await;
+    let check_ins = events
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "check_in")
+        .count();
+    assert_eq!(check_ins, 1);
+    let task = app.get(&format!("/api/v1/tasks/{id}"), Some(&s.officer)).await;
+    assert_eq!(task.body["status"], "in_progress");
+}
+
+#[tokio::test]
+async fn doubtful_fixes_are_kept_and_flagged() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let t = task_at(&app, &s, 32.005, 120.005).await;
+    let id = t.body["task"]["id"].as_i64().unwrap();
+    let (_, worker) = &s.workers[0];
+    app.post(&format!("/api/v1/tasks/{id}/accept"), Some(worker), &json!({}))
+        .await;
+    let path = format!("/api/v1/tasks/{id}/check-ins");
+    let now = chrono::Utc::now();
+
+    // A GCJ-02 reading sent as if it were WGS-84 lands ~500 m off: far from the target.
+    let misread = wgs84_to_gcj02(LatLon {
+        lat: 32.005,
+        lon: 120.005,
+    });
+    let r = app
+        .post(&path, Some(worker), &fix("f-1", misread, "wgs84", 10.0, now))
+        .await;
+    assert_eq!(r.body["flags"], json!(["far_from_target"]), "{}", r.text);
+    let d = r.body["distance_m"].as_f64().unwrap();
+    assert!(d > 200.0 && d < 1000.0, "{d}");
+
+    let here = LatLon {
+        lat: 32.005,
+        lon: 120.005,
+    };
+    let r = app
+        .post(&path, Some(worker), &fix("f-2", here, "wgs84", 250.0, now))
+        .await;
+    assert_eq!(r.body["flags"], json!(["poor_accuracy"]));
+    // A phone whose clock is an hour behind: skewed, and apparently before the assignment.
+    let r = app
+        .post(
+            &path,
+            Some(worker),
+            &fix("f-3", here, "wgs84", 10.0, now - chrono::Duration::hours(1)),
+        )
+        .await;
+    assert_eq!(r.body["flags"], json!(["clock_skew", "before_assignment"]));
+    assert_eq!(r.status, 201);
+
+    // Only the assignee checks in; bad input names the field.
+    let (_, other) = &s.workers[1];
+    app.post(&path, Some(other), &fix("x-1", here, "wgs84", 10.0, now))
+        .await
+        .assert_problem(404, "not_found");
+    let mut bad = fix("f-4", here, "wgs84", 10.0, now);
+    bad["lat"] = json!(95.0);
+    assert_eq!(app.post(&path, Some(worker), &bad).await.body["field"], "lat");
+    let mut bad = fix("f-5", here, "wgs84", -1.0, now);
+    bad.as_object_mut().unwrap().remove("client_id");
+    assert_eq!(
+        app.post(&path, Some(worker), &bad).await.body["field"],
+        "client_id"
+    );
+}
+
+#[tokio::test]
+async fn a_worker_who_was_just_nearby_wins_a_tie() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let (w2, w2_token) = &s.workers[1];
+    // w2 works a task at the south-west corner of G-SW, then that task is cancelled.
+    let first = task_at(&app, &s, 32.001, 120.001).await;
+    let id = first.body["task"]["id"].as_i64().unwrap();
+    let tag = first.headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    let moved = app
+        .client
+        .post(app.url(&format!("/api/v1/tasks/{id}/assign")))
+        .bearer_auth(&s.officer)
+        .header("If-Match", tag)
+        .json(&json!({"worker_id": w2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    app.post(&format!("/api/v1/tasks/{id}/accept"), Some(w2_token), &json!({}))
+        .await;
+    let here = LatLon {
+        lat: 32.001,
+        lon: 120.001,
+    };
+    let r = app
+        .post(
+            &format!("/api/v1/tasks/{id}/check-ins"),
+            Some(w2_token),
+            &fix("n-1", here, "wgs84", 5.0, chrono::Utc::now()),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    app.post(
+        &format!("/api/v1/tasks/{id}/cancel"),
+        Some(&s.officer),
+        &json!({}),
+    )
+    .await;
+
+    // A new task next door: equal load, no declines; w2's last fix is near, w1's unknown.
+    let next = task_at(&app, &s, 32.002, 120.002).await;
+    assert_eq!(next.body["task"]["assignee_id"], *w2, "{}", next.text);
+    let reason = next.body["assignment"]["attempts"][0]["choice"]["reason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("nearer last check-in"), "{reason}");
+}
