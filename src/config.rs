@@ -48,6 +48,10 @@ pub struct Config {
     /// `GRIDASSIST_CHECKIN_RADIUS_M`: a check-in farther than this from the target is flagged
     /// `far_from_target`. Default 200.
     pub checkin_radius_m: f64,
+    /// `GRIDASSIST_EVIDENCE_DIR`: where evidence files are kept. Default `<data dir>/evidence`.
+    pub evidence_dir: PathBuf,
+    /// `GRIDASSIST_EVIDENCE_MAX_BYTES`: the largest evidence file. Default 15 MB.
+    pub evidence_max_bytes: usize,
     /// `GRIDASSIST_CALENDAR_FILE`: a working-day calendar replacing the built-in one
     /// (same JSON format as `calendar/cn.json`).
     pub calendar_file: Option<PathBuf>,
@@ -139,7 +143,18 @@ impl Config {
                 _ => bail!("GRIDASSIST_CHECKIN_RADIUS_M must be a number of metres from 1 to 10000"),
             },
         };
+        let evidence_max_bytes = match non_empty("GRIDASSIST_EVIDENCE_MAX_BYTES") {
+            None => 15 * 1024 * 1024,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1024..=1024 * 1024 * 1024).contains(&n) => n,
+                _ => bail!("GRIDASSIST_EVIDENCE_MAX_BYTES must be a number of bytes from 1024 to 1073741824"),
+            },
+        };
         Ok(Config {
+            evidence_dir: non_empty("GRIDASSIST_EVIDENCE_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("evidence")),
+            evidence_max_bytes,
             checkin_radius_m,
             calendar_file: non_empty("GRIDASSIST_CALENDAR_FILE").map(PathBuf::from),
             geocoder_url: non_empty("GRIDASSIST_GEOCODER_URL"),

@@ -51,6 +51,9 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("the body must be sent as application/json")]
     UnsupportedMediaType,
+    /// A stored evidence file no longer matches its recorded digest (or is gone).
+    #[error("{0}; it has not been served — the incident is logged and audited")]
+    EvidenceIntegrity(String),
     #[error("the service is temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -119,6 +122,7 @@ impl ApiError {
             ApiError::PreconditionRequired => "if_match_required",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::EvidenceIntegrity(_) => "evidence_integrity_failed",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -140,6 +144,7 @@ impl ApiError {
             ApiError::PreconditionRequired => "Precondition required",
             ApiError::UnsupportedMediaType => "Unsupported media type",
             ApiError::Unavailable(_) => "Service unavailable",
+            ApiError::EvidenceIntegrity(_) => "Evidence integrity check failed",
             ApiError::Internal(_) => "Internal error",
         }
     }
@@ -181,6 +186,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::EvidenceIntegrity(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

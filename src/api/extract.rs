@@ -77,17 +77,7 @@ impl<T: DeserializeOwned + 'static, L: BodyLimit + 'static> FromRequest for ApiJ
             if declared.is_some_and(|n| n > limit) {
                 return Err(ApiError::PayloadTooLarge);
             }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::MalformedBody {
-                    field: None,
-                    detail: "the request body could not be read".into(),
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge);
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_body(&mut payload, limit).await?;
             // An absent body reads as JSON `null`: `ApiJson<Option<T>>` makes a body optional,
             // and a required one is refused as malformed.
             if body.iter().all(u8::is_ascii_whitespace) {
@@ -99,6 +89,23 @@ impl<T: DeserializeOwned + 'static, L: BodyLimit + 'static> FromRequest for ApiJ
             parse_json(&body).map(|v| ApiJson(v, PhantomData))
         })
     }
+}
+
+/// Read a request body of at most `limit` bytes (413 beyond), without trusting its declared
+/// length.
+pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::MalformedBody {
+            field: None,
+            detail: "the request body could not be read".into(),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Deserialise JSON bytes, naming the failing field.

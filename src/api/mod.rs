@@ -7,6 +7,7 @@ pub mod cases;
 pub mod check_ins;
 pub mod courts;
 pub mod dto;
+pub mod evidence;
 pub mod extract;
 pub mod grids;
 pub mod health;
@@ -66,6 +67,8 @@ use crate::error::ApiError;
         tasks::assign_task,
         tasks::pin_task,
         check_ins::create_check_in,
+        evidence::upload_evidence,
+        evidence::download_evidence,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -149,7 +152,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tasks::cancel_task)
         .service(tasks::assign_task)
         .service(tasks::pin_task)
-        .service(check_ins::create_check_in);
+        .service(check_ins::create_check_in)
+        .service(evidence::upload_evidence)
+        .service(evidence::download_evidence);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.

@@ -205,6 +205,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evidence (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        uploader_id -> BigInt,
+        kind -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        captured_at -> Nullable<Timestamp>,
+        received_at -> Timestamp,
+        client_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(townships -> courts (court_id));
 diesel::joinable!(parties -> cases (case_id));
 diesel::joinable!(task_events -> tasks (task_id));
@@ -228,4 +243,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     task_events,
     recusals,
     check_ins,
+    evidence,
 );

@@ -5,6 +5,7 @@
 pub mod assignment;
 pub mod calendar;
 pub mod identity;
+pub mod media;
 pub mod names;
 pub mod role;
 pub mod task_kind;

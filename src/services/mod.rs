@@ -7,6 +7,7 @@ pub mod auth;
 pub mod caller;
 pub mod cases;
 pub mod check_ins;
+pub mod evidence;
 pub mod geocoder;
 pub mod grid_import;
 pub mod grid_map;

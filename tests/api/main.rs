@@ -7,6 +7,7 @@ mod auth;
 mod check_ins;
 mod cli;
 mod demo;
+mod evidence;
 mod grids;
 mod health;
 mod openapi;

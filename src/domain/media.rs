@@ -1,0 +1,100 @@
+//! Evidence media: which kinds of file a worker may upload, recognised from their bytes — the
+//! `Content-Type` a phone sends is not trusted.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a piece of evidence is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// JPEG, PNG or HEIC.
+    Photo,
+    /// PNG (a drawn signature).
+    Signature,
+    /// MP3, M4A/AAC, WAV, AMR or Ogg.
+    Audio,
+    Pdf,
+}
+
+impl EvidenceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Photo => "photo",
+            EvidenceKind::Signature => "signature",
+            EvidenceKind::Audio => "audio",
+            EvidenceKind::Pdf => "pdf",
+        }
+    }
+
+    /// The media types this kind accepts.
+    pub fn accepts(self, media_type: &str) -> bool {
+        match self {
+            EvidenceKind::Photo => matches!(media_type, "image/jpeg" | "image/png" | "image/heic"),
+            EvidenceKind::Signature => media_type == "image/png",
+            EvidenceKind::Audio => media_type.starts_with("audio/"),
+            EvidenceKind::Pdf => media_type == "application/pdf",
+        }
+    }
+}
+
+/// The media type of a file, from its first bytes; None when it is none we accept.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let starts = |magic: &[u8]| bytes.starts_with(magic);
+    let brand = bytes.get(4..12);
+    if starts(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if starts(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if starts(b"%PDF-") {
+        Some("application/pdf")
+    } else if matches!(
+        brand,
+        Some(b"ftypheic" | b"ftypheix" | b"ftyphevc" | b"ftypmif1" | b"ftypmsf1")
+    ) {
+        Some("image/heic")
+    } else if matches!(brand, Some(b"ftypM4A " | b"ftypmp42" | b"ftypisom")) {
+        Some("audio/mp4")
+    } else if starts(b"ID3") || (bytes.len() > 1 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0) {
+        Some("audio/mpeg")
+    } else if starts(b"RIFF") && bytes.get(8..12) == Some(b"WAVE") {
+        Some("audio/wav")
+    } else if starts(b"#!AMR") {
+        Some("audio/amr")
+    } else if starts(b"OggS") {
+        Some("audio/ogg")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_recognised_by_their_bytes() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0"), Some("image/heic"));
+        assert_eq!(sniff(b"\0\0\0\x20ftypM4A \0\0"), Some("audio/mp4"));
+        assert_eq!(sniff(b"ID3\x04\0"), Some("audio/mpeg"));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WAVEfmt "), Some("audio/wav"));
+        assert_eq!(sniff(b"#!AMR\n"), Some("audio/amr"));
+        assert_eq!(sniff(b"OggS\0"), Some("audio/ogg"));
+        assert_eq!(sniff(b"<html>"), None);
+        assert_eq!(sniff(b"MZ\x90\0"), None);
+        assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn each_kind_takes_only_its_media() {
+        assert!(EvidenceKind::Photo.accepts("image/heic"));
+        assert!(!EvidenceKind::Photo.accepts("application/pdf"));
+        assert!(EvidenceKind::Signature.accepts("image/png"));
+        assert!(!EvidenceKind::Signature.accepts("image/jpeg"));
+        assert!(EvidenceKind::Audio.accepts("audio/amr"));
+        assert!(EvidenceKind::Pdf.accepts("application/pdf"));
+    }
+}

@@ -1,0 +1,228 @@
+//! Evidence: upload by the assignee, type from the bytes, digest checks, retries, and integrity
+//! at download.
+
+use gridassist::services::evidence::{EvidenceStore, sha256_hex};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, Reply, TestApp, county, spawn_app_with};
+
+struct Setup {
+    officer: String,
+    supervisor: String,
+    worker: String,
+    other_worker: String,
+    task_id: i64,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let c = county(app).await;
+    app.create_user(&c.admin, "officer.wang", "officer", Some(c.court_id), None)
+        .await;
+    app.create_user(&c.admin, "super.li", "supervisor", None, Some(c.township_id))
+        .await;
+    let grids = app.get("/api/v1/grids", Some(&c.admin)).await;
+    let sw = grids.body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == "G-SW")
+        .unwrap()["properties"]["id"]
+        .as_i64()
+        .unwrap();
+    for name in ["worker1", "worker2"] {
+        let id = app
+            .create_user(&c.admin, name, "worker", None, Some(c.township_id))
+            .await;
+        let body = json!({"primary_grid_id": sw, "capacity": 10, "availability": "active",
+                          "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]});
+        app.put(&format!("/api/v1/workers/{id}"), Some(&c.admin), &body)
+            .await;
+    }
+    let officer = app.token("officer.wang", PASSWORD).await;
+    let case = app
+        .post(
+            "/api/v1/cases",
+            Some(&officer),
+            &json!({"case_number": "(2026)苏1283执9号", "amount_owed_fen": 100, "filed_on": "2026-01-10",
+                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"}, {"role": "debtor", "kind": "person", "name": "乙"}]}),
+        )
+        .await;
+    let case_id = case.body["id"].as_i64().unwrap();
+    let task = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/tasks"),
+            Some(&officer),
+            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
+        )
+        .await;
+    assert!(
+        task.body["task"]["assignee_id"].as_i64().is_some(),
+        "{}",
+        task.text
+    );
+    Setup {
+        officer,
+        supervisor: app.token("super.li", PASSWORD).await,
+        worker: app.token("worker1", PASSWORD).await,
+        other_worker: app.token("worker2", PASSWORD).await,
+        task_id: task.body["task"]["id"].as_i64().unwrap(),
+    }
+}
+
+fn jpeg(n: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend((0..n).map(|i| (i * 31 % 251) as u8));
+    bytes
+}
+
+async fn upload(app: &TestApp, token: &str, task: i64, query: &str, bytes: Vec<u8>) -> Reply {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/tasks/{task}/evidence?{query}")))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    Reply::from(response).await
+}
+
+#[tokio::test]
+async fn evidence_is_stored_once_served_intact_and_never_served_altered() {
+    let app = spawn_app_with(&[]).await;
+    let s = setup(&app).await;
+    let photo = jpeg(4000);
+    let sha = sha256_hex(&photo);
+    // Before accepting, the task takes no evidence.
+    upload(&app, &s.worker, s.task_id, "kind=photo", photo.clone())
+        .await
+        .assert_problem(409, "invalid_transition");
+    app.post(
+        &format!("/api/v1/tasks/{}/accept", s.task_id),
+        Some(&s.worker),
+        &json!({}),
+    )
+    .await;
+
+    let query = format!("kind=photo&sha256={sha}&client_id=photo-1&captured_at=2026-11-20T08:00:00Z");
+    let first = upload(&app, &s.worker, s.task_id, &query, photo.clone()).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.body["media_type"], "image/jpeg");
+    assert_eq!(first.body["sha256"], sha.as_str());
+    // A retry (lost answer) records nothing new.
+    let again = upload(&app, &s.worker, s.task_id, &query, photo.clone()).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body["id"], first.body["id"]);
+    let events = app
+        .get(&format!("/api/v1/tasks/{}/events", s.task_id), Some(&s.officer))
+        .await;
+    assert_eq!(
+        events
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "evidence")
+            .count(),
+        1
+    );
+
+    // The officer downloads exactly the bytes, with their digest.
+    let id = first.body["id"].as_i64().unwrap();
+    let got = app
+        .client
+        .get(app.url(&format!("/api/v1/evidence/{id}")))
+        .bearer_auth(&s.officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers().get("content-type").unwrap(), "image/jpeg");
+    assert!(
+        got.headers()
+            .get("repr-digest")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("sha-256=:")
+    );
+    assert_eq!(got.bytes().await.unwrap().to_vec(), photo);
+    // Supervisors, workers and other courts do not download.
+    app.get(&format!("/api/v1/evidence/{id}"), Some(&s.supervisor))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(&format!("/api/v1/evidence/{id}"), Some(&s.worker))
+        .await
+        .assert_problem(403, "forbidden");
+
+    // One byte changes on disk: detected, reported, not served.
+    let store = EvidenceStore::new(app.app_state.config.evidence_dir.clone());
+    let path = store.file_path(&sha).unwrap();
+    let mut altered = std::fs::read(&path).unwrap();
+    altered[100] ^= 0x01;
+    std::fs::write(&path, &altered).unwrap();
+    let r = app.get(&format!("/api/v1/evidence/{id}"), Some(&s.officer)).await;
+    r.assert_problem(500, "evidence_integrity_failed");
+    assert!(r.text.len() < 1000, "no file bytes in the answer");
+}
+
+#[tokio::test]
+async fn uploads_are_judged_by_their_bytes_size_and_digest() {
+    let app = spawn_app_with(&[("GRIDASSIST_EVIDENCE_MAX_BYTES", "4096".into())]).await;
+    let s = setup(&app).await;
+    app.post(
+        &format!("/api/v1/tasks/{}/accept", s.task_id),
+        Some(&s.worker),
+        &json!({}),
+    )
+    .await;
+    let t = s.task_id;
+
+    let r = upload(
+        &app,
+        &s.worker,
+        t,
+        &format!("kind=photo&sha256={}", "0".repeat(64)),
+        jpeg(100),
+    )
+    .await;
+    r.assert_problem(400, "invalid_input");
+    assert_eq!(r.body["field"], "sha256");
+    // Declared as a photo, but the bytes are a web page.
+    upload(&app, &s.worker, t, "kind=photo", b"<html><script>".to_vec())
+        .await
+        .assert_problem(415, "unsupported_media_type");
+    // A signature must be a PNG.
+    upload(&app, &s.worker, t, "kind=signature", jpeg(100))
+        .await
+        .assert_problem(422, "evidence_kind_mismatch");
+    upload(&app, &s.worker, t, "kind=photo", jpeg(5000))
+        .await
+        .assert_problem(413, "payload_too_large");
+    upload(&app, &s.worker, t, "kind=selfie", jpeg(10))
+        .await
+        .assert_problem(400, "invalid_input");
+    // Only the assignee uploads.
+    upload(&app, &s.other_worker, t, "kind=photo", jpeg(10))
+        .await
+        .assert_problem(404, "not_found");
+    // A PDF and a PNG signature are fine.
+    let pdf = upload(&app, &s.worker, t, "kind=pdf", b"%PDF-1.7\n1 0 obj".to_vec()).await;
+    assert_eq!(pdf.status, 201, "{}", pdf.text);
+    let png = upload(
+        &app,
+        &s.worker,
+        t,
+        "kind=signature",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+    )
+    .await;
+    assert_eq!(png.body["media_type"], "image/png", "{}", png.text);
+    // The same client id for a different file is refused.
+    upload(&app, &s.worker, t, "kind=photo&client_id=c1", jpeg(10)).await;
+    upload(&app, &s.worker, t, "kind=photo&client_id=c1", jpeg(11))
+        .await
+        .assert_problem(422, "idempotency_conflict");
+    let _ = &s.supervisor;
+}
