@@ -185,3 +185,26 @@ pub async fn download_evidence(
         .insert_header(("Cache-Control", "private, no-store"))
         .body(bytes))
 }
+
+/// The evidence of a task (metadata only), for the officer, the township supervisor and the
+/// assignee.
+#[utoipa::path(tag = "tasks", params(("id" = i64, Path)), security(("bearer" = [])), responses(
+    (status = 200, body = Vec<EvidenceDto>),
+    (status = 404, body = Problem, content_type = "application/problem+json")
+))]
+#[get("/api/v1/tasks/{id}/evidence")]
+pub async fn list_evidence(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let task_id = path.into_inner();
+    let rows = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, None)?;
+            services::evidence::list(conn, &caller, task_id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(dto).collect::<Vec<_>>()))
+}

@@ -69,6 +69,7 @@ use crate::error::ApiError;
         check_ins::create_check_in,
         evidence::upload_evidence,
         evidence::download_evidence,
+        evidence::list_evidence,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -154,7 +155,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tasks::pin_task)
         .service(check_ins::create_check_in)
         .service(evidence::upload_evidence)
-        .service(evidence::download_evidence);
+        .service(evidence::download_evidence)
+        .service(evidence::list_evidence);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.

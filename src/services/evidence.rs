@@ -243,6 +243,16 @@ pub fn upload(
     }
 }
 
+/// The evidence of a task, oldest first, for whoever may see the task.
+pub fn list(conn: &mut DbConn, caller: &Caller, task_id: i64) -> Result<Vec<Evidence>, ApiError> {
+    get(conn, caller, task_id)?;
+    Ok(evidence::table
+        .filter(evidence::task_id.eq(task_id))
+        .select(Evidence::as_select())
+        .order(evidence::id)
+        .load(conn)?)
+}
+
 /// Evidence metadata and verified bytes, for officers of the case's court. Every download is
 /// audited; a damaged file is reported and audited, never served.
 pub fn download(

@@ -156,6 +156,21 @@ async fn evidence_is_stored_once_served_intact_and_never_served_altered() {
         .await
         .assert_problem(403, "forbidden");
 
+    // The officer and the supervisor see what was uploaded; another worker does not.
+    for token in [&s.officer, &s.supervisor, &s.worker] {
+        let listed = app
+            .get(&format!("/api/v1/tasks/{}/evidence", s.task_id), Some(token))
+            .await;
+        assert_eq!(listed.body.as_array().unwrap().len(), 1, "{}", listed.text);
+        assert_eq!(listed.body[0]["sha256"], sha.as_str());
+    }
+    app.get(
+        &format!("/api/v1/tasks/{}/evidence", s.task_id),
+        Some(&s.other_worker),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
     // One byte changes on disk: detected, reported, not served.
     let store = EvidenceStore::new(app.app_state.config.evidence_dir.clone());
     let path = store.file_path(&sha).unwrap();
