@@ -3,60 +3,9 @@
 use gridassist::geo::{LatLon, wgs84_to_gcj02};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, Reply, TestApp, county, spawn_app};
+use crate::helpers::{Field, Reply, TestApp, field, spawn_app};
 
-struct Setup {
-    officer: String,
-    workers: Vec<(i64, String)>,
-    case_id: i64,
-}
-
-async fn setup(app: &TestApp) -> Setup {
-    let c = county(app).await;
-    app.create_user(&c.admin, "officer.wang", "officer", Some(c.court_id), None)
-        .await;
-    let grids = app.get("/api/v1/grids", Some(&c.admin)).await;
-    let sw = grids.body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["properties"]["code"] == "G-SW")
-        .unwrap()["properties"]["id"]
-        .as_i64()
-        .unwrap();
-    let mut workers = Vec::new();
-    for name in ["worker1", "worker2"] {
-        let id = app
-            .create_user(&c.admin, name, "worker", None, Some(c.township_id))
-            .await;
-        let body = json!({"primary_grid_id": sw, "capacity": 10, "availability": "active",
-                          "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]});
-        assert_eq!(
-            app.put(&format!("/api/v1/workers/{id}"), Some(&c.admin), &body)
-                .await
-                .status,
-            200
-        );
-        workers.push((id, app.token(name, PASSWORD).await));
-    }
-    let officer = app.token("officer.wang", PASSWORD).await;
-    let case = app
-        .post(
-            "/api/v1/cases",
-            Some(&officer),
-            &json!({"case_number": "(2026)苏1283执7号", "amount_owed_fen": 100, "filed_on": "2026-01-10",
-                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"}, {"role": "debtor", "kind": "person", "name": "乙"}]}),
-        )
-        .await;
-    assert_eq!(case.status, 201, "{}", case.text);
-    Setup {
-        officer,
-        workers,
-        case_id: case.body["id"].as_i64().unwrap(),
-    }
-}
-
-async fn task_at(app: &TestApp, s: &Setup, lat: f64, lon: f64) -> Reply {
+async fn task_at(app: &TestApp, s: &Field, lat: f64, lon: f64) -> Reply {
     let body = json!({"kind": "serve_documents", "target": {"lat": lat, "lon": lon}});
     let r = app
         .post(
@@ -83,7 +32,7 @@ fn fix(
 #[tokio::test]
 async fn the_first_check_in_starts_the_work_and_a_retry_records_nothing_new() {
     let app = spawn_app().await;
-    let s = setup(&app).await;
+    let s = field(&app).await;
     let t = task_at(&app, &s, 32.005, 120.005).await;
     let id = t.body["task"]["id"].as_i64().unwrap();
     let (_, worker) = &s.workers[0];
@@ -148,7 +97,7 @@ async fn the_first_check_in_starts_the_work_and_a_retry_records_nothing_new() {
 #[tokio::test]
 async fn doubtful_fixes_are_kept_and_flagged() {
     let app = spawn_app().await;
-    let s = setup(&app).await;
+    let s = field(&app).await;
     let t = task_at(&app, &s, 32.005, 120.005).await;
     let id = t.body["task"]["id"].as_i64().unwrap();
     let (_, worker) = &s.workers[0];
@@ -207,7 +156,7 @@ async fn doubtful_fixes_are_kept_and_flagged() {
 #[tokio::test]
 async fn a_worker_who_was_just_nearby_wins_a_tie() {
     let app = spawn_app().await;
-    let s = setup(&app).await;
+    let s = field(&app).await;
     let (w2, w2_token) = &s.workers[1];
     // w2 works a task at the south-west corner of G-SW, then that task is cancelled.
     let first = task_at(&app, &s, 32.001, 120.001).await;

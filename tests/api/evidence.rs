@@ -4,7 +4,7 @@
 use gridassist::services::evidence::{EvidenceStore, sha256_hex};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, Reply, TestApp, county, spawn_app_with};
+use crate::helpers::{Reply, TestApp, field, spawn_app_with};
 
 struct Setup {
     officer: String,
@@ -14,57 +14,22 @@ struct Setup {
     task_id: i64,
 }
 
+/// The field, with one task on the case assigned to worker1 (the lower id of two tied).
 async fn setup(app: &TestApp) -> Setup {
-    let c = county(app).await;
-    app.create_user(&c.admin, "officer.wang", "officer", Some(c.court_id), None)
-        .await;
-    app.create_user(&c.admin, "super.li", "supervisor", None, Some(c.township_id))
-        .await;
-    let grids = app.get("/api/v1/grids", Some(&c.admin)).await;
-    let sw = grids.body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["properties"]["code"] == "G-SW")
-        .unwrap()["properties"]["id"]
-        .as_i64()
-        .unwrap();
-    for name in ["worker1", "worker2"] {
-        let id = app
-            .create_user(&c.admin, name, "worker", None, Some(c.township_id))
-            .await;
-        let body = json!({"primary_grid_id": sw, "capacity": 10, "availability": "active",
-                          "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]});
-        app.put(&format!("/api/v1/workers/{id}"), Some(&c.admin), &body)
-            .await;
-    }
-    let officer = app.token("officer.wang", PASSWORD).await;
-    let case = app
-        .post(
-            "/api/v1/cases",
-            Some(&officer),
-            &json!({"case_number": "(2026)苏1283执9号", "amount_owed_fen": 100, "filed_on": "2026-01-10",
-                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"}, {"role": "debtor", "kind": "person", "name": "乙"}]}),
-        )
-        .await;
-    let case_id = case.body["id"].as_i64().unwrap();
+    let f = field(app).await;
     let task = app
         .post(
-            &format!("/api/v1/cases/{case_id}/tasks"),
-            Some(&officer),
+            &format!("/api/v1/cases/{}/tasks", f.case_id),
+            Some(&f.officer),
             &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
         )
         .await;
-    assert!(
-        task.body["task"]["assignee_id"].as_i64().is_some(),
-        "{}",
-        task.text
-    );
+    assert_eq!(task.body["task"]["assignee_id"], f.workers[0].0, "{}", task.text);
     Setup {
-        officer,
-        supervisor: app.token("super.li", PASSWORD).await,
-        worker: app.token("worker1", PASSWORD).await,
-        other_worker: app.token("worker2", PASSWORD).await,
+        officer: f.officer,
+        supervisor: f.supervisor,
+        worker: f.workers[0].1.clone(),
+        other_worker: f.workers[1].1.clone(),
         task_id: task.body["task"]["id"].as_i64().unwrap(),
     }
 }

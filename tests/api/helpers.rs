@@ -374,3 +374,62 @@ pub async fn county(app: &TestApp) -> County {
         township_id,
     }
 }
+
+/// The id of the grid with `code`, as `GET /api/v1/grids` lists it to the token's holder.
+pub async fn grid_id(app: &TestApp, token: &str, code: &str) -> i64 {
+    let grids = app.get("/api/v1/grids", Some(token)).await;
+    grids.body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == code)
+        .and_then(|f| f["properties"]["id"].as_i64())
+        .unwrap_or_else(|| panic!("no grid {code}"))
+}
+
+/// The county of [`county`] at work: an officer, the township's supervisor, two grid workers
+/// covering G-SW and certified to serve documents (ids and tokens), and one open case.
+pub struct Field {
+    pub officer: String,
+    pub supervisor: String,
+    pub workers: Vec<(i64, String)>,
+    pub case_id: i64,
+}
+
+pub async fn field(app: &TestApp) -> Field {
+    let c = county(app).await;
+    app.create_user(&c.admin, "officer.wang", "officer", Some(c.court_id), None)
+        .await;
+    app.create_user(&c.admin, "super.li", "supervisor", None, Some(c.township_id))
+        .await;
+    let sw = grid_id(app, &c.admin, "G-SW").await;
+    let mut workers = Vec::new();
+    for name in ["worker1", "worker2"] {
+        let id = app
+            .create_user(&c.admin, name, "worker", None, Some(c.township_id))
+            .await;
+        let body = json!({"primary_grid_id": sw, "capacity": 10, "availability": "active",
+                          "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]});
+        let r = app
+            .put(&format!("/api/v1/workers/{id}"), Some(&c.admin), &body)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        workers.push((id, app.token(name, PASSWORD).await));
+    }
+    let officer = app.token("officer.wang", PASSWORD).await;
+    let case = app
+        .post(
+            "/api/v1/cases",
+            Some(&officer),
+            &json!({"case_number": "(2026)苏1283执7号", "amount_owed_fen": 100, "filed_on": "2026-01-10",
+                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"}, {"role": "debtor", "kind": "person", "name": "乙"}]}),
+        )
+        .await;
+    assert_eq!(case.status, StatusCode::CREATED, "{}", case.text);
+    Field {
+        officer,
+        supervisor: app.token("super.li", PASSWORD).await,
+        workers,
+        case_id: case.body["id"].as_i64().unwrap(),
+    }
+}

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, Reply, TestApp, county, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, Reply, TestApp, county, grid_id, spawn_app, spawn_app_with};
 
 /// A valid national ID number with the right checksum (GB 11643).
 fn id_number(prefix17: &str) -> String {
@@ -29,18 +29,6 @@ struct World {
     township_id: i64,
     case_id: i64,
     debtor_id: i64,
-}
-
-async fn grid_id(app: &TestApp, token: &str, code: &str) -> i64 {
-    let grids = app.get("/api/v1/grids", Some(token)).await;
-    grids.body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["properties"]["code"] == code)
-        .unwrap()["properties"]["id"]
-        .as_i64()
-        .unwrap()
 }
 
 async fn profile(app: &TestApp, admin: &str, worker: i64, grid: i64, kinds: &[&str], capacity: i64) {

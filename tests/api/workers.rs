@@ -1,17 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, collection, county, spawn_app, square};
-
-async fn grid_id(app: &crate::helpers::TestApp, token: &str, code: &str) -> i64 {
-    let grids = app.get("/api/v1/grids", Some(token)).await;
-    grids.body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["properties"]["code"] == code)
-        .and_then(|f| f["properties"]["id"].as_i64())
-        .unwrap()
-}
+use crate::helpers::{PASSWORD, collection, county, grid_id, spawn_app, square};
 
 fn profile(primary: i64, others: &[i64]) -> Value {
     json!({
