@@ -82,13 +82,17 @@ impl Application {
             jwt,
             config,
             calendar,
+            metrics: Default::default(),
             geocoder,
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .wrap_fn(|req, srv| {
+                .wrap_fn(move |req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let method = req.method().to_string();
+                    let started = std::time::Instant::now();
+                    let state = req.app_data::<web::Data<AppState>>().cloned();
                     let response = srv.call(req);
                     async move {
                         let mut response = response.await?;
@@ -96,6 +100,19 @@ impl Application {
                             response
                                 .headers_mut()
                                 .insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                        if let Some(state) = state {
+                            // The route pattern, never the concrete path (ids, coordinates).
+                            let route = response
+                                .request()
+                                .match_pattern()
+                                .unwrap_or_else(|| "unmatched".into());
+                            state.metrics.record(
+                                &method,
+                                &route,
+                                response.status().as_u16(),
+                                started.elapsed(),
+                            );
                         }
                         Ok(response)
                     }

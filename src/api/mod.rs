@@ -12,6 +12,7 @@ pub mod extract;
 pub mod grids;
 pub mod health;
 pub mod me;
+pub mod metrics;
 pub mod pagination;
 pub mod tasks;
 pub mod townships;
@@ -37,6 +38,7 @@ use crate::error::ApiError;
     paths(
         health::healthz,
         health::readyz,
+        metrics::metrics,
         auth::login,
         auth::refresh,
         auth::logout,
@@ -123,6 +125,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(extract::path_config())
         .service(health::healthz)
         .service(health::readyz)
+        .service(metrics::metrics)
         .service(openapi_document)
         .service(auth::login)
         .service(auth::refresh)

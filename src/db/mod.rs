@@ -155,6 +155,11 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
+    /// How many connections the pool holds and how many are idle.
+    pub fn pool_state(&self) -> diesel::r2d2::State {
+        self.pool.state()
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -38,3 +38,39 @@ async fn every_response_carries_a_request_id() {
     let id_b = b.headers.get("x-request-id").expect("x-request-id header");
     assert_ne!(id_a, id_b);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern_without_concrete_paths() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.get("/api/v1/users/4242", Some(&admin)).await;
+    app.get("/api/v1/grids/locate?lat=32.123456&lon=120.654321", Some(&admin))
+        .await;
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"gridassist_http_requests_total{method="GET",route="/api/v1/users/{id}",status="404"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"route="/api/v1/grids/locate",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("gridassist_grids 0"));
+    assert!(text.contains("gridassist_db_connections{state=\"idle\"}"));
+    assert!(
+        !text.contains("4242") && !text.contains("32.123456"),
+        "no concrete paths or queries"
+    );
+}
