@@ -392,6 +392,38 @@ fn check_version(task: &Task, if_match: Option<i64>) -> Result<(), ApiError> {
     }
 }
 
+/// Who may act on a task: the assignee (worker view), an officer of its court, or either an
+/// officer of its court or the township's supervisor.
+fn assignee(caller: &Caller, view: View) -> bool {
+    view == View::Worker && caller.role == Role::Worker
+}
+
+fn court_officer(caller: &Caller, view: View) -> bool {
+    view == View::Full && caller.role == Role::Officer
+}
+
+fn officer_or_supervisor(caller: &Caller, view: View) -> bool {
+    court_officer(caller, view) || view == View::Supervisor
+}
+
+/// Load a task for an action: in the caller's scope (404 otherwise), one they may act on (403),
+/// still at the version they saw (412); returns it with its current status.
+fn prepare(
+    conn: &mut DbConn,
+    caller: &Caller,
+    task_id: i64,
+    if_match: Option<i64>,
+    allowed: fn(&Caller, View) -> bool,
+) -> Result<(Task, TaskStatus), ApiError> {
+    let (task, view) = get(conn, caller, task_id)?;
+    if !allowed(caller, view) {
+        return Err(ApiError::Forbidden);
+    }
+    check_version(&task, if_match)?;
+    let from = status_of(&task)?;
+    Ok((task, from))
+}
+
 /// The assignee takes the task on.
 pub fn accept(
     conn: &mut DbConn,
@@ -400,12 +432,7 @@ pub fn accept(
     if_match: Option<i64>,
 ) -> Result<Task, ApiError> {
     write_tx(conn, |conn| {
-        let (task, view) = get(conn, caller, task_id)?;
-        if view != View::Worker {
-            return Err(ApiError::Forbidden);
-        }
-        check_version(&task, if_match)?;
-        let from = status_of(&task)?;
+        let (task, from) = prepare(conn, caller, task_id, if_match, assignee)?;
         let to = transition(from, TaskAction::Accept)?;
         place(conn, &task, task.version, Place::status(to, time::now()))?;
         event(
@@ -436,12 +463,7 @@ pub fn decline(
     if_match: Option<i64>,
 ) -> Result<(Task, Explanation), ApiError> {
     write_tx(conn, |conn| {
-        let (task, view) = get(conn, caller, task_id)?;
-        if view != View::Worker {
-            return Err(ApiError::Forbidden);
-        }
-        check_version(&task, if_match)?;
-        let from = status_of(&task)?;
+        let (task, from) = prepare(conn, caller, task_id, if_match, assignee)?;
         let to = transition(from, TaskAction::Decline)?;
         let now = time::now();
         let declines = task.decline_count + 1;
@@ -544,12 +566,7 @@ pub fn cancel(
     if_match: Option<i64>,
 ) -> Result<Task, ApiError> {
     write_tx(conn, |conn| {
-        let (task, view) = get(conn, caller, task_id)?;
-        if view != View::Full || caller.role != Role::Officer {
-            return Err(ApiError::Forbidden);
-        }
-        check_version(&task, if_match)?;
-        let from = status_of(&task)?;
+        let (task, from) = prepare(conn, caller, task_id, if_match, court_officer)?;
         let to = transition(from, TaskAction::Cancel)?;
         place(conn, &task, task.version, Place::status_unqueued(to, time::now()))?;
         event(
@@ -581,13 +598,7 @@ pub fn reassign(
 ) -> Result<Task, ApiError> {
     let if_match = if_match.ok_or(ApiError::PreconditionRequired)?;
     write_tx(conn, |conn| {
-        let (task, view) = get(conn, caller, task_id)?;
-        let allowed = (caller.role == Role::Officer && view == View::Full) || view == View::Supervisor;
-        if !allowed {
-            return Err(ApiError::Forbidden);
-        }
-        check_version(&task, Some(if_match))?;
-        let from = status_of(&task)?;
+        let (task, from) = prepare(conn, caller, task_id, Some(if_match), officer_or_supervisor)?;
         let to = transition(from, TaskAction::Assign)?;
         let worker = repo::users::find(conn, worker_id)?
             .filter(|u| u.role == "worker")
@@ -687,12 +698,7 @@ pub fn pin(
     use crate::db::schema::tasks;
     use diesel::prelude::*;
     write_tx(conn, |conn| {
-        let (task, view) = get(conn, caller, task_id)?;
-        if view != View::Full || caller.role != Role::Officer {
-            return Err(ApiError::Forbidden);
-        }
-        check_version(&task, if_match)?;
-        let from = status_of(&task)?;
+        let (task, from) = prepare(conn, caller, task_id, if_match, court_officer)?;
         if from != TaskStatus::Queued {
             return Err(ApiError::conflict(
                 "invalid_transition",
