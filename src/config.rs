@@ -62,6 +62,22 @@ pub struct Config {
     pub geocoder_key: Option<String>,
     /// `GRIDASSIST_GEOCODER_CITY`: restricts geocoding to the court's city or county, e.g. 泰兴市.
     pub geocoder_city: Option<String>,
+    /// `GRIDASSIST_WEBHOOK_URL`: where notifications (assignment, reminder, overdue, rework,
+    /// approval) are delivered — the SMS/push gateway. Unset: they wait in the outbox.
+    pub webhook_url: Option<String>,
+    /// `GRIDASSIST_WEBHOOK_SECRET`: the signing secret, `whsec_<base64>` (never logged).
+    /// Required with the URL.
+    pub webhook_secret: Option<String>,
+    /// `GRIDASSIST_WEBHOOK_ALLOW_PRIVATE`: allow a gateway on a loopback, private or
+    /// link-local address (an on-premises gateway). Default false.
+    pub webhook_allow_private: bool,
+    /// `GRIDASSIST_WEBHOOK_TIMEOUT_SECS`: per-attempt timeout. Default 10.
+    pub webhook_timeout: Duration,
+    /// `GRIDASSIST_WEBHOOK_MAX_ATTEMPTS`: attempts before a message is dead-lettered. Default 10.
+    pub webhook_max_attempts: u32,
+    /// `GRIDASSIST_WEBHOOK_POLL_SECS`: how often the delivery job looks for due messages.
+    /// Default 5.
+    pub webhook_poll_interval: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -150,7 +166,37 @@ impl Config {
                 _ => bail!("GRIDASSIST_EVIDENCE_MAX_BYTES must be a number of bytes from 1024 to 1073741824"),
             },
         };
+        let bounded =
+            |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| -> anyhow::Result<u64> {
+                match non_empty(name) {
+                    None => Ok(default),
+                    Some(v) => match v.trim().parse::<u64>() {
+                        Ok(n) if range.contains(&n) => Ok(n),
+                        _ => bail!(
+                            "{name} must be a whole number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    },
+                }
+            };
+        let webhook_url = non_empty("GRIDASSIST_WEBHOOK_URL");
+        let webhook_secret = non_empty("GRIDASSIST_WEBHOOK_SECRET");
+        if webhook_url.is_some() && webhook_secret.is_none() {
+            bail!("GRIDASSIST_WEBHOOK_SECRET must be set with GRIDASSIST_WEBHOOK_URL (whsec_<base64>)");
+        }
+        let webhook_allow_private = match non_empty("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => bail!("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE must be true or false"),
+        };
         Ok(Config {
+            webhook_url,
+            webhook_secret,
+            webhook_allow_private,
+            webhook_timeout: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_TIMEOUT_SECS", 10, 1..=120)?),
+            webhook_max_attempts: bounded("GRIDASSIST_WEBHOOK_MAX_ATTEMPTS", 10, 1..=50)? as u32,
+            webhook_poll_interval: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_POLL_SECS", 5, 1..=3600)?),
             evidence_dir: non_empty("GRIDASSIST_EVIDENCE_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("evidence")),

@@ -76,7 +76,22 @@ impl Application {
             }
             None => None,
         };
+        let webhook = match (&config.webhook_url, &config.webhook_secret) {
+            (Some(url), Some(secret)) => {
+                let settings = crate::services::webhook::WebhookConfig::new(
+                    url,
+                    secret,
+                    config.webhook_allow_private,
+                    config.webhook_timeout,
+                    config.webhook_max_attempts,
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Some(Arc::new(crate::services::webhook::Deliverer::new(settings)))
+            }
+            _ => None,
+        };
         let state = web::Data::new(AppState {
+            webhook,
             db,
             grids: Arc::new(GridMapHandle::new(map)),
             jwt,
@@ -88,6 +103,7 @@ impl Application {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(api::idempotency::idempotency))
                 .wrap_fn(move |req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
                     let method = req.method().to_string();
@@ -147,9 +163,21 @@ impl Application {
             crate::jobs::grid_map_refresh::spawn(self.state.clone(), self.state.config.grid_refresh_interval);
         let deadlines =
             crate::jobs::deadlines::spawn(self.state.clone(), self.state.config.deadline_sweep_interval);
+        let housekeeping = crate::jobs::housekeeping::spawn(self.state.clone());
+        let webhooks = self.state.webhook.clone().map(|deliverer| {
+            crate::jobs::webhooks::spawn(
+                self.state.clone(),
+                deliverer,
+                self.state.config.webhook_poll_interval,
+            )
+        });
         let result = self.server.await;
         refresher.abort();
         deadlines.abort();
+        housekeeping.abort();
+        if let Some(job) = webhooks {
+            job.abort();
+        }
         result
     }
 }

@@ -17,4 +17,6 @@ pub struct AppState {
     pub metrics: crate::api::metrics::Metrics,
     /// Present when a geocoding service is configured.
     pub geocoder: Option<crate::services::geocoder::Geocoder>,
+    /// Present when a notification webhook is configured.
+    pub webhook: Option<Arc<crate::services::webhook::Deliverer>>,
 }

@@ -1,7 +1,6 @@
 //! `POST /api/v1/tasks/{id}/check-ins`: the assignee's GPS fix at the target, from a phone that
 //! may retry.
 
-use actix_web::http::header::HeaderName;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -98,23 +97,12 @@ pub async fn create_check_in(
     auth.require(&[Role::Worker])?;
     let task_id = path.into_inner();
     let b = body.0;
-    let header_key = req
-        .headers()
-        .get(HeaderName::from_static("idempotency-key"))
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let client_id = b
-        .client_id
-        .clone()
-        .or(header_key)
-        .map(|c| c.trim().to_owned())
-        .unwrap_or_default();
-    if client_id.is_empty() || client_id.chars().count() > 64 || client_id.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
+    let client_id = super::extract::client_id(b.client_id.clone(), &req)?.ok_or_else(|| {
+        ApiError::invalid(
             "client_id",
             "give 1–64 characters here or as the Idempotency-Key header",
-        ));
-    }
+        )
+    })?;
     let raw = validate_point(b.lat, b.lon).map_err(|e| {
         let field = if b.lat.is_finite() && (-90.0..=90.0).contains(&b.lat) {
             "lon"

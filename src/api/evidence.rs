@@ -1,7 +1,7 @@
 //! Evidence upload (the assignee, from the phone) and download (officers of the case's court).
 //! The upload body is the file itself; its type is recognised from its bytes.
 
-use actix_web::http::header::{CONTENT_LENGTH, HeaderName};
+use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -111,22 +111,7 @@ pub async fn upload_evidence(
             "the file's SHA-256 differs from the one sent: it was damaged on the way",
         ));
     }
-    let header_key = req
-        .headers()
-        .get(HeaderName::from_static("idempotency-key"))
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let client_id = q
-        .client_id
-        .or(header_key)
-        .map(|c| c.trim().to_owned())
-        .filter(|c| !c.is_empty());
-    if client_id
-        .as_deref()
-        .is_some_and(|c| c.chars().count() > 64 || c.chars().any(char::is_control))
-    {
-        return Err(ApiError::invalid("client_id", "at most 64 characters"));
-    }
+    let client_id = super::extract::client_id(q.client_id, &req)?;
     let upload = Upload {
         kind: q.kind,
         media_type,

@@ -159,6 +159,33 @@ pub fn request_id(id: &RequestId) -> Option<String> {
     Some(id.to_string())
 }
 
+/// The phone's id for a request it may retry: the body's `client_id`, else the
+/// `Idempotency-Key` header; trimmed, 1–64 characters, no control characters. None when neither
+/// is given.
+pub fn client_id(given: Option<String>, req: &actix_web::HttpRequest) -> Result<Option<String>, ApiError> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::HeaderName::from_static(
+            "idempotency-key",
+        ))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let id = given
+        .or(header)
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    if id
+        .as_deref()
+        .is_some_and(|c| c.chars().count() > 64 || c.chars().any(char::is_control))
+    {
+        return Err(ApiError::invalid(
+            "client_id",
+            "at most 64 characters, no control characters",
+        ));
+    }
+    Ok(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,12 @@ pub mod evidence;
 pub mod extract;
 pub mod grids;
 pub mod health;
+pub mod idempotency;
 pub mod me;
 pub mod metrics;
 pub mod pagination;
+pub mod submissions;
+pub mod sync;
 pub mod tasks;
 pub mod townships;
 pub mod users;
@@ -72,6 +75,12 @@ use crate::error::ApiError;
         evidence::upload_evidence,
         evidence::download_evidence,
         evidence::list_evidence,
+        submissions::submit_result,
+        submissions::list_submissions,
+        submissions::review_result,
+        submissions::record_outcome,
+        submissions::get_outcome,
+        sync::sync_tasks,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -83,6 +92,8 @@ use crate::error::ApiError;
         (name = "workers", description = "Grid-worker profiles"),
         (name = "cases", description = "Enforcement cases (officers)"),
         (name = "tasks", description = "Assistance tasks and their assignment"),
+        (name = "results", description = "Workers' results, their review, and outcomes"),
+        (name = "sync", description = "The grid worker's phone catching up"),
     )
 )]
 pub struct ApiDoc;
@@ -159,7 +170,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(check_ins::create_check_in)
         .service(evidence::upload_evidence)
         .service(evidence::download_evidence)
-        .service(evidence::list_evidence);
+        .service(evidence::list_evidence)
+        .service(submissions::submit_result)
+        .service(submissions::list_submissions)
+        .service(submissions::review_result)
+        .service(submissions::record_outcome)
+        .service(submissions::get_outcome)
+        .service(sync::sync_tasks);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.

@@ -125,7 +125,7 @@ pub fn etag(task: &Task) -> String {
 }
 
 /// The version named by `If-Match`. A header that names no version of ours can only be stale.
-fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+pub(crate) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let Some(value) = req.headers().get(IF_MATCH) else {
         return Ok(None);
     };
@@ -173,7 +173,7 @@ fn mask_party(p: repo::cases::Party, view: View) -> TaskParty {
     }
 }
 
-fn task_dto(task: Task, party: Option<repo::cases::Party>, view: View) -> TaskDto {
+pub(crate) fn task_dto(task: Task, party: Option<repo::cases::Party>, view: View) -> TaskDto {
     TaskDto {
         etag: etag(&task),
         id: task.id,
@@ -226,7 +226,11 @@ fn with_party(
     Ok(task_dto(task, party, view))
 }
 
-fn respond(status: actix_web::http::StatusCode, dto: &TaskDto, body: impl Serialize) -> HttpResponse {
+pub(crate) fn respond(
+    status: actix_web::http::StatusCode,
+    dto: &TaskDto,
+    body: impl Serialize,
+) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((ETAG, dto.etag.clone()))
         .json(body)

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
-use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 /// Migrations for each backend. The two folders list identical version names (a test checks).
@@ -249,6 +249,30 @@ where
             Err(error)
         }
     }
+}
+
+/// Key of the PostgreSQL advisory lock that orders task changes (any fixed number; "GRIDTASK").
+const TASK_CHANGES_LOCK: i64 = 0x4752_4944_5441_534B;
+
+/// A write transaction that changes tasks. Phones sync by the sequence number of the worker's
+/// feed rows (`sync_feed.seq`), so those numbers must become visible in the order they were drawn:
+/// otherwise a phone could read seq 11, move its cursor past it, and never see seq 10 committed a
+/// moment later. On SQLite writers are already serialised; on PostgreSQL the transaction first
+/// takes an advisory lock, before touching any row, so task changes commit one at a time (and no
+/// lock-order deadlock is possible).
+pub fn task_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    write_tx(conn, |conn| {
+        if let DbConn::Postgres(_) = conn {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(TASK_CHANGES_LOCK)
+                .execute(conn)?;
+        }
+        f(conn)
+    })
 }
 
 #[cfg(test)]

@@ -226,6 +226,8 @@ diesel::joinable!(task_events -> tasks (task_id));
 diesel::joinable!(grids -> townships (township_id));
 diesel::joinable!(worker_grids -> grids (grid_id));
 diesel::joinable!(worker_profiles -> users (user_id));
+diesel::joinable!(sync_feed -> tasks (task_id));
+diesel::joinable!(submissions -> tasks (task_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     courts,
@@ -244,4 +246,83 @@ diesel::allow_tables_to_appear_in_same_query!(
     recusals,
     check_ins,
     evidence,
+    submissions,
+    task_outcomes,
+    sync_feed,
+    idempotency_keys,
+    outbox,
 );
+
+diesel::table! {
+    submissions (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        worker_id -> BigInt,
+        client_id -> Text,
+        kind -> Text,
+        result -> Text,
+        note -> Nullable<Text>,
+        request_digest -> Text,
+        submitted_at -> Timestamp,
+        decision -> Nullable<Text>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        rating -> Nullable<Integer>,
+        return_reasons -> Nullable<Text>,
+        review_comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    task_outcomes (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+        assets_frozen_fen -> BigInt,
+        assets_seized_fen -> BigInt,
+        amount_recovered_fen -> BigInt,
+        settlement_performed -> Bool,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sync_feed (seq) {
+        seq -> BigInt,
+        worker_id -> BigInt,
+        task_id -> BigInt,
+        change -> Text,
+        reason -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idem_key) {
+        user_id -> BigInt,
+        idem_key -> Text,
+        request_digest -> Text,
+        status_code -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        message_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}

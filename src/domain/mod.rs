@@ -8,6 +8,7 @@ pub mod identity;
 pub mod media;
 pub mod names;
 pub mod role;
+pub mod submission;
 pub mod task_kind;
 pub mod task_state;
 pub mod time;

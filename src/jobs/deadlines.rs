@@ -12,12 +12,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::tasks;
-use crate::db::{DbConn, DbError, write_tx};
+use crate::db::{DbConn, DbError, task_tx};
 use crate::domain::time;
-use crate::repo::{
-    self,
-    tasks::{NewTaskEvent, Task},
-};
+use crate::repo::tasks::{NewTaskEvent, Task};
 use crate::state::AppState;
 
 /// How long before the due time the assignee is reminded.
@@ -50,7 +47,7 @@ fn system_event(
     (action, reason): (&str, &str),
     detail: serde_json::Value,
 ) -> QueryResult<()> {
-    repo::tasks::record_event(
+    crate::services::task_log::record(
         conn,
         &NewTaskEvent {
             task_id: task.id,
@@ -70,7 +67,7 @@ fn system_event(
 
 /// Run one sweep as of `now` (UTC).
 pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<SweepReport, DbError> {
-    Ok(write_tx(
+    Ok(task_tx(
         conn,
         |conn| -> Result<SweepReport, diesel::result::Error> {
             let mut report = SweepReport::default();

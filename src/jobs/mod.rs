@@ -3,3 +3,5 @@
 
 pub mod deadlines;
 pub mod grid_map_refresh;
+pub mod housekeeping;
+pub mod webhooks;

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::{DbConn, write_tx};
+use crate::db::{DbConn, task_tx};
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::time;
 use crate::error::ApiError;
@@ -94,7 +94,7 @@ fn record_once(
     task_id: i64,
     input: &CheckInInput,
 ) -> Result<Recorded, ApiError> {
-    write_tx(conn, |conn| {
+    task_tx(conn, |conn| {
         if let Some(existing) = repo::check_ins::find_by_client_id(conn, caller.id, &input.client_id)? {
             if existing.task_id != task_id || existing.request_digest != input.digest {
                 return Err(ApiError::unprocessable(
@@ -155,7 +155,7 @@ fn record_once(
         {
             return Err(ApiError::PreconditionFailed);
         }
-        repo::tasks::record_event(
+        crate::services::task_log::record(
             conn,
             &NewTaskEvent {
                 task_id: task.id,

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::db::schema::evidence;
-use crate::db::{DbConn, write_tx};
+use crate::db::{DbConn, task_tx};
 use crate::domain::media::EvidenceKind;
 use crate::domain::task_state::TaskStatus;
 use crate::domain::{Role, time};
@@ -190,7 +190,7 @@ pub fn upload(
     store
         .put(&upload.sha256, &upload.bytes)
         .map_err(ApiError::internal)?;
-    let stored = write_tx(conn, |conn| {
+    let stored = task_tx(conn, |conn| {
         let now = time::now();
         let row: Evidence = diesel::insert_into(evidence::table)
             .values((
@@ -206,7 +206,7 @@ pub fn upload(
             ))
             .returning(evidence::all_columns)
             .get_result(conn)?;
-        repo::tasks::record_event(
+        crate::services::task_log::record(
             conn,
             &NewTaskEvent {
                 task_id: task.id,

@@ -12,7 +12,11 @@ pub mod geocoder;
 pub mod grid_import;
 pub mod grid_map;
 pub mod organisation;
+pub mod submissions;
+pub mod sync;
+pub mod task_log;
 pub mod tasks;
+pub mod webhook;
 pub mod workers;
 
 pub use caller::Caller;

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{DbConn, write_tx};
+use crate::db::{DbConn, task_tx};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::{Role, TaskKind, time};
@@ -115,7 +115,7 @@ fn status_of(task: &Task) -> Result<TaskStatus, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown status", task.id)))
 }
 
-fn kind_of(task: &Task) -> Result<TaskKind, ApiError> {
+pub(crate) fn kind_of(task: &Task) -> Result<TaskKind, ApiError> {
     TaskKind::parse(&task.kind)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown kind", task.id)))
 }
@@ -141,7 +141,7 @@ fn event(
     note: Option<&str>,
     detail: Option<String>,
 ) -> Result<(), ApiError> {
-    repo::tasks::record_event(
+    crate::services::task_log::record(
         conn,
         &NewTaskEvent {
             task_id,
@@ -299,7 +299,7 @@ pub fn create(
             .calendar
             .add_working_days(today, default_working_days(input.kind)),
     };
-    write_tx(conn, |conn| {
+    task_tx(conn, |conn| {
         let case = repo::cases::find(conn, case_id)?
             .filter(|c| c.court_id == court_id)
             .ok_or(ApiError::NotFound("case"))?;
@@ -394,21 +394,21 @@ fn check_version(task: &Task, if_match: Option<i64>) -> Result<(), ApiError> {
 
 /// Who may act on a task: the assignee (worker view), an officer of its court, or either an
 /// officer of its court or the township's supervisor.
-fn assignee(caller: &Caller, view: View) -> bool {
+pub(crate) fn assignee(caller: &Caller, view: View) -> bool {
     view == View::Worker && caller.role == Role::Worker
 }
 
-fn court_officer(caller: &Caller, view: View) -> bool {
+pub(crate) fn court_officer(caller: &Caller, view: View) -> bool {
     view == View::Full && caller.role == Role::Officer
 }
 
-fn officer_or_supervisor(caller: &Caller, view: View) -> bool {
+pub(crate) fn officer_or_supervisor(caller: &Caller, view: View) -> bool {
     court_officer(caller, view) || view == View::Supervisor
 }
 
 /// Load a task for an action: in the caller's scope (404 otherwise), one they may act on (403),
 /// still at the version they saw (412); returns it with its current status.
-fn prepare(
+pub(crate) fn prepare(
     conn: &mut DbConn,
     caller: &Caller,
     task_id: i64,
@@ -431,7 +431,7 @@ pub fn accept(
     task_id: i64,
     if_match: Option<i64>,
 ) -> Result<Task, ApiError> {
-    write_tx(conn, |conn| {
+    task_tx(conn, |conn| {
         let (task, from) = prepare(conn, caller, task_id, if_match, assignee)?;
         let to = transition(from, TaskAction::Accept)?;
         place(conn, &task, task.version, Place::status(to, time::now()))?;
@@ -462,7 +462,7 @@ pub fn decline(
     (reason, note): (DeclineReason, Option<String>),
     if_match: Option<i64>,
 ) -> Result<(Task, Explanation), ApiError> {
-    write_tx(conn, |conn| {
+    task_tx(conn, |conn| {
         let (task, from) = prepare(conn, caller, task_id, if_match, assignee)?;
         let to = transition(from, TaskAction::Decline)?;
         let now = time::now();
@@ -565,7 +565,7 @@ pub fn cancel(
     note: Option<String>,
     if_match: Option<i64>,
 ) -> Result<Task, ApiError> {
-    write_tx(conn, |conn| {
+    task_tx(conn, |conn| {
         let (task, from) = prepare(conn, caller, task_id, if_match, court_officer)?;
         let to = transition(from, TaskAction::Cancel)?;
         place(conn, &task, task.version, Place::status_unqueued(to, time::now()))?;
@@ -597,7 +597,7 @@ pub fn reassign(
     if_match: Option<i64>,
 ) -> Result<Task, ApiError> {
     let if_match = if_match.ok_or(ApiError::PreconditionRequired)?;
-    write_tx(conn, |conn| {
+    task_tx(conn, |conn| {
         let (task, from) = prepare(conn, caller, task_id, Some(if_match), officer_or_supervisor)?;
         let to = transition(from, TaskAction::Assign)?;
         let worker = repo::users::find(conn, worker_id)?
@@ -697,7 +697,7 @@ pub fn pin(
 ) -> Result<(Task, Explanation), ApiError> {
     use crate::db::schema::tasks;
     use diesel::prelude::*;
-    write_tx(conn, |conn| {
+    task_tx(conn, |conn| {
         let (task, from) = prepare(conn, caller, task_id, if_match, court_officer)?;
         if from != TaskStatus::Queued {
             return Err(ApiError::conflict(

@@ -433,3 +433,15 @@ pub async fn field(app: &TestApp) -> Field {
         case_id: case.body["id"].as_i64().unwrap(),
     }
 }
+
+/// A valid national ID number with the right checksum (GB 11643).
+pub fn id_number(prefix17: &str) -> String {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = prefix17
+        .chars()
+        .zip(W)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{prefix17}{check}")
+}

@@ -4,19 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, Reply, TestApp, county, grid_id, spawn_app, spawn_app_with};
-
-/// A valid national ID number with the right checksum (GB 11643).
-fn id_number(prefix17: &str) -> String {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = prefix17
-        .chars()
-        .zip(W)
-        .map(|(c, w)| c.to_digit(10).unwrap() * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{prefix17}{check}")
-}
+use crate::helpers::{PASSWORD, Reply, TestApp, county, grid_id, id_number, spawn_app, spawn_app_with};
 
 /// A county with workers: w1 and w2 cover G-SW (both certified to serve documents), w3 covers
 /// G-NW (certified); nobody covers G-SE or G-NE. An officer and the township's supervisor.

@@ -1,0 +1,253 @@
+//! `Idempotency-Key` for POSTs: a phone on a bad network retries, and a retry must not do the
+//! thing twice. The first request with a key claims it (an insert into a table keyed by user and
+//! key, so of two concurrent copies exactly one wins); its answer is stored and every later copy
+//! gets that answer back with `Idempotent-Replayed: true`, creating nothing. The same key with a
+//! different request is 422 `idempotency_conflict`; a copy arriving while the first is still
+//! running is 409 `request_in_progress` (retry shortly). Failures on our side (5xx) release the
+//! key so a retry runs again. Keys are kept [`RETENTION`] and then purged.
+//!
+//! Requests without the header, without a valid bearer token (they fail on their own), or not
+//! POSTs pass straight through.
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use crate::auth::AuthUser;
+use crate::domain::time;
+use crate::error::ApiError;
+use crate::repo::{self, idempotency::KeyRecord};
+use crate::state::AppState;
+
+/// The request header.
+pub const KEY_HEADER: &str = "idempotency-key";
+/// The header marking a replayed answer.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+/// How long keys are kept (the mobile contract promises at least 24 hours).
+pub const RETENTION: chrono::Duration = chrono::Duration::hours(48);
+/// A claim unfinished for this long belongs to a request that died with the server; a retry
+/// may take it over.
+const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+/// Response headers a replay repeats.
+const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::ETAG, header::LOCATION];
+
+enum Claim {
+    /// This request holds the key: run it and store the answer.
+    Run,
+    /// The key was used for this very request before: answer as then.
+    Replay(KeyRecord),
+}
+
+fn boxed<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse<BoxBody> {
+    res.map_into_boxed_body()
+}
+
+fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+    req.into_response(error.error_response())
+}
+
+/// The middleware (wrap with `actix_web::middleware::from_fn`).
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let key = match req.headers().get(KEY_HEADER) {
+        Some(value) if req.method() == Method::POST => value.to_str().map(|k| k.trim().to_owned()),
+        _ => return next.call(req).await.map(boxed),
+    };
+    let key = match key {
+        Ok(k) if !k.is_empty() && k.chars().count() <= 255 && !k.chars().any(char::is_control) => k,
+        _ => {
+            let error = ApiError::invalid("Idempotency-Key", "1–255 visible characters");
+            return Ok(refuse(req, error));
+        }
+    };
+    let (Some(state), Ok(user)) = (
+        req.app_data::<web::Data<AppState>>().cloned(),
+        req.extract::<AuthUser>().await,
+    ) else {
+        return next.call(req).await.map(boxed);
+    };
+    let limit = state
+        .config
+        .json_limit
+        .max(state.config.import_limit)
+        .max(state.config.evidence_max_bytes + 64 * 1024);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        // Too large for any operation: the handler refuses it (413) without reading it.
+        return next.call(req).await.map(boxed);
+    }
+    let body = match read_body(&mut req, limit).await {
+        Ok(body) => body,
+        Err(error) => return Ok(refuse(req, error)),
+    };
+    let digest = request_digest(&req, &body);
+    req.set_payload(Payload::from(body));
+
+    let (user_id, claim_key) = (user.id, key.clone());
+    let claim = state
+        .db
+        .run(move |conn| claim(conn, user_id, &claim_key, &digest))
+        .await;
+    match claim {
+        Err(error) => Ok(refuse(req, error)),
+        Ok(Claim::Replay(record)) => {
+            let response = replay(&record);
+            Ok(req.into_response(response))
+        }
+        Ok(Claim::Run) => {
+            let response = next.call(req).await?;
+            finish(&state, user_id, key, response).await
+        }
+    }
+}
+
+async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, ApiError> {
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::invalid("body", "the request body could not be read"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// What makes two requests "the same": method, path and query, content type, body.
+fn request_digest(req: &ServiceRequest, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str());
+    hasher.update(b"\n");
+    hasher.update(req.uri().path_and_query().map_or("", |p| p.as_str()));
+    hasher.update(b"\n");
+    hasher.update(
+        req.headers()
+            .get(header::CONTENT_TYPE)
+            .map_or(&b""[..], HeaderValue::as_bytes),
+    );
+    hasher.update(b"\n");
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+fn claim(conn: &mut crate::db::DbConn, user_id: i64, key: &str, digest: &str) -> Result<Claim, ApiError> {
+    let now = time::now();
+    if repo::idempotency::claim(conn, user_id, key, digest, now)? {
+        return Ok(Claim::Run);
+    }
+    let Some(record) = repo::idempotency::find(conn, user_id, key)? else {
+        // Purged between the insert and the read: claim it afresh.
+        return if repo::idempotency::claim(conn, user_id, key, digest, now)? {
+            Ok(Claim::Run)
+        } else {
+            Err(in_progress())
+        };
+    };
+    if record.request_digest != digest {
+        return Err(ApiError::unprocessable(
+            "idempotency_conflict",
+            "this Idempotency-Key was already used for a different request",
+        ));
+    }
+    if record.status_code.is_some() {
+        return Ok(Claim::Replay(record));
+    }
+    if now - record.created_at > ABANDONED_AFTER
+        && repo::idempotency::take_over(conn, user_id, key, record.created_at, now)?
+    {
+        return Ok(Claim::Run);
+    }
+    Err(in_progress())
+}
+
+fn in_progress() -> ApiError {
+    ApiError::conflict(
+        "request_in_progress",
+        "a request with this Idempotency-Key is still being handled; retry in a moment",
+    )
+}
+
+fn replay(record: &KeyRecord) -> HttpResponse {
+    let status = record
+        .status_code
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    let headers: serde_json::Map<String, serde_json::Value> = record
+        .response_headers
+        .as_deref()
+        .and_then(|h| serde_json::from_str(h).ok())
+        .unwrap_or_default();
+    for (name, value) in headers {
+        if let Some(value) = value.as_str() {
+            response.insert_header((name, value.to_owned()));
+        }
+    }
+    response.insert_header((REPLAYED_HEADER, "true"));
+    response.body(record.body.clone().unwrap_or_default())
+}
+
+/// Store the answer (or release the key after a failure of ours) and pass the answer on.
+async fn finish(
+    state: &web::Data<AppState>,
+    user_id: i64,
+    key: String,
+    response: ServiceResponse<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let status = response.status();
+    if status.is_server_error() {
+        let released = state
+            .db
+            .run(move |conn| Ok::<_, ApiError>(repo::idempotency::release(conn, user_id, &key)?))
+            .await;
+        if let Err(error) = released {
+            tracing::error!(code = error.code(), "could not release an idempotency key");
+        }
+        return Ok(boxed(response));
+    }
+    let (req, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("response body unreadable"))?;
+    let headers: serde_json::Map<String, serde_json::Value> = REPLAYED_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let value = head.headers().get(name)?.to_str().ok()?;
+            Some((name.as_str().to_owned(), value.into()))
+        })
+        .collect();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let stored = state
+        .db
+        .run(move |conn| {
+            let headers = serde_json::Value::Object(headers).to_string();
+            let code = i32::from(status.as_u16());
+            repo::idempotency::complete(conn, user_id, &key, (code, &headers, &text), time::now())?;
+            Ok::<_, ApiError>(())
+        })
+        .await;
+    if let Err(error) = stored {
+        // The effect happened; only the replay copy is missing. Handlers that create things also
+        // dedupe on the phone's client id, so a retry still creates nothing.
+        tracing::error!(code = error.code(), "could not store an idempotent answer");
+    }
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(bytes).map_into_boxed_body(),
+    ))
+}

@@ -1,0 +1,30 @@
+//! Housekeeping: drops idempotency keys past their retention, hourly.
+
+use std::time::Duration;
+
+use actix_web::web;
+
+use crate::api::idempotency::RETENTION;
+use crate::domain::time;
+use crate::error::ApiError;
+use crate::repo;
+use crate::state::AppState;
+
+pub fn spawn(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_secs(3600));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let purged = state
+                .db
+                .run(|conn| Ok::<_, ApiError>(repo::idempotency::purge(conn, time::now() - RETENTION)?))
+                .await;
+            match purged {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "idempotency keys purged"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(code = error.code(), "idempotency purge failed"),
+            }
+        }
+    })
+}

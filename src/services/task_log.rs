@@ -1,0 +1,97 @@
+//! Every change to a task is written through here, inside the caller's transaction: the event row
+//! (who, when, from, to, why), the workers' sync feeds (the holder hears the new state; a worker
+//! who lost the task gets a tombstone), and the notification the change calls for, in the outbox.
+//! Keeping the three together is what makes "nothing acknowledged is lost" hold for phones and
+//! for the SMS gateway alike.
+
+use diesel::QueryResult;
+use serde_json::json;
+
+use crate::db::DbConn;
+use crate::domain::task_state::TaskStatus;
+use crate::domain::time;
+use crate::repo::{self, tasks::NewTaskEvent, tasks::Task};
+
+/// Record a task event and everything that follows from it.
+pub fn record(conn: &mut DbConn, event: &NewTaskEvent<'_>) -> QueryResult<()> {
+    repo::tasks::record_event(conn, event)?;
+    let Some(task) = repo::tasks::find(conn, event.task_id)? else {
+        return Ok(());
+    };
+    update_feeds(conn, &task, event)?;
+    notify(conn, &task, event)
+}
+
+/// The worker whose phone should show the task now, if any. An approved task stays with its
+/// worker (they want to see the approval); a cancelled, queued or unassigned one is nobody's.
+fn holder(task: &Task) -> Option<i64> {
+    let status = TaskStatus::parse(&task.status)?;
+    task.assignee_id
+        .filter(|_| status.has_assignee() || status == TaskStatus::Approved)
+}
+
+fn update_feeds(conn: &mut DbConn, task: &Task, event: &NewTaskEvent<'_>) -> QueryResult<()> {
+    let holder = holder(task);
+    let reason = match event.action {
+        "cancel" => "cancelled",
+        "decline" | "recuse" => "declined",
+        _ => "reassigned",
+    };
+    for worker in repo::sync_feed::holders(conn, task.id)? {
+        if Some(worker) != holder {
+            repo::sync_feed::touch(
+                conn,
+                worker,
+                task.id,
+                ("tombstone", Some(reason)),
+                event.occurred_at,
+            )?;
+        }
+    }
+    if let Some(worker) = holder {
+        repo::sync_feed::touch(conn, worker, task.id, ("upsert", None), event.occurred_at)?;
+    }
+    Ok(())
+}
+
+/// Which events people are told about, and whom: the assignee for their own work, the township
+/// supervisor (or the court, for a task in no township) for overdue work.
+fn notify(conn: &mut DbConn, task: &Task, event: &NewTaskEvent<'_>) -> QueryResult<()> {
+    let assignee = || json!({ "role": "worker", "user_id": task.assignee_id });
+    let (event_type, recipient) = match event.action {
+        "assign" => ("task.assigned", assignee()),
+        "remind" => ("task.reminder", assignee()),
+        "return" => ("task.returned", assignee()),
+        "approve" => ("task.approved", assignee()),
+        "overdue" => match task.township_id {
+            Some(township_id) => (
+                "task.overdue",
+                json!({ "role": "supervisor", "township_id": township_id }),
+            ),
+            None => (
+                "task.overdue",
+                json!({ "role": "officer", "court_id": task.court_id }),
+            ),
+        },
+        _ => return Ok(()),
+    };
+    if recipient.get("user_id").is_some_and(|v| v.is_null()) {
+        return Ok(());
+    }
+    // Only what the gateway needs to word a message; no party data leaves through webhooks.
+    let payload = json!({
+        "type": event_type,
+        "timestamp": time::to_utc(event.occurred_at),
+        "data": {
+            "task_id": task.id,
+            "case_id": task.case_id,
+            "kind": task.kind,
+            "status": task.status,
+            "due_at": time::to_utc(task.due_at),
+            "reason": event.reason_code,
+            "recipient": recipient,
+        }
+    });
+    repo::outbox::enqueue(conn, event_type, &payload.to_string(), event.occurred_at)?;
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! Notifications: written to the outbox with the change they announce, delivered to a real
+//! local webhook receiver — signed, retried with backoff while it is down, dead-lettered after
+//! too many tries, never lost across a restart, never sent to private addresses unless allowed.
+
+use std::sync::{Arc, Mutex};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use gridassist::jobs::webhooks::{DeliveryReport, LEASE, deliver_due};
+use gridassist::repo;
+use gridassist::services::webhook::verify;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, field, spawn_app_with};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// What the receiver saw: (webhook-id, signature valid, body).
+type Seen = Arc<Mutex<Vec<(String, bool, Value)>>>;
+
+/// A webhook receiver on 127.0.0.1 that answers 503 to its first `failures` calls, then 204.
+async fn receiver(failures: usize) -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let state = (seen.clone(), Arc::new(Mutex::new(failures)));
+    let server = actix_web::HttpServer::new(move || {
+        let (seen, failures) = state.clone();
+        actix_web::App::new().route(
+            "/hook",
+            web::post().to(move |req: HttpRequest, body: String| {
+                let (seen, failures) = (seen.clone(), failures.clone());
+                async move {
+                    let header = |n: &str| {
+                        req.headers()
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    let secret = base64_secret();
+                    let valid = verify(
+                        &secret,
+                        &header("webhook-id"),
+                        &header("webhook-timestamp"),
+                        &header("webhook-signature"),
+                        &body,
+                        chrono::Utc::now().timestamp(),
+                        300,
+                    );
+                    let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                    seen.lock().unwrap().push((header("webhook-id"), valid, value));
+                    let mut left = failures.lock().unwrap();
+                    if *left > 0 {
+                        *left -= 1;
+                        HttpResponse::ServiceUnavailable().finish()
+                    } else {
+                        HttpResponse::NoContent().finish()
+                    }
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    (format!("http://127.0.0.1:{port}/hook"), seen)
+}
+
+fn base64_secret() -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(SECRET.trim_start_matches("whsec_"))
+        .unwrap()
+}
+
+async fn app_with_webhook(url: &str, allow_private: bool, max_attempts: u32) -> TestApp {
+    spawn_app_with(&[
+        ("GRIDASSIST_WEBHOOK_URL", url.to_owned()),
+        ("GRIDASSIST_WEBHOOK_SECRET", SECRET.to_owned()),
+        ("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE", allow_private.to_string()),
+        ("GRIDASSIST_WEBHOOK_MAX_ATTEMPTS", max_attempts.to_string()),
+        // The tests run delivery passes with their own clock.
+        ("GRIDASSIST_WEBHOOK_POLL_SECS", "3600".to_owned()),
+    ])
+    .await
+}
+
+async fn pass(app: &TestApp, now: NaiveDateTime) -> DeliveryReport {
+    let deliverer = app.app_state.webhook.clone().expect("webhook configured");
+    deliver_due(&app.app_state.db, &deliverer, now).await.unwrap()
+}
+
+async fn outbox(app: &TestApp) -> Vec<repo::outbox::Message> {
+    app.app_state
+        .db
+        .run(|conn| {
+            let page = repo::PageRequest {
+                after: None,
+                limit: 100,
+            };
+            Ok::<_, gridassist::error::ApiError>(repo::outbox::list(conn, None, page)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// A task created and assigned: one `task.assigned` message in the outbox.
+async fn assignment(app: &TestApp) -> i64 {
+    let f = field(app).await;
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{}/tasks", f.case_id),
+            Some(&f.officer),
+            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body["task"]["id"].as_i64().unwrap()
+}
+
+fn now() -> NaiveDateTime {
+    gridassist::domain::time::now()
+}
+
+#[tokio::test]
+async fn delivery_survives_a_receiver_that_is_down_for_the_first_attempts() {
+    let (url, seen) = receiver(2).await;
+    let app = app_with_webhook(&url, true, 10).await;
+    let task = assignment(&app).await;
+    let messages = outbox(&app).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].event_type, "task.assigned");
+    let payload: Value = serde_json::from_str(&messages[0].payload).unwrap();
+    assert_eq!(payload["data"]["task_id"], task);
+    assert!(
+        !messages[0].payload.contains("乙"),
+        "no party data in notifications"
+    );
+
+    let t0 = now();
+    assert_eq!(pass(&app, t0).await.retried, 1);
+    // Backing off: nothing is due at once.
+    assert_eq!(pass(&app, t0).await, DeliveryReport::default());
+    assert_eq!(pass(&app, t0 + chrono::Duration::minutes(2)).await.retried, 1);
+    let report = pass(&app, t0 + chrono::Duration::minutes(10)).await;
+    assert_eq!(report.delivered, 1);
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen.iter()
+            .all(|(id, valid, _)| *valid && *id == messages[0].message_id)
+    );
+    assert_eq!(seen[2].2["type"], "task.assigned");
+    let after = outbox(&app).await;
+    assert_eq!(after[0].status, "delivered");
+    assert_eq!(after[0].attempts, 3);
+    // Delivered means done.
+    assert_eq!(
+        pass(&app, t0 + chrono::Duration::hours(2)).await,
+        DeliveryReport::default()
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_cut_short_by_a_restart_is_picked_up_again_and_nothing_is_lost() {
+    let (url, seen) = receiver(0).await;
+    let app = app_with_webhook(&url, true, 10).await;
+    assignment(&app).await;
+    // A process claims the message and dies before sending or marking it.
+    let t0 = now();
+    let claimed = app
+        .app_state
+        .db
+        .run(move |conn| {
+            Ok::<_, gridassist::error::ApiError>(repo::outbox::claim_due(conn, t0, t0 + LEASE, 10)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    // While its lease holds, nobody else sends it (no duplicate from a live process).
+    assert_eq!(
+        pass(&app, t0 + chrono::Duration::seconds(30)).await,
+        DeliveryReport::default()
+    );
+    // Once it runs out, the message goes out, with the same id.
+    let report = pass(&app, t0 + LEASE + chrono::Duration::seconds(1)).await;
+    assert_eq!(report.delivered, 1);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, claimed[0].message_id);
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_recovers_ends_in_the_dead_letter_state() {
+    let (url, seen) = receiver(usize::MAX).await;
+    let app = app_with_webhook(&url, true, 3).await;
+    assignment(&app).await;
+    let mut t = now();
+    let mut report = DeliveryReport::default();
+    for _ in 0..3 {
+        let r = pass(&app, t).await;
+        report.retried += r.retried;
+        report.dead += r.dead;
+        t += chrono::Duration::hours(2);
+    }
+    assert_eq!((report.retried, report.dead), (2, 1));
+    assert_eq!(seen.lock().unwrap().len(), 3);
+    let messages = outbox(&app).await;
+    assert_eq!(messages[0].status, "dead");
+    assert!(messages[0].last_error.as_deref().unwrap().contains("503"));
+    assert_eq!(
+        pass(&app, t + chrono::Duration::days(1)).await,
+        DeliveryReport::default()
+    );
+}
+
+#[tokio::test]
+async fn private_targets_are_refused_unless_allowed() {
+    let (url, seen) = receiver(0).await;
+    let app = app_with_webhook(&url, false, 10).await;
+    assignment(&app).await;
+    let report = pass(&app, now()).await;
+    assert_eq!(
+        report.dead, 1,
+        "an SSRF refusal never succeeds, so it is not retried"
+    );
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "no request reached the private address"
+    );
+    let messages = outbox(&app).await;
+    assert!(messages[0].last_error.as_deref().unwrap().contains("private"));
+}
+
+#[tokio::test]
+async fn the_background_job_delivers_on_its_own() {
+    let (url, seen) = receiver(0).await;
+    let app = spawn_app_with(&[
+        ("GRIDASSIST_WEBHOOK_URL", url),
+        ("GRIDASSIST_WEBHOOK_SECRET", SECRET.to_owned()),
+        ("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
+        ("GRIDASSIST_WEBHOOK_POLL_SECS", "1".to_owned()),
+    ])
+    .await;
+    assignment(&app).await;
+    for _ in 0..100 {
+        if !seen.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
