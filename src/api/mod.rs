@@ -14,6 +14,7 @@ pub mod health;
 pub mod idempotency;
 pub mod me;
 pub mod metrics;
+pub mod notifications;
 pub mod pagination;
 pub mod submissions;
 pub mod sync;
@@ -81,6 +82,8 @@ use crate::error::ApiError;
         submissions::record_outcome,
         submissions::get_outcome,
         sync::sync_tasks,
+        notifications::list_notifications,
+        notifications::retry_notification,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -94,6 +97,7 @@ use crate::error::ApiError;
         (name = "tasks", description = "Assistance tasks and their assignment"),
         (name = "results", description = "Workers' results, their review, and outcomes"),
         (name = "sync", description = "The grid worker's phone catching up"),
+        (name = "notifications", description = "The notification outbox (admins)"),
     )
 )]
 pub struct ApiDoc;
@@ -176,7 +180,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(submissions::review_result)
         .service(submissions::record_outcome)
         .service(submissions::get_outcome)
-        .service(sync::sync_tasks);
+        .service(sync::sync_tasks)
+        .service(notifications::list_notifications)
+        .service(notifications::retry_notification);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.

@@ -185,24 +185,26 @@ pub async fn list_submissions(
 #[serde(rename_all = "snake_case")]
 pub enum ReviewDecision {
     Approve,
-    Return,
+    /// Send it back to the worker for rework (`return` is accepted as a synonym).
+    #[serde(alias = "return")]
+    Reject,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewReview {
     pub decision: ReviewDecision,
-    /// Quality of the work, 1–5; required to approve, not allowed when returning.
+    /// Quality of the work, 1–5; required to approve, not allowed when rejecting.
     pub rating: Option<u8>,
-    /// Why the result goes back for rework; at least one when returning.
+    /// Why the result goes back for rework; at least one when rejecting.
     #[serde(default)]
     pub reasons: Vec<ReturnReason>,
     /// Up to 1,000 characters; required with the reason `other`.
     pub comment: Option<String>,
 }
 
-/// The court's officer reviews the submitted result: approve (with a rating 1–5) or return it to
-/// the worker for rework (with reasons, shown on the worker's phone). `If-Match` optional.
+/// The court's officer reviews the submitted result: approve (with a rating 1–5) or reject it,
+/// which returns it to the worker for rework (with reasons, shown on the worker's phone). `If-Match` optional.
 #[utoipa::path(tag = "results", params(("id" = i64, Path)), request_body = NewReview, security(("bearer" = [])), responses(
     (status = 200, body = SubmittedTask),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -226,14 +228,14 @@ pub async fn review_result(
     let decision = match b.decision {
         ReviewDecision::Approve => {
             if !b.reasons.is_empty() {
-                return Err(ApiError::invalid("reasons", "only given when returning a result"));
+                return Err(ApiError::invalid("reasons", "only given when rejecting a result"));
             }
             let rating = b
                 .rating
                 .ok_or_else(|| ApiError::invalid("rating", "rate the work from 1 to 5 to approve it"))?;
             Decision::Approve { rating, comment }
         }
-        ReviewDecision::Return => {
+        ReviewDecision::Reject => {
             if b.rating.is_some() {
                 return Err(ApiError::invalid("rating", "only given when approving a result"));
             }

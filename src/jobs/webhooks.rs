@@ -19,7 +19,7 @@ use crate::repo;
 use crate::services::webhook::{Attempt, Deliverer, backoff};
 use crate::state::AppState;
 
-/// How long a claimed message is held by one delivery pass; longer than any attempt's timeout.
+/// The shortest time a claimed message is held by one delivery pass.
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// Messages claimed per pass.
 const BATCH: i64 = 20;
@@ -40,8 +40,12 @@ pub async fn deliver_due(
     deliverer: &Deliverer,
     now: NaiveDateTime,
 ) -> Result<DeliveryReport, ApiError> {
+    // The lease covers the whole batch even if every attempt runs to its timeout, so no other
+    // node re-sends a message this pass still holds.
+    let worst_case = chrono::Duration::from_std(deliverer.config().timeout * BATCH as u32).unwrap_or(LEASE);
+    let lease_until = now + LEASE.max(worst_case + chrono::Duration::minutes(1));
     let claimed = db
-        .run(move |conn| Ok::<_, ApiError>(repo::outbox::claim_due(conn, now, now + LEASE, BATCH)?))
+        .run(move |conn| Ok::<_, ApiError>(repo::outbox::claim_due(conn, now, lease_until, BATCH)?))
         .await?;
     let max_attempts = deliverer.config().max_attempts as i32;
     let mut report = DeliveryReport::default();

@@ -169,3 +169,11 @@ pub fn requeue(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<bo
         .execute(conn)?;
     Ok(n == 1)
 }
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Message>> {
+    outbox::table
+        .find(id)
+        .select(Message::as_select())
+        .first(conn)
+        .optional()
+}

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod geocoder;
 pub mod grid_import;
 pub mod grid_map;
+pub mod notifications;
 pub mod organisation;
 pub mod submissions;
 pub mod sync;

@@ -193,8 +193,8 @@ async fn a_delivery_cut_short_by_a_restart_is_picked_up_again_and_nothing_is_los
 }
 
 #[tokio::test]
-async fn a_receiver_that_never_recovers_ends_in_the_dead_letter_state() {
-    let (url, seen) = receiver(usize::MAX).await;
+async fn a_receiver_down_too_long_dead_letters_the_message_and_an_admin_can_send_it_again() {
+    let (url, seen) = receiver(3).await;
     let app = app_with_webhook(&url, true, 3).await;
     assignment(&app).await;
     let mut t = now();
@@ -207,13 +207,97 @@ async fn a_receiver_that_never_recovers_ends_in_the_dead_letter_state() {
     }
     assert_eq!((report.retried, report.dead), (2, 1));
     assert_eq!(seen.lock().unwrap().len(), 3);
-    let messages = outbox(&app).await;
-    assert_eq!(messages[0].status, "dead");
-    assert!(messages[0].last_error.as_deref().unwrap().contains("503"));
     assert_eq!(
         pass(&app, t + chrono::Duration::days(1)).await,
         DeliveryReport::default()
     );
+
+    let admin = app.admin_token().await;
+    let dead = app.get("/api/v1/notifications?status=dead", Some(&admin)).await;
+    assert_eq!(dead.status, 200, "{}", dead.text);
+    let item = &dead.body["items"][0];
+    assert_eq!(item["event_type"], "task.assigned");
+    assert_eq!(item["attempts"], 3);
+    assert!(
+        item["last_error"].as_str().unwrap().contains("503"),
+        "{}",
+        dead.text
+    );
+    let id = item["id"].as_i64().unwrap();
+    let retry = format!("/api/v1/notifications/{id}/retry");
+    let f_officer = app.token("officer.wang", crate::helpers::PASSWORD).await;
+    app.post(&retry, Some(&f_officer), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let again = app.post(&retry, Some(&admin), &json!({})).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["status"], "pending");
+    app.post(&retry, Some(&admin), &json!({}))
+        .await
+        .assert_problem(409, "invalid_transition");
+    assert_eq!(pass(&app, now()).await.delivered, 1);
+    let delivered = app
+        .get("/api/v1/notifications?status=delivered", Some(&admin))
+        .await;
+    assert_eq!(delivered.body["items"][0]["id"], id);
+}
+
+#[tokio::test]
+async fn assignment_reminder_overdue_rework_and_approval_are_announced() {
+    let app = spawn_app_with(&[]).await;
+    let f = field(&app).await;
+    let (task, token) = crate::results::task_in_progress(&app, &f, "serve_documents").await;
+    let due = app
+        .get(&format!("/api/v1/tasks/{task}"), Some(&f.officer))
+        .await
+        .body["due_at"]
+        .as_str()
+        .unwrap()
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap()
+        .naive_utc();
+    for at in [due - chrono::Duration::hours(2), due + chrono::Duration::hours(1)] {
+        app.app_state
+            .db
+            .run(move |conn| gridassist::jobs::deadlines::sweep(conn, at))
+            .await
+            .unwrap();
+    }
+    let result = json!({"kind": "serve_documents", "attempts": [
+        {"at": chrono::Utc::now().to_rfc3339(), "place": "某路1号", "outcome": "not_found"}]});
+    for (n, review) in [
+        json!({"decision": "reject", "reasons": ["incomplete"]}),
+        json!({"decision": "approve", "rating": 3}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let submitted = app
+            .post(
+                &format!("/api/v1/tasks/{task}/submission"),
+                Some(&token),
+                &json!({"client_id": format!("n-{n}"), "result": result}),
+            )
+            .await;
+        assert_eq!(submitted.status, 201, "{}", submitted.text);
+        let reviewed = app
+            .post(&format!("/api/v1/tasks/{task}/review"), Some(&f.officer), &review)
+            .await;
+        assert_eq!(reviewed.status, 200, "{}", reviewed.text);
+    }
+    let types: Vec<String> = outbox(&app).await.into_iter().map(|m| m.event_type).collect();
+    assert_eq!(
+        types,
+        [
+            "task.assigned",
+            "task.reminder",
+            "task.overdue",
+            "task.returned",
+            "task.approved"
+        ]
+    );
+    let overdue: Value = serde_json::from_str(&outbox(&app).await[2].payload).unwrap();
+    assert_eq!(overdue["data"]["recipient"]["role"], "supervisor");
 }
 
 #[tokio::test]

@@ -211,7 +211,7 @@ async fn every_kind_goes_from_creation_to_approval_through_rework_and_a_replayed
             .post(
                 &format!("/api/v1/tasks/{task}/review"),
                 Some(&f.officer),
-                &json!({"decision": "return", "reasons": ["insufficient_evidence", "illegible"],
+                &json!({"decision": "reject", "reasons": ["insufficient_evidence", "illegible"],
                         "comment": "照片模糊，请补拍"}),
             )
             .await;
@@ -364,8 +364,8 @@ async fn reviews_need_reasons_or_a_rating_and_only_the_courts_officer_reviews() 
     for (body, field) in [
         (json!({"decision": "approve"}), "rating"),
         (json!({"decision": "approve", "rating": 6}), "rating"),
-        (json!({"decision": "return"}), "reasons"),
-        (json!({"decision": "return", "reasons": ["other"]}), "comment"),
+        (json!({"decision": "reject"}), "reasons"),
+        (json!({"decision": "reject", "reasons": ["other"]}), "comment"),
         (
             json!({"decision": "return", "reasons": ["wrong_person"], "rating": 2}),
             "rating",

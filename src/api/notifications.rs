@@ -1,0 +1,133 @@
+//! The notification outbox for admins: `GET /api/v1/notifications` (what is pending, delivered
+//! or dead, and why) and `POST /api/v1/notifications/{id}/retry` (a dead one, once the gateway
+//! is fixed).
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tracing_actix_web::RequestId;
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::request_id;
+use super::pagination::{Page, PageQuery};
+use crate::auth::AuthUser;
+use crate::domain::{Role, time};
+use crate::error::{ApiError, Problem};
+use crate::repo::outbox::Message;
+use crate::services::{self, Caller};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Dead,
+}
+
+impl DeliveryStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationQuery {
+    pub status: Option<DeliveryStatus>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationDto {
+    pub id: i64,
+    /// Sent as `webhook-id` on every attempt.
+    pub message_id: String,
+    /// `task.assigned`, `task.reminder`, `task.overdue`, `task.returned`, `task.approved`.
+    pub event_type: String,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// The body sent.
+    pub payload: serde_json::Value,
+}
+
+fn dto(m: Message) -> NotificationDto {
+    NotificationDto {
+        id: m.id,
+        message_id: m.message_id,
+        event_type: m.event_type,
+        status: m.status,
+        attempts: m.attempts,
+        created_at: time::to_utc(m.created_at),
+        next_attempt_at: time::to_utc(m.next_attempt_at),
+        delivered_at: m.delivered_at.map(time::to_utc),
+        last_error: m.last_error,
+        payload: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// Notifications in the outbox, oldest first (admins).
+#[utoipa::path(tag = "notifications", params(NotificationQuery), security(("bearer" = [])), responses(
+    (status = 200, body = Page<NotificationDto>),
+    (status = 403, body = Problem, content_type = "application/problem+json")
+))]
+#[get("/api/v1/notifications")]
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<NotificationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Admin])?;
+    let q = query.into_inner();
+    let page = PageQuery {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .to_request()?;
+    let status = q.status.map(DeliveryStatus::as_str);
+    let rows = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, None)?;
+            services::notifications::list(conn, &caller, status, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |m| m.id, dto)))
+}
+
+/// Put a dead notification back in line (admins); 409 when it is not dead.
+#[utoipa::path(tag = "notifications", params(("id" = i64, Path)), security(("bearer" = [])), responses(
+    (status = 200, body = NotificationDto),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json")
+))]
+#[post("/api/v1/notifications/{id}/retry")]
+pub async fn retry_notification(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: RequestId,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(&[Role::Admin])?;
+    let (id, rid) = (path.into_inner(), request_id(&rid));
+    let message = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, rid)?;
+            services::notifications::retry(conn, &caller, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(dto(message)))
+}
