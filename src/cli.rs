@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `admin create`, `import-grids`, `demo`,
-//! `openapi`. Configuration comes from the environment (see `config`).
+//! `scores recompute`, `openapi`. Configuration comes from the environment (see `config`).
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -44,6 +44,11 @@ pub enum Command {
         #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
         crs: Crs,
     },
+    /// Scores for the training and incentive scheme.
+    Scores {
+        #[command(subcommand)]
+        action: ScoresAction,
+    },
     /// Create (or reuse) a demo county in `<data dir>/demo.sqlite3`, print its logins, and serve.
     Demo,
     /// Print the OpenAPI document (regenerates api-spec/openapi.json).
@@ -59,6 +64,22 @@ pub enum AdminAction {
         #[arg(long, default_value = "Administrator")]
         display_name: String,
     },
+}
+
+#[derive(Subcommand)]
+pub enum ScoresAction {
+    /// Rebuild a period from task events and score lines and compare with what is stored and
+    /// with closed snapshots; prints a JSON report and fails when anything differs. Writes nothing.
+    Recompute {
+        /// `2026-03`, `2026-Q1` or `2026`.
+        #[arg(long, value_parser = parse_period)]
+        period: crate::domain::period::Period,
+    },
+}
+
+fn parse_period(s: &str) -> Result<crate::domain::period::Period, String> {
+    crate::domain::period::Period::parse(s)
+        .ok_or_else(|| "a month (2026-03), a quarter (2026-Q1) or a year (2026)".to_owned())
 }
 
 fn parse_crs(s: &str) -> Result<Crs, String> {
@@ -144,6 +165,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             if report.rejected > 0 && report.created + report.updated == 0 {
                 bail!("no feature could be imported");
+            }
+            Ok(())
+        }
+        Command::Scores {
+            action: ScoresAction::Recompute { period },
+        } => {
+            let db = open_database(&config).await?;
+            let report = db
+                .run(move |conn| services::scoring::recompute(conn, period))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.identical {
+                bail!("{period} does not recompute to the stored numbers");
             }
             Ok(())
         }

@@ -16,6 +16,7 @@ pub mod me;
 pub mod metrics;
 pub mod notifications;
 pub mod pagination;
+pub mod scores;
 pub mod submissions;
 pub mod sync;
 pub mod tasks;
@@ -84,6 +85,21 @@ use crate::error::ApiError;
         sync::sync_tasks,
         notifications::list_notifications,
         notifications::retry_notification,
+        scores::get_scheme,
+        scores::put_scheme,
+        scores::get_board,
+        scores::close_period,
+        scores::worker_scores,
+        scores::incentives,
+        scores::create_appeal,
+        scores::list_appeals,
+        scores::decide_appeal,
+        scores::create_module,
+        scores::list_modules,
+        scores::record_completion,
+        scores::worker_training,
+        scores::dispute_check_in,
+        scores::claw_back,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -98,6 +114,8 @@ use crate::error::ApiError;
         (name = "results", description = "Workers' results, their review, and outcomes"),
         (name = "sync", description = "The grid worker's phone catching up"),
         (name = "notifications", description = "The notification outbox (admins)"),
+        (name = "scores", description = "Scores, leaderboards, incentives and appeals"),
+        (name = "training", description = "Training modules, completions and certification"),
     )
 )]
 pub struct ApiDoc;
@@ -182,7 +200,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(submissions::get_outcome)
         .service(sync::sync_tasks)
         .service(notifications::list_notifications)
-        .service(notifications::retry_notification);
+        .service(notifications::retry_notification)
+        .service(scores::get_scheme)
+        .service(scores::put_scheme)
+        .service(scores::get_board)
+        .service(scores::close_period)
+        .service(scores::worker_scores)
+        .service(scores::incentives)
+        .service(scores::create_appeal)
+        .service(scores::list_appeals)
+        .service(scores::decide_appeal)
+        .service(scores::create_module)
+        .service(scores::list_modules)
+        .service(scores::record_completion)
+        .service(scores::worker_training)
+        .service(scores::dispute_check_in)
+        .service(scores::claw_back);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.

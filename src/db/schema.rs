@@ -251,6 +251,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_feed,
     idempotency_keys,
     outbox,
+    scoring_schemes,
+    score_lines,
+    period_snapshots,
+    score_appeals,
+    training_modules,
+    training_completions,
+    check_in_disputes,
 );
 
 diesel::table! {
@@ -324,5 +331,93 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         delivered_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    scoring_schemes (version) {
+        version -> BigInt,
+        body -> Text,
+        effective_from -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    score_lines (id) {
+        id -> BigInt,
+        worker_id -> BigInt,
+        township_id -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+        code -> Text,
+        points -> BigInt,
+        task_id -> Nullable<BigInt>,
+        source -> Text,
+        scheme_version -> BigInt,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    period_snapshots (period, township_id) {
+        period -> Text,
+        township_id -> BigInt,
+        scheme_version -> BigInt,
+        body -> Text,
+        closed_by -> Nullable<BigInt>,
+        closed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    score_appeals (id) {
+        id -> BigInt,
+        line_id -> BigInt,
+        worker_id -> BigInt,
+        reason -> Text,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        correction_line_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    training_modules (id) {
+        id -> BigInt,
+        title -> Text,
+        task_kinds -> Text,
+        reasons -> Text,
+        validity_days -> Integer,
+        pass_score -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    training_completions (id) {
+        id -> BigInt,
+        module_id -> BigInt,
+        worker_id -> BigInt,
+        completed_on -> Date,
+        quiz_score -> Integer,
+        passed -> Bool,
+        recorded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_in_disputes (check_in_id) {
+        check_in_id -> BigInt,
+        decided_by -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
     }
 }

@@ -3,11 +3,14 @@
 //! the working-day calendar, the clock. No actix, no diesel; everything here is unit-tested.
 
 pub mod assignment;
+pub mod batch_assign;
 pub mod calendar;
 pub mod identity;
 pub mod media;
 pub mod names;
+pub mod period;
 pub mod role;
+pub mod scoring;
 pub mod submission;
 pub mod task_kind;
 pub mod task_state;

@@ -12,8 +12,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::tasks;
-use crate::db::{DbConn, DbError, task_tx};
+use crate::db::{DbConn, task_tx};
 use crate::domain::time;
+use crate::error::ApiError;
 use crate::repo::tasks::{NewTaskEvent, Task};
 use crate::state::AppState;
 
@@ -46,7 +47,7 @@ fn system_event(
     at: NaiveDateTime,
     (action, reason): (&str, &str),
     detail: serde_json::Value,
-) -> QueryResult<()> {
+) -> Result<(), ApiError> {
     crate::services::task_log::record(
         conn,
         &NewTaskEvent {
@@ -66,60 +67,56 @@ fn system_event(
 }
 
 /// Run one sweep as of `now` (UTC).
-pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<SweepReport, DbError> {
-    Ok(task_tx(
-        conn,
-        |conn| -> Result<SweepReport, diesel::result::Error> {
-            let mut report = SweepReport::default();
+pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<SweepReport, ApiError> {
+    task_tx(conn, |conn| -> Result<SweepReport, ApiError> {
+        let mut report = SweepReport::default();
 
-            let due_soon: Vec<Task> = tasks::table
-                .filter(tasks::status.eq_any(OWED))
-                .filter(tasks::reminded_at.is_null())
-                .filter(tasks::due_at.gt(now))
-                .filter(tasks::due_at.le(now + REMINDER_LEAD))
-                .select(Task::as_select())
-                .load(conn)?;
-            for task in due_soon {
-                let claimed = diesel::update(tasks::table.find(task.id).filter(tasks::reminded_at.is_null()))
-                    .set((tasks::reminded_at.eq(now), tasks::version.eq(tasks::version + 1)))
-                    .execute(conn)?;
-                if claimed == 1 {
-                    let detail =
-                        serde_json::json!({"due_at": time::to_utc(task.due_at), "notify": "assignee"});
-                    system_event(conn, &task, now, ("remind", "due_soon"), detail)?;
-                    report.reminded += 1;
-                }
+        let due_soon: Vec<Task> = tasks::table
+            .filter(tasks::status.eq_any(OWED))
+            .filter(tasks::reminded_at.is_null())
+            .filter(tasks::due_at.gt(now))
+            .filter(tasks::due_at.le(now + REMINDER_LEAD))
+            .select(Task::as_select())
+            .load(conn)?;
+        for task in due_soon {
+            let claimed = diesel::update(tasks::table.find(task.id).filter(tasks::reminded_at.is_null()))
+                .set((tasks::reminded_at.eq(now), tasks::version.eq(tasks::version + 1)))
+                .execute(conn)?;
+            if claimed == 1 {
+                let detail = serde_json::json!({"due_at": time::to_utc(task.due_at), "notify": "assignee"});
+                system_event(conn, &task, now, ("remind", "due_soon"), detail)?;
+                report.reminded += 1;
             }
+        }
 
-            let late: Vec<Task> = tasks::table
-                .filter(tasks::status.eq_any(CAN_BE_LATE))
-                .filter(tasks::overdue.eq(false))
-                .filter(tasks::due_at.le(now))
-                .select(Task::as_select())
-                .load(conn)?;
-            for task in late {
-                let claimed = diesel::update(tasks::table.find(task.id).filter(tasks::overdue.eq(false)))
-                    .set((
-                        tasks::overdue.eq(true),
-                        tasks::escalated_at.eq(now),
-                        tasks::version.eq(tasks::version + 1),
-                    ))
-                    .execute(conn)?;
-                if claimed == 1 {
-                    // Queued in the court (outside every township): the court escalates to itself.
-                    let to = if task.queue.as_deref() == Some("court") {
-                        "court"
-                    } else {
-                        "supervisor"
-                    };
-                    let detail = serde_json::json!({"due_at": time::to_utc(task.due_at), "notify": to});
-                    system_event(conn, &task, now, ("overdue", "past_due"), detail)?;
-                    report.overdue += 1;
-                }
+        let late: Vec<Task> = tasks::table
+            .filter(tasks::status.eq_any(CAN_BE_LATE))
+            .filter(tasks::overdue.eq(false))
+            .filter(tasks::due_at.le(now))
+            .select(Task::as_select())
+            .load(conn)?;
+        for task in late {
+            let claimed = diesel::update(tasks::table.find(task.id).filter(tasks::overdue.eq(false)))
+                .set((
+                    tasks::overdue.eq(true),
+                    tasks::escalated_at.eq(now),
+                    tasks::version.eq(tasks::version + 1),
+                ))
+                .execute(conn)?;
+            if claimed == 1 {
+                // Queued in the court (outside every township): the court escalates to itself.
+                let to = if task.queue.as_deref() == Some("court") {
+                    "court"
+                } else {
+                    "supervisor"
+                };
+                let detail = serde_json::json!({"due_at": time::to_utc(task.due_at), "notify": to});
+                system_event(conn, &task, now, ("overdue", "past_due"), detail)?;
+                report.overdue += 1;
             }
-            Ok(report)
-        },
-    )?)
+        }
+        Ok(report)
+    })
 }
 
 /// Sweep every `interval` in the background, as of the real clock.
@@ -134,7 +131,7 @@ pub fn spawn(state: web::Data<AppState>, interval: Duration) -> tokio::task::Joi
                     tracing::info!(reminded = r.reminded, overdue = r.overdue, "deadline sweep")
                 }
                 Ok(_) => {}
-                Err(error) => tracing::warn!(error = %error, "deadline sweep failed"),
+                Err(error) => tracing::warn!(code = error.code(), "deadline sweep failed"),
             }
         }
     })

@@ -95,3 +95,11 @@ pub fn latest_positions(
     }
     Ok(latest)
 }
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<CheckIn>> {
+    check_ins::table
+        .find(id)
+        .select(CheckIn::as_select())
+        .first(conn)
+        .optional()
+}

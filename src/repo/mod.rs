@@ -9,6 +9,7 @@ pub mod grids;
 pub mod idempotency;
 pub mod outbox;
 pub mod refresh_tokens;
+pub mod scores;
 pub mod submissions;
 pub mod sync_feed;
 pub mod tasks;

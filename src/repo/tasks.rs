@@ -194,11 +194,12 @@ pub fn place(conn: &mut DbConn, id: i64, expected_version: i64, placement: &Plac
     Ok(n == 1)
 }
 
-pub fn record_event(conn: &mut DbConn, event: &NewTaskEvent<'_>) -> QueryResult<()> {
+/// Record an event; returns its id.
+pub fn record_event(conn: &mut DbConn, event: &NewTaskEvent<'_>) -> QueryResult<i64> {
     diesel::insert_into(task_events::table)
         .values(event)
-        .execute(conn)
-        .map(|_| ())
+        .returning(task_events::id)
+        .get_result(conn)
 }
 
 pub fn events_of(conn: &mut DbConn, task_id: i64) -> QueryResult<Vec<TaskEvent>> {

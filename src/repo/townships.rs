@@ -85,3 +85,11 @@ pub fn list(conn: &mut DbConn, filter: TownshipFilter, page: PageRequest) -> Que
     }
     query.limit(page.fetch_limit()).load(conn)
 }
+
+/// Every township id, in id order (a county has a handful, a province thousands).
+pub fn all_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    townships::table
+        .select(townships::id)
+        .order(townships::id)
+        .load(conn)
+}

@@ -102,3 +102,20 @@ pub fn list(conn: &mut DbConn, filter: UserFilter<'_>, page: PageRequest) -> Que
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
+
+/// Ids of a township's users of a role.
+pub fn ids_in_township(conn: &mut DbConn, township_id: i64, role: &str) -> QueryResult<Vec<i64>> {
+    users::table
+        .filter(users::township_id.eq(township_id))
+        .filter(users::role.eq(role))
+        .select(users::id)
+        .load(conn)
+}
+
+/// Ids of every user of a role.
+pub fn ids_with_role(conn: &mut DbConn, role: &str) -> QueryResult<Vec<i64>> {
+    users::table
+        .filter(users::role.eq(role))
+        .select(users::id)
+        .load(conn)
+}

@@ -2,6 +2,7 @@
 //! (via [`crate::db::write_tx`]), and every write records its audit row in the same transaction.
 
 pub mod accounts;
+pub mod appeals;
 pub mod assignment;
 pub mod auth;
 pub mod caller;
@@ -13,10 +14,12 @@ pub mod grid_import;
 pub mod grid_map;
 pub mod notifications;
 pub mod organisation;
+pub mod scoring;
 pub mod submissions;
 pub mod sync;
 pub mod task_log;
 pub mod tasks;
+pub mod training;
 pub mod webhook;
 pub mod workers;
 

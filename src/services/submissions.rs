@@ -364,6 +364,7 @@ pub fn record_outcome(
                 note: input.note.clone(),
             },
         )?;
+        crate::services::scoring::on_outcome(conn, &task, &outcome)?;
         repo::audit::record(
             conn,
             &caller.actor(),

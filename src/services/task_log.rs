@@ -1,6 +1,7 @@
 //! Every change to a task is written through here, inside the caller's transaction: the event row
 //! (who, when, from, to, why), the workers' sync feeds (the holder hears the new state; a worker
-//! who lost the task gets a tombstone), and the notification the change calls for, in the outbox.
+//! who lost the task gets a tombstone), the notification the change calls for, in the outbox, and
+//! the score line it earns or costs the worker.
 //! Keeping the three together is what makes "nothing acknowledged is lost" hold for phones and
 //! for the SMS gateway alike.
 
@@ -10,16 +11,18 @@ use serde_json::json;
 use crate::db::DbConn;
 use crate::domain::task_state::TaskStatus;
 use crate::domain::time;
+use crate::error::ApiError;
 use crate::repo::{self, tasks::NewTaskEvent, tasks::Task};
 
 /// Record a task event and everything that follows from it.
-pub fn record(conn: &mut DbConn, event: &NewTaskEvent<'_>) -> QueryResult<()> {
-    repo::tasks::record_event(conn, event)?;
+pub fn record(conn: &mut DbConn, event: &NewTaskEvent<'_>) -> Result<(), ApiError> {
+    let event_id = repo::tasks::record_event(conn, event)?;
     let Some(task) = repo::tasks::find(conn, event.task_id)? else {
         return Ok(());
     };
     update_feeds(conn, &task, event)?;
-    notify(conn, &task, event)
+    notify(conn, &task, event)?;
+    crate::services::scoring::on_task_event(conn, &task, event_id, event)
 }
 
 /// The worker whose phone should show the task now, if any. An approved task stays with its

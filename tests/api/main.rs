@@ -15,6 +15,7 @@ mod notifications;
 mod openapi;
 mod organisation;
 mod results;
+mod scores;
 mod storage;
 mod sync;
 mod tasks;
