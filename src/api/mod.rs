@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod me;
 pub mod metrics;
 pub mod notifications;
+pub mod optimize;
 pub mod pagination;
 pub mod scores;
 pub mod submissions;
@@ -73,6 +74,7 @@ use crate::error::ApiError;
         tasks::cancel_task,
         tasks::assign_task,
         tasks::pin_task,
+        optimize::optimize,
         check_ins::create_check_in,
         evidence::upload_evidence,
         evidence::download_evidence,
@@ -189,6 +191,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tasks::cancel_task)
         .service(tasks::assign_task)
         .service(tasks::pin_task)
+        .service(optimize::optimize)
         .service(check_ins::create_check_in)
         .service(evidence::upload_evidence)
         .service(evidence::download_evidence)

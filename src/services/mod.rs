@@ -13,6 +13,7 @@ pub mod geocoder;
 pub mod grid_import;
 pub mod grid_map;
 pub mod notifications;
+pub mod optimize;
 pub mod organisation;
 pub mod scoring;
 pub mod submissions;

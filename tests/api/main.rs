@@ -13,6 +13,7 @@ mod health;
 mod idempotency;
 mod notifications;
 mod openapi;
+mod optimize;
 mod organisation;
 mod results;
 mod scores;
