@@ -160,7 +160,9 @@ fn line_for_event(
     from_status: Option<&str>,
     at: NaiveDateTime,
 ) -> Result<Option<(i64, Line, i64)>, ApiError> {
-    let Some(worker_id) = task.assignee_id else {
+    let scored =
+        matches!(action, "approve" | "return") || (action == "overdue" && from_status == Some("assigned"));
+    let Some(worker_id) = task.assignee_id.filter(|_| scored) else {
         return Ok(None);
     };
     let (version, scheme) = scheme_at(conn, at)?;
