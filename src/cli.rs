@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `admin create`, `import-grids`, `demo`,
-//! `scores recompute`, `openapi`. Configuration comes from the environment (see `config`).
+//! `audit verify`, `scores recompute`, `openapi`. Configuration comes from the environment (see `config`).
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -44,6 +44,11 @@ pub enum Command {
         #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
         crs: Crs,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Scores for the training and incentive scheme.
     Scores {
         #[command(subcommand)]
@@ -64,6 +69,13 @@ pub enum AdminAction {
         #[arg(long, default_value = "Administrator")]
         display_name: String,
     },
+}
+
+#[derive(Subcommand)]
+pub enum AuditAction {
+    /// Walk the hash chain of the audit trail; prints a JSON report (with the head hash to keep
+    /// elsewhere) and fails at the first broken link.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -165,6 +177,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             if report.rejected > 0 && report.created + report.updated == 0 {
                 bail!("no feature could be imported");
+            }
+            Ok(())
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let db = open_database(&config).await?;
+            let report = db
+                .run(|conn| {
+                    let report = crate::repo::audit::verify(conn)?;
+                    let detail = serde_json::json!({ "ok": report.ok, "rows_checked": report.rows_checked });
+                    crate::repo::audit::record(
+                        conn,
+                        &Actor::cli(),
+                        "audit.verify",
+                        "audit_events",
+                        None,
+                        Some(detail),
+                    )?;
+                    Ok::<_, crate::error::ApiError>(report)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if let Some(broken) = &report.first_broken {
+                bail!(
+                    "the audit trail is broken at row {} ({})",
+                    broken.id,
+                    broken.reason
+                );
             }
             Ok(())
         }

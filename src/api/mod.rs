@@ -2,6 +2,7 @@
 //! from the handlers. Handlers only extract, validate into domain types, call a service and
 //! shape the response.
 
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod check_ins;
@@ -102,6 +103,8 @@ use crate::error::ApiError;
         scores::worker_training,
         scores::dispute_check_in,
         scores::claw_back,
+        audit::list_audit_events,
+        audit::verify_audit_events,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -118,6 +121,7 @@ use crate::error::ApiError;
         (name = "notifications", description = "The notification outbox (admins)"),
         (name = "scores", description = "Scores, leaderboards, incentives and appeals"),
         (name = "training", description = "Training modules, completions and certification"),
+        (name = "audit", description = "The tamper-evident audit trail (admins)"),
     )
 )]
 pub struct ApiDoc;
@@ -218,7 +222,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(scores::record_completion)
         .service(scores::worker_training)
         .service(scores::dispute_check_in)
-        .service(scores::claw_back);
+        .service(scores::claw_back)
+        .service(audit::list_audit_events)
+        .service(audit::verify_audit_events);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.

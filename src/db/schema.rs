@@ -99,6 +99,8 @@ diesel::table! {
         object_id -> Nullable<Text>,
         request_id -> Nullable<Text>,
         detail -> Nullable<Text>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod appeals;
 pub mod assignment;
+pub mod audit;
 pub mod auth;
 pub mod caller;
 pub mod cases;

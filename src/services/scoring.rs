@@ -416,6 +416,10 @@ struct DetailRow {
 
 #[derive(QueryableByName)]
 struct EventRow {
+    /// Only for ordering.
+    #[allow(dead_code)]
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
     #[diesel(sql_type = BigInt)]
     worker_id: i64,
     #[diesel(sql_type = BigInt)]
@@ -426,8 +430,15 @@ struct EventRow {
     occurred_at: NaiveDateTime,
 }
 
-/// Every period query binds `$1` from, `$2` to, `$3` the township (NULL: all of them).
-const TOWNSHIP_SCOPE: &str = "AND ($3 IS NULL OR u.township_id = $3)";
+/// Every period query binds `$1` from, `$2` to, `$3` the township (NULL: all of them). Two
+/// forms rather than `($3 IS NULL OR ...)`, which SQLite cannot answer from an index.
+fn township_filter(township_id: Option<i64>) -> &'static str {
+    if township_id.is_some() {
+        "AND u.township_id = $3"
+    } else {
+        "AND $3 IS NULL"
+    }
+}
 
 /// Each active worker's record for the period: grid workers of the township (or of every
 /// township) with any line, review or assignment in it. Five set-based queries, whatever the
@@ -438,7 +449,7 @@ pub fn worker_periods(
     township_id: Option<i64>,
 ) -> Result<Vec<WorkerPeriod>, ApiError> {
     let (from, to) = bounds(period);
-    let scope = TOWNSHIP_SCOPE;
+    let scope = township_filter(township_id);
     let bind = |sql: String| {
         diesel::sql_query(sql)
             .bind::<Timestamp, _>(from)
@@ -472,12 +483,16 @@ pub fn worker_periods(
          WHERE l.code = 'approval' AND l.occurred_at >= $1 AND l.occurred_at < $2 {scope}"
     ))
     .load(conn)?;
+    // Assignments count for the assignee, acceptances for the actor; two index-friendly halves.
     let events: Vec<EventRow> = bind(format!(
-        "SELECT COALESCE(e.assignee_id, e.actor_id) AS worker_id, e.task_id AS task_id, e.action AS action, \
-           e.occurred_at AS occurred_at FROM task_events e \
-         JOIN users u ON u.id = (CASE WHEN e.action = 'assign' THEN e.assignee_id ELSE e.actor_id END) \
-         WHERE e.action IN ('assign', 'accept') AND e.occurred_at >= $1 AND e.occurred_at < $2 {scope} \
-         ORDER BY e.id"
+        "SELECT e.id AS event_id, e.assignee_id AS worker_id, e.task_id AS task_id, e.action AS action, \
+           e.occurred_at AS occurred_at FROM task_events e JOIN users u ON u.id = e.assignee_id \
+         WHERE e.action = 'assign' AND e.occurred_at >= $1 AND e.occurred_at < $2 {scope} \
+         UNION ALL \
+         SELECT e.id AS event_id, e.actor_id AS worker_id, e.task_id AS task_id, e.action AS action, \
+           e.occurred_at AS occurred_at FROM task_events e JOIN users u ON u.id = e.actor_id \
+         WHERE e.action = 'accept' AND e.occurred_at >= $1 AND e.occurred_at < $2 {scope} \
+         ORDER BY event_id"
     ))
     .load(conn)?;
 
@@ -589,32 +604,113 @@ fn compute_board_with(
     township_id: i64,
     version: i64,
 ) -> Result<Board, ApiError> {
+    let mut boards = compute_boards_with(conn, period, Some(township_id), version)?;
+    Ok(boards
+        .pop()
+        .unwrap_or_else(|| empty_board(period, township_id, version)))
+}
+
+fn empty_board(period: Period, township_id: i64, version: i64) -> Board {
+    Board {
+        period: period.to_string(),
+        township_id,
+        scheme_version: version,
+        closed: false,
+        standings: vec![],
+        payouts: Payouts {
+            per_worker: vec![],
+            budget_fen: 0,
+            requested_fen: 0,
+            scale_bp: scoring::BP_ONE,
+            paid_fen: 0,
+        },
+    }
+}
+
+/// Every township's board for a period (or one township's), from one pass over the period's
+/// records and lines: scoring a whole county costs about as much as scoring one township.
+pub fn compute_boards(
+    conn: &mut DbConn,
+    period: Period,
+    township_id: Option<i64>,
+) -> Result<Vec<Board>, ApiError> {
+    let (version, _) = period_scheme(conn, period)?;
+    compute_boards_with(conn, period, township_id, version)
+}
+
+#[derive(QueryableByName)]
+struct LineRow {
+    #[diesel(sql_type = BigInt)]
+    worker_id: i64,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = BigInt)]
+    points: i64,
+}
+
+fn compute_boards_with(
+    conn: &mut DbConn,
+    period: Period,
+    township_id: Option<i64>,
+    version: i64,
+) -> Result<Vec<Board>, ApiError> {
     let (from, to) = bounds(period);
     let row = repo::scores::all_schemes(conn)?
         .into_iter()
         .find(|s| s.version == version)
         .ok_or(ApiError::NotFound("scheme version"))?;
     let scheme: Scheme = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
-    let records = worker_periods(conn, period, Some(township_id))?;
-    let active: Vec<WorkerPeriod> = records
-        .into_iter()
-        .filter(|r| r.total_points != 0 || r.tasks_reviewed > 0 || r.assigned > 0)
+    let mut by_township: BTreeMap<i64, Vec<WorkerPeriod>> = BTreeMap::new();
+    for record in worker_periods(conn, period, township_id)? {
+        if record.total_points != 0 || record.tasks_reviewed > 0 || record.assigned > 0 {
+            by_township.entry(record.township_id).or_default().push(record);
+        }
+    }
+    // Lines go with the worker's current township, like their record.
+    let lines: Vec<LineRow> = diesel::sql_query(format!(
+        "SELECT l.worker_id AS worker_id, l.code AS code, l.points AS points FROM score_lines l \
+         JOIN users u ON u.id = l.worker_id \
+         WHERE l.occurred_at >= $1 AND l.occurred_at < $2 {} ORDER BY l.id",
+        township_filter(township_id)
+    ))
+    .bind::<Timestamp, _>(from)
+    .bind::<Timestamp, _>(to)
+    .bind::<Nullable<BigInt>, _>(township_id)
+    .load(conn)?;
+    let township_of: HashMap<i64, i64> = by_township
+        .iter()
+        .flat_map(|(t, records)| records.iter().map(move |r| (r.worker_id, *t)))
         .collect();
-    let standings = scoring::leaderboard(&scheme, &active);
-    let lines: Vec<(i64, LineCode, i64)> = repo::scores::township_lines(conn, township_id, from, to)?
+    let mut lines_by_township: HashMap<i64, Vec<(i64, LineCode, i64)>> = HashMap::new();
+    for l in lines {
+        if let (Some(t), Some(code)) = (township_of.get(&l.worker_id), LineCode::parse(&l.code)) {
+            lines_by_township
+                .entry(*t)
+                .or_default()
+                .push((l.worker_id, code, l.points));
+        }
+    }
+    let townships: Vec<i64> = match township_id {
+        Some(t) => vec![t],
+        None => by_township.keys().copied().collect(),
+    };
+    Ok(townships
         .into_iter()
-        .filter_map(|(w, code, points)| LineCode::parse(&code).map(|c| (w, c, points)))
-        .filter(|(w, _, _)| active.iter().any(|a| a.worker_id == *w))
-        .collect();
-    let payouts = scoring::payouts(&scheme, &lines, &standings);
-    Ok(Board {
-        period: period.to_string(),
-        township_id,
-        scheme_version: version,
-        closed: false,
-        standings,
-        payouts,
-    })
+        .map(|t| {
+            let active = by_township.remove(&t).unwrap_or_default();
+            let standings = scoring::leaderboard(&scheme, &active);
+            let lines = lines_by_township.remove(&t).unwrap_or_default();
+            let payouts = scoring::payouts(&scheme, &lines, &standings);
+            Board {
+                period: period.to_string(),
+                township_id: t,
+                scheme_version: version,
+                closed: false,
+                standings,
+                payouts,
+            }
+        })
+        .collect())
 }
 
 /// The board a caller asked for: the snapshot of a closed period, or computed now.

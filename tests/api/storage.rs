@@ -71,17 +71,7 @@ async fn schema_matches_the_migrated_database() {
             audit_events::table
                 .select(audit_events::all_columns)
                 .limit(0)
-                .load::<(
-                    i64,
-                    chrono::NaiveDateTime,
-                    Option<i64>,
-                    Option<String>,
-                    String,
-                    String,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                )>(conn)?;
+                .load::<gridassist::repo::audit::AuditEvent>(conn)?;
             Ok(())
         })
         .await

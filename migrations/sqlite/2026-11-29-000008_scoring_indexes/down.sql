@@ -1,0 +1,3 @@
+DROP INDEX task_events_action_actor_time;
+DROP INDEX task_events_action_assignee_time;
+DROP INDEX submissions_worker_reviewed;

@@ -1,0 +1,129 @@
+//! The audit trail: append-only in the database, hash-chained, verified over HTTP and from the
+//! command line, and a tampered row is found.
+
+use diesel::RunQueryDsl;
+use diesel::connection::SimpleConnection;
+use serde_json::json;
+
+use crate::helpers::{TestApp, field, spawn_app};
+
+fn on_postgres(app: &TestApp) -> bool {
+    app.app_state.config.database_url.starts_with("postgres")
+}
+
+/// Run SQL as someone with direct access to the database file or server would.
+async fn behind_the_back(app: &TestApp, sqlite: &'static str, postgres: &'static str) {
+    let sql = if on_postgres(app) { postgres } else { sqlite };
+    app.app_state
+        .db
+        .run(move |conn| {
+            conn.batch_execute(sql)?;
+            Ok::<_, gridassist::error::ApiError>(())
+        })
+        .await
+        .unwrap();
+}
+
+fn verify_cli(app: &TestApp) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gridassist"))
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", &app.app_state.config.database_url)
+        .env("GRIDASSIST_DATA_DIR", &app.app_state.config.data_dir)
+        .env("GRIDASSIST_LOG_FORMAT", "text")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_trail_is_append_only_chained_and_verified() {
+    let app = spawn_app().await;
+    let f = field(&app).await;
+    let admin = app.admin_token().await;
+    let verify = "/api/v1/audit-events/verify";
+    app.post(verify, Some(&f.officer), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let report = app.post(verify, Some(&admin), &json!({})).await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    assert_eq!(report.body["ok"], true, "{}", report.text);
+    assert!(report.body["rows_checked"].as_u64().unwrap() > 5);
+    assert_eq!(report.body["head_hash"].as_str().unwrap().len(), 64);
+
+    // Each row names the one before.
+    let page = app.get("/api/v1/audit-events?limit=3", Some(&admin)).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let items = page.body["items"].as_array().unwrap();
+    assert_eq!(items[0]["action"], "audit.verify");
+    assert_eq!(items[0]["prev_hash"], items[1]["hash"]);
+    assert_eq!(items[1]["prev_hash"], items[2]["hash"]);
+    let older = app
+        .get(
+            &format!("/api/v1/audit-events?limit=3&before={}", page.body["next_before"]),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(older.body["items"][0]["hash"], items[2]["prev_hash"]);
+    let cli = verify_cli(&app);
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+
+    // The database itself refuses to change or remove a row.
+    let refused = app
+        .app_state
+        .db
+        .run(|conn| {
+            diesel::sql_query("UPDATE audit_events SET action = 'nothing' WHERE id = 1").execute(conn)?;
+            Ok::<_, gridassist::error::ApiError>(())
+        })
+        .await;
+    assert!(refused.is_err());
+    let refused = app
+        .app_state
+        .db
+        .run(|conn| {
+            diesel::sql_query("DELETE FROM audit_events WHERE id = 2").execute(conn)?;
+            Ok::<_, gridassist::error::ApiError>(())
+        })
+        .await;
+    assert!(refused.is_err());
+
+    // Someone with direct access disables the guard and rewrites row 3: found, named.
+    behind_the_back(
+        &app,
+        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; \
+         UPDATE audit_events SET object_id = '999' WHERE id = 3;",
+        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; \
+         UPDATE audit_events SET object_id = '999' WHERE id = 3;",
+    )
+    .await;
+    let report = app.post(verify, Some(&admin), &json!({})).await;
+    assert_eq!(report.body["ok"], false);
+    assert_eq!(
+        report.body["first_broken"],
+        json!({"id": 3, "reason": "content_altered"})
+    );
+    let cli = verify_cli(&app);
+    assert!(!cli.status.success());
+    assert!(String::from_utf8_lossy(&cli.stderr).contains("row 3"));
+}
+
+#[tokio::test]
+async fn a_removed_row_breaks_the_chain_at_the_next_one() {
+    let app = spawn_app().await;
+    field(&app).await;
+    let admin = app.admin_token().await;
+    behind_the_back(
+        &app,
+        "DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE id = 4;",
+        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; DELETE FROM audit_events WHERE id = 4;",
+    )
+    .await;
+    let report = app
+        .post("/api/v1/audit-events/verify", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(
+        report.body["first_broken"],
+        json!({"id": 5, "reason": "chain_broken"}),
+        "{}",
+        report.text
+    );
+}
