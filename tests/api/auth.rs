@@ -148,6 +148,29 @@ async fn expired_tampered_and_unsigned_tokens_are_refused() {
     app.get("/api/v1/me", Some(&forge(no_aud, &TEST_JWT_SECRET)))
         .await
         .assert_problem(401, "unauthenticated");
+
+    // Not valid before an hour from now (beyond the 30 s leeway).
+    let mut early = claims(id, 7200);
+    early["nbf"] = json!(chrono::Utc::now().timestamp() + 3600);
+    app.get("/api/v1/me", Some(&forge(early, &TEST_JWT_SECRET)))
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    // An expiry written as a string is not an expiry.
+    let mut string_exp = claims(id, 600);
+    string_exp["exp"] = json!((chrono::Utc::now().timestamp() + 600).to_string());
+    app.get("/api/v1/me", Some(&forge(string_exp, &TEST_JWT_SECRET)))
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    // Another audience's or issuer's token, signed with our key, is not ours.
+    for (claim, value) in [("aud", "another-api"), ("iss", "someone-else")] {
+        let mut foreign = claims(id, 600);
+        foreign[claim] = json!(value);
+        app.get("/api/v1/me", Some(&forge(foreign, &TEST_JWT_SECRET)))
+            .await
+            .assert_problem(401, "unauthenticated");
+    }
 }
 
 #[tokio::test]
