@@ -74,3 +74,31 @@ async fn metrics_count_requests_by_route_pattern_without_concrete_paths() {
         "no concrete paths or queries"
     );
 }
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let ok = app.get("/api/v1/me", Some(&admin)).await;
+    let problem = app.get("/api/v1/me", None).await;
+    let missing = app.get("/no/such/page", None).await;
+    for r in [&ok, &problem, &missing] {
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "no-referrer"),
+            (
+                "content-security-policy",
+                "default-src 'none'; frame-ancestors 'none'",
+            ),
+            ("cache-control", "no-store"),
+        ] {
+            assert_eq!(
+                r.headers.get(name).map(|v| v.to_str().unwrap()),
+                Some(value),
+                "{name} on {}",
+                r.status
+            );
+        }
+    }
+}
