@@ -43,6 +43,9 @@ pub enum ApiError {
     Conflict { code: &'static str, detail: String },
     #[error("{detail}")]
     Unprocessable { code: &'static str, detail: String },
+    /// The path exists, the method does not; carries the `Allow` header's value.
+    #[error("this path does not accept this method; it accepts {0}")]
+    MethodNotAllowed(String),
     #[error("request body is too large")]
     PayloadTooLarge,
     #[error("the object changed since you read it; reload it and try again")]
@@ -117,6 +120,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::OutsideAllGrids { .. } => "outside_all_grids",
             ApiError::Conflict { code, .. } | ApiError::Unprocessable { code, .. } => code,
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::PreconditionFailed => "stale_etag",
             ApiError::PreconditionRequired => "if_match_required",
@@ -139,6 +143,7 @@ impl ApiError {
             ApiError::OutsideAllGrids { .. } => "Outside all grids",
             ApiError::Conflict { .. } => "Conflict",
             ApiError::Unprocessable { .. } => "Unprocessable content",
+            ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::PayloadTooLarge => "Payload too large",
             ApiError::PreconditionFailed => "Precondition failed",
             ApiError::PreconditionRequired => "Precondition required",
@@ -181,6 +186,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) | ApiError::OutsideAllGrids { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -202,6 +208,9 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if matches!(self, ApiError::Unauthenticated) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::MethodNotAllowed(allow) = self {
+            response.insert_header(("Allow", allow.as_str()));
         }
         response.json(self.problem())
     }

@@ -228,6 +228,57 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("route"))
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    match allowed_methods(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed(allow)),
+        None => Err(ApiError::NotFound("route")),
+    }
+}
+
+/// The methods the API answers on a path (from the OpenAPI document, whose path templates are
+/// the routes), e.g. `GET, POST`; None when no route has that path.
+fn allowed_methods(path: &str) -> Option<String> {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<&'static str>)>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        let doc = ApiDoc::openapi();
+        let mut routes: Vec<(Vec<String>, Vec<&'static str>)> = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template.trim_matches('/').split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        routes.push((vec!["api".into(), "openapi.json".into()], vec!["GET"]));
+        routes
+    });
+    let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut methods: Vec<&str> = routes
+        .iter()
+        .filter(|(segments, _)| {
+            segments.len() == wanted.len()
+                && segments
+                    .iter()
+                    .zip(&wanted)
+                    .all(|(s, w)| (s.starts_with('{') && !w.is_empty()) || s == w)
+        })
+        .flat_map(|(_, m)| m.iter().copied())
+        .collect();
+    if methods.is_empty() {
+        return None;
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    Some(methods.join(", "))
 }

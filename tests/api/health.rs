@@ -102,3 +102,28 @@ async fn every_response_carries_the_security_headers() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_wrong_method_on_a_real_path_is_405_naming_the_allowed_ones() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .delete(app.url("/api/v1/tasks/5"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET");
+    let r = app.client.put(app.url("/api/v1/cases")).send().await.unwrap();
+    assert_eq!(r.headers()["allow"], "GET, POST");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "method_not_allowed");
+    // A path that does not exist at all stays 404.
+    let r = app
+        .client
+        .delete(app.url("/api/v1/nothing/here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
