@@ -48,6 +48,9 @@ pub struct Config {
     /// `GRIDASSIST_CHECKIN_RADIUS_M`: a check-in farther than this from the target is flagged
     /// `far_from_target`. Default 200.
     pub checkin_radius_m: f64,
+    /// `GRIDASSIST_PARTY_ACCESS_GRACE_HOURS`: how long a grid worker still sees the party data
+    /// of a task after it closed (approved or cancelled). Default 72; 0 ends access at once.
+    pub party_access_grace: chrono::Duration,
     /// `GRIDASSIST_EVIDENCE_DIR`: where evidence files are kept. Default `<data dir>/evidence`.
     pub evidence_dir: PathBuf,
     /// `GRIDASSIST_EVIDENCE_MAX_BYTES`: the largest evidence file. Default 15 MB.
@@ -197,6 +200,11 @@ impl Config {
             webhook_timeout: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_TIMEOUT_SECS", 10, 1..=120)?),
             webhook_max_attempts: bounded("GRIDASSIST_WEBHOOK_MAX_ATTEMPTS", 10, 1..=50)? as u32,
             webhook_poll_interval: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_POLL_SECS", 5, 1..=3600)?),
+            party_access_grace: chrono::Duration::hours(bounded(
+                "GRIDASSIST_PARTY_ACCESS_GRACE_HOURS",
+                72,
+                0..=2160,
+            )? as i64),
             evidence_dir: non_empty("GRIDASSIST_EVIDENCE_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("evidence")),

@@ -98,12 +98,12 @@ pub async fn sync_tasks(
         None => 0,
         Some(c) => decode(c).ok_or_else(|| ApiError::invalid("since", "is not a cursor this API issued"))?,
     };
-    let rid = request_id(&rid);
+    let (rid, grace) = (request_id(&rid), state.config.party_access_grace);
     let (changes, has_more) = state
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::sync::changes(conn, &caller, after, i64::from(limit))
+            services::sync::changes(conn, &caller, (after, i64::from(limit)), grace)
         })
         .await?;
     let last = changes.last().map_or(after, Change::seq);

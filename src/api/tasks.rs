@@ -207,11 +207,13 @@ fn with_party(
     conn: &mut crate::db::DbConn,
     caller: &Caller,
     task: Task,
-    view: View,
+    (view, grace): (View, chrono::Duration),
 ) -> Result<TaskDto, ApiError> {
     let party = match task.party_id {
-        Some(id) => repo::cases::find_party(conn, id)?,
-        None => None,
+        Some(id) if services::tasks::party_visible(&task, view, grace, time::now()) => {
+            repo::cases::find_party(conn, id)?
+        }
+        _ => None,
     };
     if party.is_some() {
         repo::audit::record(
@@ -260,6 +262,7 @@ pub async fn create_task(
     path: web::Path<i64>,
     body: ApiJson<CreateTask>,
 ) -> Result<HttpResponse, ApiError> {
+    let grace = state.config.party_access_grace;
     auth.require(&[Role::Officer])?;
     let case_id = path.into_inner();
     let b = body.0;
@@ -333,7 +336,7 @@ pub async fn create_task(
             let map = st.grids.current();
             let (task, explanation) =
                 services::tasks::create(conn, &caller, &map, rules(&st), case_id, input)?;
-            Ok::<_, ApiError>((with_party(conn, &caller, task, View::Full)?, explanation))
+            Ok::<_, ApiError>((with_party(conn, &caller, task, (View::Full, grace))?, explanation))
         })
         .await?;
     let status = actix_web::http::StatusCode::CREATED;
@@ -359,6 +362,7 @@ pub async fn get_task(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    let grace = state.config.party_access_grace;
     let id = path.into_inner();
     let rid = request_id(&rid);
     let dto = state
@@ -366,7 +370,7 @@ pub async fn get_task(
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
             let (task, view) = services::tasks::get(conn, &caller, id)?;
-            with_party(conn, &caller, task, view)
+            with_party(conn, &caller, task, (view, grace))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -501,6 +505,7 @@ pub async fn accept_task(
     req: HttpRequest,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    let grace = state.config.party_access_grace;
     auth.require(&[Role::Worker])?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let dto = state
@@ -508,7 +513,7 @@ pub async fn accept_task(
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
             let task = services::tasks::accept(conn, &caller, id, version)?;
-            with_party(conn, &caller, task, View::Worker)
+            with_party(conn, &caller, task, (View::Worker, grace))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -595,6 +600,7 @@ pub async fn cancel_task(
     path: web::Path<i64>,
     body: ApiJson<Option<CancelTask>>,
 ) -> Result<HttpResponse, ApiError> {
+    let grace = state.config.party_access_grace;
     auth.require(&[Role::Officer])?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let note = note_checked(body.0.unwrap_or_default().note)?;
@@ -603,7 +609,7 @@ pub async fn cancel_task(
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
             let task = services::tasks::cancel(conn, &caller, id, note, version)?;
-            with_party(conn, &caller, task, View::Full)
+            with_party(conn, &caller, task, (View::Full, grace))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -635,6 +641,7 @@ pub async fn assign_task(
     path: web::Path<i64>,
     body: ApiJson<AssignTask>,
 ) -> Result<HttpResponse, ApiError> {
+    let grace = state.config.party_access_grace;
     auth.require(&[Role::Officer, Role::Supervisor])?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let AssignTask { worker_id, note } = body.0;
@@ -645,7 +652,7 @@ pub async fn assign_task(
             let (caller, _) = Caller::load(conn, auth, rid)?;
             let task = services::tasks::reassign(conn, &caller, id, worker_id, note, version)?;
             let (task, view) = services::tasks::get(conn, &caller, task.id)?;
-            with_party(conn, &caller, task, view)
+            with_party(conn, &caller, task, (view, grace))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -669,6 +676,7 @@ pub async fn pin_task(
     path: web::Path<i64>,
     body: ApiJson<TargetPoint>,
 ) -> Result<HttpResponse, ApiError> {
+    let grace = state.config.party_access_grace;
     auth.require(&[Role::Officer])?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let (point, _) = target_point(body.0.lat, body.0.lon, body.0.crs, "lat")?;
@@ -680,7 +688,7 @@ pub async fn pin_task(
             let map = st.grids.current();
             let (task, explanation) =
                 services::tasks::pin(conn, &caller, &map, rules(&st), id, point, version)?;
-            Ok::<_, ApiError>((with_party(conn, &caller, task, View::Full)?, explanation))
+            Ok::<_, ApiError>((with_party(conn, &caller, task, (View::Full, grace))?, explanation))
         })
         .await?;
     Ok(respond(

@@ -37,8 +37,8 @@ impl Change {
 pub fn changes(
     conn: &mut DbConn,
     caller: &Caller,
-    after: i64,
-    limit: i64,
+    (after, limit): (i64, i64),
+    party_grace: chrono::Duration,
 ) -> Result<(Vec<Change>, bool), ApiError> {
     if caller.role != Role::Worker {
         return Err(ApiError::Forbidden);
@@ -52,9 +52,15 @@ pub fn changes(
         let task = repo::tasks::find(conn, entry.task_id)?;
         let change = match task {
             Some(task) if entry.change == "upsert" && task.assignee_id == Some(caller.id) => {
+                let visible = crate::services::tasks::party_visible(
+                    &task,
+                    crate::services::tasks::View::Worker,
+                    party_grace,
+                    crate::domain::time::now(),
+                );
                 let party = match task.party_id {
-                    Some(id) => repo::cases::find_party(conn, id)?,
-                    None => None,
+                    Some(id) if visible => repo::cases::find_party(conn, id)?,
+                    _ => None,
                 };
                 if party.is_some() {
                     party_reads.push(task.id);

@@ -96,6 +96,18 @@ pub enum View {
     Worker,
 }
 
+/// Whether the caller may see the task's party (name, ID, phones, addresses): the court and the
+/// township always; the assignee while the task is open and for `grace` after it closed — the
+/// worker needs the data to do the task, not afterwards.
+pub fn party_visible(task: &Task, view: View, grace: chrono::Duration, now: chrono::NaiveDateTime) -> bool {
+    match view {
+        View::Full | View::Supervisor => true,
+        View::Worker => {
+            TaskStatus::parse(&task.status).is_some_and(TaskStatus::is_open) || task.updated_at + grace > now
+        }
+    }
+}
+
 /// Who may see a task, and how much; out of scope is "not found".
 pub fn view_of(caller: &Caller, task: &Task) -> Result<View, ApiError> {
     let allowed = match caller.role {

@@ -176,3 +176,96 @@ async fn sync_shows_the_party_with_the_id_number_masked_and_is_for_workers_only(
         .await
         .assert_problem(400, "invalid_input");
 }
+
+/// A case with a debtor whose ID number is on file, and a task about them assigned to a worker;
+/// returns (task id, worker token).
+async fn task_about_a_person(app: &TestApp, f: &Field) -> (i64, String) {
+    let case = app
+        .post(
+            "/api/v1/cases",
+            Some(&f.officer),
+            &json!({"case_number": "(2026)苏1283执99号", "amount_owed_fen": 5000, "filed_on": "2026-02-01",
+                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"},
+                                {"role": "debtor", "kind": "person", "name": "李四",
+                                 "id_number": id_number("32128319800101123"), "phones": ["13812345678"]}]}),
+        )
+        .await;
+    let debtor = case.body["parties"][1]["id"].as_i64().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{}/tasks", case.body["id"]),
+            Some(&f.officer),
+            &json!({"kind": "serve_documents", "party_id": debtor, "target": {"lat": 32.005, "lon": 120.005}}),
+        )
+        .await;
+    let worker = r.body["task"]["assignee_id"].as_i64().unwrap();
+    let token = f.workers.iter().find(|(w, _)| *w == worker).unwrap().1.clone();
+    (r.body["task"]["id"].as_i64().unwrap(), token)
+}
+
+async fn approve(app: &TestApp, f: &Field, task: i64, token: &str) {
+    app.post(&format!("/api/v1/tasks/{task}/accept"), Some(token), &json!({}))
+        .await;
+    app.post(
+        &format!("/api/v1/tasks/{task}/check-ins"),
+        Some(token),
+        &json!({"client_id": "c", "lat": 32.005, "lon": 120.005, "accuracy_m": 5.0,
+                "captured_at": chrono::Utc::now().to_rfc3339()}),
+    )
+    .await;
+    let result = json!({"kind": "serve_documents", "attempts": [
+        {"at": chrono::Utc::now().to_rfc3339(), "place": "某路1号", "outcome": "not_found"}]});
+    let s = app
+        .post(
+            &format!("/api/v1/tasks/{task}/submission"),
+            Some(token),
+            &json!({"client_id": "s", "result": result}),
+        )
+        .await;
+    assert_eq!(s.status, 201, "{}", s.text);
+    let r = app
+        .post(
+            &format!("/api/v1/tasks/{task}/review"),
+            Some(&f.officer),
+            &json!({"decision": "approve", "rating": 4}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_worker_keeps_party_data_only_while_the_task_needs_it() {
+    // Access ends as soon as the task closes.
+    let app = crate::helpers::spawn_app_with(&[("GRIDASSIST_PARTY_ACCESS_GRACE_HOURS", "0".into())]).await;
+    let f = field(&app).await;
+    let (task, token) = task_about_a_person(&app, &f).await;
+    let open = app.get(&format!("/api/v1/tasks/{task}"), Some(&token)).await;
+    assert_eq!(open.body["party"]["name"], "李四");
+    approve(&app, &f, task, &token).await;
+    let closed = app.get(&format!("/api/v1/tasks/{task}"), Some(&token)).await;
+    assert_eq!(closed.status, 200);
+    assert_eq!(closed.body["status"], "approved");
+    assert!(closed.body["party"].is_null(), "{}", closed.text);
+    let page = sync(&app, &token, None, 50).await;
+    let change = &page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["task_id"] == task)
+        .unwrap()
+        .clone();
+    assert_eq!(change["task"]["status"], "approved");
+    assert!(change["task"]["party"].is_null());
+    assert!(!page.to_string().contains("13812345678"));
+    // The court still sees it all.
+    let officer = app.get(&format!("/api/v1/tasks/{task}"), Some(&f.officer)).await;
+    assert_eq!(officer.body["party"]["phones"][0], "13812345678");
+
+    // With the default grace (72 h), the worker still sees it just after approval.
+    let app = spawn_app().await;
+    let f = field(&app).await;
+    let (task, token) = task_about_a_person(&app, &f).await;
+    approve(&app, &f, task, &token).await;
+    let recent = app.get(&format!("/api/v1/tasks/{task}"), Some(&token)).await;
+    assert_eq!(recent.body["party"]["name"], "李四");
+}
