@@ -48,6 +48,11 @@ pub struct Config {
     /// `GRIDASSIST_CHECKIN_RADIUS_M`: a check-in farther than this from the target is flagged
     /// `far_from_target`. Default 200.
     pub checkin_radius_m: f64,
+    /// `GRIDASSIST_CLIENT_IP_HEADER`: behind a reverse proxy, the header it puts the client's
+    /// address in (`X-Forwarded-For`: the right-most entry is used, the one the proxy added;
+    /// `X-Real-IP`). Unset: the TCP peer address. Never set it without such a proxy in front, or
+    /// clients could claim any address.
+    pub client_ip_header: Option<String>,
     /// `GRIDASSIST_PARTY_ACCESS_GRACE_HOURS`: how long a grid worker still sees the party data
     /// of a task after it closed (approved or cancelled). Default 72; 0 ends access at once.
     pub party_access_grace: chrono::Duration,
@@ -200,6 +205,7 @@ impl Config {
             webhook_timeout: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_TIMEOUT_SECS", 10, 1..=120)?),
             webhook_max_attempts: bounded("GRIDASSIST_WEBHOOK_MAX_ATTEMPTS", 10, 1..=50)? as u32,
             webhook_poll_interval: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_POLL_SECS", 5, 1..=3600)?),
+            client_ip_header: non_empty("GRIDASSIST_CLIENT_IP_HEADER").map(|h| h.trim().to_lowercase()),
             party_access_grace: chrono::Duration::hours(bounded(
                 "GRIDASSIST_PARTY_ACCESS_GRACE_HOURS",
                 72,

@@ -46,6 +46,9 @@ pub enum ApiError {
     /// The path exists, the method does not; carries the `Allow` header's value.
     #[error("this path does not accept this method; it accepts {0}")]
     MethodNotAllowed(String),
+    /// Too many failed sign-ins; carries the seconds to wait (`Retry-After`).
+    #[error("too many failed sign-ins; try again in {0} seconds")]
+    TooManyAttempts(u64),
     #[error("request body is too large")]
     PayloadTooLarge,
     #[error("the object changed since you read it; reload it and try again")]
@@ -121,6 +124,7 @@ impl ApiError {
             ApiError::OutsideAllGrids { .. } => "outside_all_grids",
             ApiError::Conflict { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::PreconditionFailed => "stale_etag",
             ApiError::PreconditionRequired => "if_match_required",
@@ -144,6 +148,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "Conflict",
             ApiError::Unprocessable { .. } => "Unprocessable content",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
+            ApiError::TooManyAttempts(_) => "Too many attempts",
             ApiError::PayloadTooLarge => "Payload too large",
             ApiError::PreconditionFailed => "Precondition failed",
             ApiError::PreconditionRequired => "Precondition required",
@@ -187,6 +192,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -211,6 +217,9 @@ impl ResponseError for ApiError {
         }
         if let ApiError::MethodNotAllowed(allow) = self {
             response.insert_header(("Allow", allow.as_str()));
+        }
+        if let ApiError::TooManyAttempts(seconds) = self {
+            response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(self.problem())
     }

@@ -92,6 +92,7 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             webhook,
+            login_throttle: Default::default(),
             db,
             grids: Arc::new(GridMapHandle::new(map)),
             jwt,

@@ -19,4 +19,6 @@ pub struct AppState {
     pub geocoder: Option<crate::services::geocoder::Geocoder>,
     /// Present when a notification webhook is configured.
     pub webhook: Option<Arc<crate::services::webhook::Deliverer>>,
+    /// Failed sign-ins per username and client address (this node's).
+    pub login_throttle: crate::auth::throttle::LoginThrottle,
 }

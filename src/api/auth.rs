@@ -64,36 +64,61 @@ const MAX_CREDENTIAL_CHARS: usize = 256;
 #[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
     (status = 200, body = TokenResponse),
     (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "Unknown user, wrong password or deactivated account (one answer for all)", body = Problem, content_type = "application/problem+json")
+    (status = 401, description = "Unknown user, wrong password or deactivated account (one answer for all)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "too_many_attempts: too many failed sign-ins for this username or from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
 ))]
 #[post("/api/v1/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     rid: RequestId,
+    req: actix_web::HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.0;
     if username.chars().count() > MAX_CREDENTIAL_CHARS || password.chars().count() > MAX_CREDENTIAL_CHARS {
         return Err(ApiError::InvalidCredentials);
     }
+    let address = client_address(&req, state.config.client_ip_header.as_deref());
+    let throttle = &state.login_throttle;
+    if let Some(wait) = throttle.check(&username, &address, std::time::Instant::now()) {
+        return Err(ApiError::TooManyAttempts(wait.as_secs().max(1)));
+    }
     let st = state.clone();
     let rid = request_id(&rid);
+    let name = username.clone();
     let session = state
         .db
         .run(move |conn| {
-            services::auth::login(
-                conn,
-                &st.jwt,
-                st.config.refresh_token_ttl,
-                &username,
-                &password,
-                rid,
-            )
+            services::auth::login(conn, &st.jwt, st.config.refresh_token_ttl, &name, &password, rid)
         })
-        .await?;
+        .await;
+    let session = match session {
+        Ok(session) => {
+            throttle.succeeded(&username);
+            session
+        }
+        Err(ApiError::InvalidCredentials) => {
+            throttle.failed(&username, &address, std::time::Instant::now());
+            return Err(ApiError::InvalidCredentials);
+        }
+        Err(other) => return Err(other),
+    };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(TokenResponse::from(session)))
+}
+
+/// The client's address: from the configured proxy header (the right-most `X-Forwarded-For`
+/// entry, added by our own proxy), else the TCP peer.
+fn client_address(req: &actix_web::HttpRequest, header: Option<&str>) -> String {
+    header
+        .and_then(|h| req.headers().get(h))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Exchange a refresh token for a new access token and refresh token. The presented token is

@@ -330,3 +330,35 @@ async fn logout_without_a_body_ends_every_sign_in_of_the_caller() {
         .await;
     assert_eq!(still.status, 200, "{}", still.text);
 }
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_throttled_per_username() {
+    let app = spawn_app().await;
+    let county = crate::helpers::county(&app).await;
+    app.create_user(
+        &county.admin,
+        "officer.qian",
+        "officer",
+        Some(county.court_id),
+        None,
+    )
+    .await;
+    for _ in 0..5 {
+        app.login("officer.qian", "wrong-password-here")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    // Even the right password waits now, and is told how long.
+    let refused = app.login("officer.qian", crate::helpers::PASSWORD).await;
+    refused.assert_problem(429, "too_many_attempts");
+    let wait: u64 = refused.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    // Case does not help; another account is not affected.
+    app.login("OFFICER.QIAN", crate::helpers::PASSWORD)
+        .await
+        .assert_problem(429, "too_many_attempts");
+    assert_eq!(
+        app.login("admin", crate::helpers::ADMIN_PASSWORD).await.status,
+        200
+    );
+}
