@@ -48,6 +48,10 @@ pub struct Config {
     /// `GRIDASSIST_CHECKIN_RADIUS_M`: a check-in farther than this from the target is flagged
     /// `far_from_target`. Default 200.
     pub checkin_radius_m: f64,
+    /// `GRIDASSIST_CORS_ORIGINS`: web origins (comma-separated, exact, e.g.
+    /// `https://console.court.example`) whose pages may call the API from a browser. Unset: none.
+    /// There is no wildcard: tokens are personal data's keys.
+    pub cors_origins: Vec<String>,
     /// `GRIDASSIST_CLIENT_IP_HEADER`: behind a reverse proxy, the header it puts the client's
     /// address in (`X-Forwarded-For`: the right-most entry is used, the one the proxy added;
     /// `X-Real-IP`). Unset: the TCP peer address. Never set it without such a proxy in front, or
@@ -188,6 +192,23 @@ impl Config {
                     },
                 }
             };
+        let cors_origins: Vec<String> = non_empty("GRIDASSIST_CORS_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for origin in &cors_origins {
+            let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
+            let bare = origin.splitn(4, '/').nth(3).is_none();
+            if origin.contains('*') || !scheme_ok || !bare {
+                bail!(
+                    "GRIDASSIST_CORS_ORIGINS: {origin:?} is not an origin like https://console.example (no wildcard, no path)"
+                );
+            }
+        }
         let webhook_url = non_empty("GRIDASSIST_WEBHOOK_URL");
         let webhook_secret = non_empty("GRIDASSIST_WEBHOOK_SECRET");
         if webhook_url.is_some() && webhook_secret.is_none() {
@@ -205,6 +226,7 @@ impl Config {
             webhook_timeout: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_TIMEOUT_SECS", 10, 1..=120)?),
             webhook_max_attempts: bounded("GRIDASSIST_WEBHOOK_MAX_ATTEMPTS", 10, 1..=50)? as u32,
             webhook_poll_interval: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_POLL_SECS", 5, 1..=3600)?),
+            cors_origins,
             client_ip_header: non_empty("GRIDASSIST_CLIENT_IP_HEADER").map(|h| h.trim().to_lowercase()),
             party_access_grace: chrono::Duration::hours(bounded(
                 "GRIDASSIST_PARTY_ACCESS_GRACE_HOURS",
@@ -280,6 +302,22 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins_never_wildcards() {
+        let c = config(&[(
+            "GRIDASSIST_CORS_ORIGINS",
+            "https://a.example, http://b.example:8080/",
+        )])
+        .unwrap();
+        assert_eq!(c.cors_origins, ["https://a.example", "http://b.example:8080"]);
+        for bad in ["*", "https://*.example", "a.example", "https://a.example/console"] {
+            let e = config(&[("GRIDASSIST_CORS_ORIGINS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("GRIDASSIST_CORS_ORIGINS"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -136,6 +136,12 @@ impl Application {
                 })
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(security_headers())
+                // Without configured origins there is no CORS layer at all: browsers then keep other
+                // sites' pages from reading responses, and same-origin pages work untouched.
+                .wrap(actix_web::middleware::Condition::new(
+                    !app_state.config.cors_origins.is_empty(),
+                    cors(&app_state.config.cors_origins),
+                ))
                 .app_data(app_state.clone())
                 .app_data(web::PayloadConfig::new(app_state.config.json_limit))
                 .configure(api::configure)
@@ -197,4 +203,30 @@ fn security_headers() -> DefaultHeaders {
         ))
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
         .add(("Cache-Control", "no-store"))
+}
+
+/// Cross-origin access for the configured web origins only, never a wildcard. Bearer tokens, not
+/// cookies, authenticate, so credentials mode is off.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::IF_MATCH,
+            actix_web::http::header::ACCEPT,
+        ])
+        .allowed_header("idempotency-key")
+        .expose_headers([
+            "etag",
+            "retry-after",
+            "x-request-id",
+            "idempotent-replayed",
+            "location",
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }

@@ -127,3 +127,46 @@ async fn a_wrong_method_on_a_real_path_is_405_naming_the_allowed_ones() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn only_configured_origins_may_call_from_a_browser() {
+    let app = crate::helpers::spawn_app_with(&[(
+        "GRIDASSIST_CORS_ORIGINS",
+        "https://console.court.example".to_owned(),
+    )])
+    .await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/me"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .send()
+    };
+    let allowed = preflight("https://console.court.example").await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://console.court.example"
+    );
+    assert!(
+        allowed
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+
+    // Without the setting there are no CORS headers at all.
+    let plain = crate::helpers::spawn_app().await;
+    let r = plain
+        .client
+        .get(plain.url("/healthz"))
+        .header("origin", "https://console.court.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+}
