@@ -686,17 +686,14 @@ pub async fn dispute_check_in(
     path: web::Path<i64>,
     body: ApiJson<Finding>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Officer])?;
-    let reason = text("reason", &body.0.reason, 1000)?;
-    let (id, rid) = (path.into_inner(), request_id(&rid));
-    let line = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::scoring::dispute_check_in(conn, &caller, id, &reason)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(line_view(line)))
+    record_finding(
+        state,
+        auth,
+        request_id(&rid),
+        (path.into_inner(), body.0),
+        services::scoring::dispute_check_in,
+    )
+    .await
 }
 
 /// An officer finds an approved result false: its points are taken back with a clawback line.
@@ -714,14 +711,31 @@ pub async fn claw_back(
     path: web::Path<i64>,
     body: ApiJson<Finding>,
 ) -> Result<HttpResponse, ApiError> {
+    record_finding(
+        state,
+        auth,
+        request_id(&rid),
+        (path.into_inner(), body.0),
+        services::scoring::claw_back,
+    )
+    .await
+}
+
+/// An officer's finding that something was false, recorded by `act` as a penalty line.
+async fn record_finding(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: Option<String>,
+    (id, finding): (i64, Finding),
+    act: fn(&mut crate::db::DbConn, &Caller, i64, &str) -> Result<repo::scores::ScoreLine, ApiError>,
+) -> Result<HttpResponse, ApiError> {
     auth.require(&[Role::Officer])?;
-    let reason = text("reason", &body.0.reason, 1000)?;
-    let (id, rid) = (path.into_inner(), request_id(&rid));
+    let reason = text("reason", &finding.reason, 1000)?;
     let line = state
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::scoring::claw_back(conn, &caller, id, &reason)
+            act(conn, &caller, id, &reason)
         })
         .await?;
     Ok(HttpResponse::Created().json(line_view(line)))

@@ -722,6 +722,12 @@ pub fn board(
 ) -> Result<Board, ApiError> {
     township_scope(caller, township_id)?;
     repo::townships::find(conn, township_id)?.ok_or(ApiError::NotFound("township"))?;
+    current_board(conn, period, township_id)
+}
+
+/// A township's board for a period, for a caller already judged entitled to it: the snapshot of
+/// a closed period, or computed now.
+fn current_board(conn: &mut DbConn, period: Period, township_id: i64) -> Result<Board, ApiError> {
     if let Some(snapshot) = repo::scores::snapshot(conn, &period.to_string(), township_id)? {
         let mut board: Board = serde_json::from_str(&snapshot.body).map_err(ApiError::internal)?;
         board.closed = true;
@@ -830,18 +836,10 @@ pub fn breakdown(
     let (from, to) = bounds(period);
     let lines = repo::scores::lines_of_worker(conn, worker.id, from, to)?;
     let standing = match worker.township_id {
-        Some(t) => board(
-            conn,
-            &Caller {
-                role: Role::Admin,
-                ..caller.clone()
-            },
-            period,
-            t,
-        )?
-        .standings
-        .into_iter()
-        .find(|s| s.worker_id == worker.id),
+        Some(t) => current_board(conn, period, t)?
+            .standings
+            .into_iter()
+            .find(|s| s.worker_id == worker.id),
         None => None,
     };
     Ok(Breakdown {
