@@ -9,7 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::request_id;
 use super::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::auth::AuthUser;
-use crate::domain::{Role, time};
+use crate::domain::access::Operation;
+use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::audit::{AuditEvent, Verification};
 use crate::services::{self, Caller};
@@ -39,6 +40,12 @@ pub struct AuditEventDto {
     pub object_type: String,
     pub object_id: Option<String>,
     pub request_id: Option<String>,
+    /// The client's address (the TCP peer, or the configured proxy header).
+    pub client_ip: Option<String>,
+    /// Why personal data was read: the task or case it served, e.g. `task:42`.
+    pub purpose: Option<String>,
+    /// The personal fields a read exposed, e.g. `party.id_number`.
+    pub fields: Option<Vec<String>>,
     pub detail: Option<serde_json::Value>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
@@ -62,6 +69,9 @@ fn dto(e: AuditEvent) -> AuditEventDto {
         object_type: e.object_type,
         object_id: e.object_id,
         request_id: e.request_id,
+        client_ip: e.client_ip,
+        purpose: e.purpose,
+        fields: e.fields.and_then(|f| serde_json::from_str(&f).ok()),
         detail: e.detail.and_then(|d| serde_json::from_str(&d).ok()),
         prev_hash: e.prev_hash,
         hash: e.hash,
@@ -80,7 +90,7 @@ pub async fn list_audit_events(
     auth: AuthUser,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::ListAuditEvents)?;
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -120,7 +130,7 @@ pub async fn verify_audit_events(
     auth: AuthUser,
     rid: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::VerifyAuditEvents)?;
     let rid = request_id(&rid);
     let report = state
         .db

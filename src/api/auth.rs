@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 use super::dto::UserDto;
 use super::extract::{ApiJson, request_id};
 use crate::auth::AuthUser;
+use crate::domain::access::Operation;
 use crate::error::{ApiError, Problem};
+use crate::repo::audit::Actor;
 use crate::services::{self, auth::Session};
 use crate::state::AppState;
 
@@ -84,12 +86,23 @@ pub async fn login(
         return Err(ApiError::TooManyAttempts(wait.as_secs().max(1)));
     }
     let st = state.clone();
-    let rid = request_id(&rid);
+    let origin = Actor {
+        request_id: request_id(&rid),
+        client_ip: Some(address.clone()),
+        ..Actor::default()
+    };
     let name = username.clone();
     let session = state
         .db
         .run(move |conn| {
-            services::auth::login(conn, &st.jwt, st.config.refresh_token_ttl, &name, &password, rid)
+            services::auth::login(
+                conn,
+                &st.jwt,
+                st.config.refresh_token_ttl,
+                &name,
+                &password,
+                origin,
+            )
         })
         .await;
     let session = match session {
@@ -108,17 +121,9 @@ pub async fn login(
         .json(TokenResponse::from(session)))
 }
 
-/// The client's address: from the configured proxy header (the right-most `X-Forwarded-For`
-/// entry, added by our own proxy), else the TCP peer.
+/// The client's address for throttling: see [`crate::auth::client_ip`].
 fn client_address(req: &actix_web::HttpRequest, header: Option<&str>) -> String {
-    header
-        .and_then(|h| req.headers().get(h))
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
-        .unwrap_or_else(|| "unknown".to_owned())
+    crate::auth::client_ip(req, header).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// Exchange a refresh token for a new access token and refresh token. The presented token is
@@ -131,6 +136,7 @@ fn client_address(req: &actix_web::HttpRequest, header: Option<&str>) -> String 
 pub async fn refresh(
     state: web::Data<AppState>,
     rid: RequestId,
+    req: actix_web::HttpRequest,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.0.refresh_token;
@@ -138,10 +144,15 @@ pub async fn refresh(
         return Err(ApiError::InvalidRefreshToken);
     }
     let st = state.clone();
-    let rid = request_id(&rid);
+    let origin = Actor {
+        request_id: request_id(&rid),
+        client_ip: crate::auth::client_ip(&req, state.config.client_ip_header.as_deref())
+            .map(|ip| ip.to_string()),
+        ..Actor::default()
+    };
     let session = state
         .db
-        .run(move |conn| services::auth::rotate(conn, &st.jwt, st.config.refresh_token_ttl, &token, rid))
+        .run(move |conn| services::auth::rotate(conn, &st.jwt, st.config.refresh_token_ttl, &token, origin))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -161,11 +172,13 @@ pub async fn logout(
     rid: RequestId,
     body: ApiJson<Option<LogoutRequest>>,
 ) -> Result<HttpResponse, ApiError> {
+    user.permit(Operation::Logout)?;
     let request = body.0.unwrap_or_default();
-    let actor = crate::repo::audit::Actor {
+    let actor = Actor {
         user_id: Some(user.id),
         role: Some(user.role.as_str().into()),
         request_id: request_id(&rid),
+        client_ip: user.client_ip.map(|ip| ip.to_string()),
     };
     state
         .db

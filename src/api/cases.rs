@@ -9,8 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
+use crate::domain::access::Operation;
 use crate::domain::identity::{CaseNumber, CreditCode, NationalId, PartyIdentifier, Phone};
-use crate::domain::{Name, Role, time};
+use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, validate_point};
 use crate::repo::cases::{Case, Party};
@@ -231,7 +232,7 @@ pub async fn create_case(
     rid: RequestId,
     body: ApiJson<CreateCase>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Officer])?;
+    auth.permit(Operation::CreateCase)?;
     let input = validate(body.0)?;
     let rid = request_id(&rid);
     let (case, parties) = state
@@ -262,7 +263,7 @@ pub async fn list_cases(
     filter: web::Query<CaseQuery>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Officer])?;
+    auth.permit(Operation::ListCases)?;
     let page = query.to_request()?;
     let status = filter.into_inner().status;
     if status
@@ -297,7 +298,7 @@ pub async fn get_case(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Officer])?;
+    auth.permit(Operation::GetCase)?;
     let id = path.into_inner();
     let rid = request_id(&rid);
     let (case, parties) = state

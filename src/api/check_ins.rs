@@ -10,8 +10,9 @@ use utoipa::ToSchema;
 
 use super::extract::{ApiJson, request_id};
 use crate::auth::AuthUser;
+use crate::domain::access::Operation;
 use crate::domain::task_state::TaskStatus;
-use crate::domain::{Role, time};
+use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, validate_point};
 use crate::repo::check_ins::CheckIn;
@@ -94,7 +95,7 @@ pub async fn create_check_in(
     path: web::Path<i64>,
     body: ApiJson<NewCheckIn>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Worker])?;
+    auth.permit(Operation::CreateCheckIn)?;
     let task_id = path.into_inner();
     let b = body.0;
     let client_id = super::extract::client_id(b.client_id.clone(), &req)?.ok_or_else(|| {

@@ -9,7 +9,8 @@ use super::dto::CourtDto;
 use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
-use crate::domain::{Code, Name, Role};
+use crate::domain::access::Operation;
+use crate::domain::{Code, Name};
 use crate::error::{ApiError, Problem};
 use crate::repo;
 use crate::services::{self, Caller};
@@ -38,7 +39,7 @@ pub async fn create_court(
     rid: RequestId,
     body: ApiJson<CreateCourt>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::CreateCourt)?;
     let code = valid("code", Code::parse(&body.0.code))?;
     let name = valid("name", Name::parse(&body.0.name))?;
     let rid = request_id(&rid);
@@ -46,7 +47,7 @@ pub async fn create_court(
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
-            caller.require(&[Role::Admin])?;
+            caller.permit(Operation::CreateCourt)?;
             services::organisation::create_court(conn, &caller.actor(), code, name)
         })
         .await?;
@@ -64,7 +65,7 @@ pub async fn list_courts(
     auth: AuthUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::ListCourts)?;
     let page = query.to_request()?;
     let rows = state
         .db

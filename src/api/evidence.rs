@@ -11,8 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{read_body, request_id};
 use crate::auth::AuthUser;
+use crate::domain::access::Operation;
 use crate::domain::media::{EvidenceKind, sniff};
-use crate::domain::{Role, time};
+use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::services::evidence::{Evidence, EvidenceStore, Stored, Upload, sha256_hex};
 use crate::services::{self, Caller};
@@ -80,7 +81,7 @@ pub async fn upload_evidence(
     query: web::Query<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Worker])?;
+    auth.permit(Operation::UploadEvidence)?;
     let limit = state.config.evidence_max_bytes;
     let declared = req
         .headers()
@@ -151,7 +152,7 @@ pub async fn download_evidence(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Officer, Role::Admin])?;
+    auth.permit(Operation::DownloadEvidence)?;
     let id = path.into_inner();
     let store = EvidenceStore::new(state.config.evidence_dir.clone());
     let rid = request_id(&rid);
@@ -183,6 +184,7 @@ pub async fn list_evidence(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::ListEvidence)?;
     let task_id = path.into_inner();
     let rows = state
         .db

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, ImportBody, request_id};
 use crate::auth::AuthUser;
 use crate::domain::Role;
+use crate::domain::access::Operation;
 use crate::error::{ApiError, NearestGrid, Problem};
 use crate::geo::{Crs, LatLon, validate_point};
 use crate::repo::{self, grids::GridFilter};
@@ -39,7 +40,7 @@ pub async fn import_grids(
     query: web::Query<ImportQuery>,
     body: ApiJson<serde_json::Value, ImportBody>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::ImportGrids)?;
     let crs = query.crs.unwrap_or_default();
     let rid = request_id(&rid);
     let collection = body.0;
@@ -47,7 +48,7 @@ pub async fn import_grids(
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
-            caller.require(&[Role::Admin])?;
+            caller.permit(Operation::ImportGrids)?;
             services::grid_import::import(conn, &caller.actor(), &collection, crs)
         })
         .await?;
@@ -75,7 +76,7 @@ pub async fn list_grids(
     auth: AuthUser,
     query: web::Query<GridListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin, Role::Officer, Role::Supervisor])?;
+    auth.permit(Operation::ListGrids)?;
     let requested = query.township_id;
     let rows = state
         .db
@@ -180,7 +181,7 @@ pub async fn locate(
     auth: AuthUser,
     query: web::Query<LocateQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin, Role::Officer, Role::Supervisor])?;
+    auth.permit(Operation::Locate)?;
     let raw = validate_point(query.lat, query.lon).map_err(|e| {
         let field = match e {
             crate::geo::PointError::LongitudeOutOfRange => "lon",

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::dto::{CourtDto, TownshipDto, UserDto};
 use super::workers::CoveredGridDto;
 use crate::auth::AuthUser;
+use crate::domain::access::Operation;
 use crate::error::{ApiError, Problem};
 use crate::repo;
 use crate::services::Caller;
@@ -34,6 +35,7 @@ pub struct MeResponse {
 ))]
 #[get("/api/v1/me")]
 pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::Me)?;
     let response = state
         .db
         .run(move |conn| -> Result<MeResponse, ApiError> {

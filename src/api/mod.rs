@@ -282,3 +282,42 @@ fn allowed_methods(path: &str) -> Option<String> {
     methods.dedup();
     Some(methods.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::access::{Access, Operation};
+
+    /// The authorization matrix and the OpenAPI document name the same operations: an
+    /// operation added without a row in the matrix (or a row left behind) fails here.
+    #[test]
+    fn every_documented_operation_has_a_row_in_the_authorization_matrix() {
+        let doc = ApiDoc::openapi();
+        let mut documented = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            for op in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+            {
+                let id = op.operation_id.clone().unwrap_or_default();
+                let operation = Operation::from_id(&id)
+                    .unwrap_or_else(|| panic!("{path} ({id}) has no row in domain::access"));
+                // Public operations are exactly those the document leaves without security.
+                let public = op.security.as_ref().is_none_or(|s| s.is_empty());
+                assert_eq!(
+                    public,
+                    operation.access() == Access::Public,
+                    "{id}: the document's security and the matrix disagree"
+                );
+                documented.push(id);
+            }
+        }
+        for operation in Operation::ALL {
+            assert!(
+                documented.iter().any(|id| id == operation.id()),
+                "{} is in the matrix but not in the OpenAPI document",
+                operation.id()
+            );
+        }
+    }
+}

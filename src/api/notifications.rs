@@ -11,7 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::request_id;
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
-use crate::domain::{Role, time};
+use crate::domain::access::Operation;
+use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::outbox::Message;
 use crate::services::{self, Caller};
@@ -88,7 +89,7 @@ pub async fn list_notifications(
     auth: AuthUser,
     query: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::ListNotifications)?;
     let q = query.into_inner();
     let page = PageQuery {
         cursor: q.cursor,
@@ -120,7 +121,7 @@ pub async fn retry_notification(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::RetryNotification)?;
     let (id, rid) = (path.into_inner(), request_id(&rid));
     let message = state
         .db

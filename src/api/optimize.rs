@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::extract::{ApiJson, request_id};
 use crate::auth::AuthUser;
-use crate::domain::Role;
+use crate::domain::access::Operation;
 use crate::domain::batch_assign::DEFAULT_K;
 use crate::error::{ApiError, Problem};
 use crate::services::optimize::{MAX_TASKS, OptimizeRequest, PlanDto};
@@ -45,7 +45,7 @@ pub async fn optimize(
     rid: RequestId,
     body: ApiJson<Option<OptimizeBody>>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Officer, Role::Supervisor])?;
+    auth.permit(Operation::Optimize)?;
     let b = body.0.unwrap_or(OptimizeBody {
         task_ids: None,
         township_id: None,

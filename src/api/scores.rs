@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, request_id};
 use crate::auth::AuthUser;
+use crate::domain::access::Operation;
 use crate::domain::period::Period;
 use crate::domain::scoring::{Payouts, Scheme, payouts_csv};
 use crate::domain::{Role, TaskKind, time};
@@ -59,6 +60,7 @@ pub struct SchemeDto {
 ))]
 #[get("/api/v1/scoring/scheme")]
 pub async fn get_scheme(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::GetScheme)?;
     let dto = state
         .db
         .run(move |conn| {
@@ -102,7 +104,7 @@ pub async fn put_scheme(
     rid: RequestId,
     body: ApiJson<PutScheme>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::PutScheme)?;
     let rid = request_id(&rid);
     let PutScheme { scheme, note } = body.0;
     let note = note.map(|n| text("note", &n, 500)).transpose()?;
@@ -153,7 +155,7 @@ pub async fn get_board(
     auth: AuthUser,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin, Role::Supervisor])?;
+    auth.permit(Operation::GetBoard)?;
     let period = period_of(&query.period)?;
     let asked = query.township_id;
     let board = state
@@ -189,7 +191,7 @@ pub async fn close_period(
     rid: RequestId,
     body: ApiJson<ClosePeriod>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::ClosePeriod)?;
     let period = period_of(&body.0.period)?;
     let (township, rid) = (body.0.township_id, request_id(&rid));
     let board = state
@@ -221,6 +223,7 @@ pub async fn worker_scores(
     path: web::Path<i64>,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::WorkerScores)?;
     let period = period_of(&query.period)?;
     let id = path.into_inner();
     let breakdown = state
@@ -249,7 +252,7 @@ pub async fn incentives(
     req: HttpRequest,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin, Role::Supervisor])?;
+    auth.permit(Operation::Incentives)?;
     let period = period_of(&query.period)?;
     let asked = query.township_id;
     let wants_csv = req
@@ -341,7 +344,7 @@ pub async fn create_appeal(
     rid: RequestId,
     body: ApiJson<NewAppeal>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Worker])?;
+    auth.permit(Operation::CreateAppeal)?;
     let reason = text("reason", &body.0.reason, 1000)?;
     let (line, rid) = (body.0.line_id, request_id(&rid));
     let appeal = state
@@ -372,6 +375,7 @@ pub async fn list_appeals(
     auth: AuthUser,
     query: web::Query<AppealQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::ListAppeals)?;
     let status = match query.status.as_deref() {
         None => None,
         Some(s @ ("pending" | "accepted" | "rejected")) => Some(s.to_owned()),
@@ -420,7 +424,7 @@ pub async fn decide_appeal(
     path: web::Path<i64>,
     body: ApiJson<NewRuling>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Supervisor])?;
+    auth.permit(Operation::DecideAppeal)?;
     let b = body.0;
     let reason = text("reason", &b.reason, 1000)?;
     let ruling = match b.decision {
@@ -502,7 +506,7 @@ pub async fn create_module(
     rid: RequestId,
     body: ApiJson<NewModule>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::CreateModule)?;
     let b = body.0;
     let title = text("title", &b.title, 200)?;
     if !(1..=3650).contains(&b.validity_days) {
@@ -535,6 +539,7 @@ pub async fn create_module(
 ))]
 #[get("/api/v1/training/modules")]
 pub async fn list_modules(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::ListModules)?;
     let modules = state
         .db
         .run(move |conn| {
@@ -593,7 +598,7 @@ pub async fn record_completion(
     path: web::Path<i64>,
     body: ApiJson<NewCompletion>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin, Role::Supervisor])?;
+    auth.permit(Operation::RecordCompletion)?;
     let b = body.0;
     if !(0..=100).contains(&b.quiz_score) {
         return Err(ApiError::invalid("quiz_score", "from 0 to 100"));
@@ -641,6 +646,7 @@ pub async fn worker_training(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::WorkerTraining)?;
     let id = path.into_inner();
     let training = state
         .db
@@ -691,7 +697,7 @@ pub async fn dispute_check_in(
         auth,
         request_id(&rid),
         (path.into_inner(), body.0),
-        services::scoring::dispute_check_in,
+        (Operation::DisputeCheckIn, services::scoring::dispute_check_in),
     )
     .await
 }
@@ -716,10 +722,13 @@ pub async fn claw_back(
         auth,
         request_id(&rid),
         (path.into_inner(), body.0),
-        services::scoring::claw_back,
+        (Operation::ClawBack, services::scoring::claw_back),
     )
     .await
 }
+
+type FindingAction =
+    fn(&mut crate::db::DbConn, &Caller, i64, &str) -> Result<repo::scores::ScoreLine, ApiError>;
 
 /// An officer's finding that something was false, recorded by `act` as a penalty line.
 async fn record_finding(
@@ -727,9 +736,9 @@ async fn record_finding(
     auth: AuthUser,
     rid: Option<String>,
     (id, finding): (i64, Finding),
-    act: fn(&mut crate::db::DbConn, &Caller, i64, &str) -> Result<repo::scores::ScoreLine, ApiError>,
+    (operation, act): (Operation, FindingAction),
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Officer])?;
+    auth.permit(operation)?;
     let reason = text("reason", &finding.reason, 1000)?;
     let line = state
         .db

@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 use super::extract::{ApiJson, client_id, request_id};
 use super::tasks::{TaskDto, if_match, respond, task_dto};
 use crate::auth::AuthUser;
-use crate::domain::{Role, time};
+use crate::domain::access::Operation;
+use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::submissions::{Outcome, Submission};
 use crate::services::submissions::{Decision, OutcomeInput, ReturnReason, SubmitInput, Submitted};
@@ -122,7 +123,7 @@ pub async fn submit_result(
     path: web::Path<i64>,
     body: ApiJson<NewSubmission>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Worker])?;
+    auth.permit(Operation::SubmitResult)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let b = body.0;
     let client_id = client_id(b.client_id, &req)?.ok_or_else(|| {
@@ -170,6 +171,7 @@ pub async fn list_submissions(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::ListSubmissions)?;
     let id = path.into_inner();
     let rows = state
         .db
@@ -221,7 +223,7 @@ pub async fn review_result(
     path: web::Path<i64>,
     body: ApiJson<NewReview>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Officer])?;
+    auth.permit(Operation::ReviewResult)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let b = body.0;
     let comment = text_checked("comment", b.comment, 1000)?;
@@ -324,7 +326,7 @@ pub async fn record_outcome(
     path: web::Path<i64>,
     body: ApiJson<NewOutcome>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Officer])?;
+    auth.permit(Operation::RecordOutcome)?;
     let (id, rid) = (path.into_inner(), request_id(&rid));
     let b = body.0;
     let input = OutcomeInput {
@@ -355,6 +357,7 @@ pub async fn get_outcome(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::GetOutcome)?;
     let id = path.into_inner();
     let outcome = state
         .db

@@ -14,7 +14,7 @@ use super::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use super::submissions::{ReviewDto, submission_dto};
 use super::tasks::{TaskDto, task_dto};
 use crate::auth::AuthUser;
-use crate::domain::Role;
+use crate::domain::access::Operation;
 use crate::error::{ApiError, Problem};
 use crate::services::sync::Change;
 use crate::services::tasks::View;
@@ -85,7 +85,7 @@ pub async fn sync_tasks(
     rid: RequestId,
     query: web::Query<SyncQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Worker])?;
+    auth.permit(Operation::SyncTasks)?;
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {

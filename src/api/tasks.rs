@@ -13,6 +13,7 @@ use super::cases::{AddressDto, party_dto, target_point};
 use super::extract::{ApiJson, request_id};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
+use crate::domain::access::Operation;
 use crate::domain::identity::{NationalId, Phone};
 use crate::domain::task_state::TaskStatus;
 use crate::domain::{Role, TaskKind, time};
@@ -202,6 +203,10 @@ pub(crate) fn task_dto(task: Task, party: Option<repo::cases::Party>, view: View
     }
 }
 
+/// The personal fields a task's party carries (the ID number masked below the full view).
+pub(crate) const PARTY_FIELDS: &[&str] =
+    &["party.name", "party.id_number", "party.phones", "party.addresses"];
+
 /// Load a task's party (for the response) and record the read of personal data.
 fn with_party(
     conn: &mut crate::db::DbConn,
@@ -216,12 +221,12 @@ fn with_party(
         _ => None,
     };
     if party.is_some() {
-        repo::audit::record(
+        repo::audit::record_read(
             conn,
             &caller.actor(),
-            "task.party_read",
-            "task",
-            Some(task.id.to_string()),
+            ("task.party_read", "task", Some(task.id.to_string())),
+            &format!("task:{}", task.id),
+            PARTY_FIELDS,
             Some(serde_json::json!({"view": format!("{view:?}").to_lowercase()})),
         )?;
     }
@@ -263,7 +268,7 @@ pub async fn create_task(
     body: ApiJson<CreateTask>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.require(&[Role::Officer])?;
+    auth.permit(Operation::CreateTask)?;
     let case_id = path.into_inner();
     let b = body.0;
     if b.instructions.chars().count() > 2000 || b.instructions.contains('\0') {
@@ -362,6 +367,7 @@ pub async fn get_task(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::GetTask)?;
     let grace = state.config.party_access_grace;
     let id = path.into_inner();
     let rid = request_id(&rid);
@@ -403,6 +409,7 @@ pub async fn list_tasks(
     auth: AuthUser,
     query: web::Query<TaskQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::ListTasks)?;
     let q = query.into_inner();
     let page = PageQuery {
         cursor: q.cursor.clone(),
@@ -463,6 +470,7 @@ pub async fn task_events(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::TaskEvents)?;
     let id = path.into_inner();
     let events = state
         .db
@@ -506,7 +514,7 @@ pub async fn accept_task(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.require(&[Role::Worker])?;
+    auth.permit(Operation::AcceptTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let dto = state
         .db
@@ -543,7 +551,7 @@ pub async fn decline_task(
     path: web::Path<i64>,
     body: ApiJson<DeclineTask>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Worker])?;
+    auth.permit(Operation::DeclineTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let DeclineTask { reason, note } = body.0;
     let note = note_checked(note)?;
@@ -601,7 +609,7 @@ pub async fn cancel_task(
     body: ApiJson<Option<CancelTask>>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.require(&[Role::Officer])?;
+    auth.permit(Operation::CancelTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let note = note_checked(body.0.unwrap_or_default().note)?;
     let dto = state
@@ -642,7 +650,7 @@ pub async fn assign_task(
     body: ApiJson<AssignTask>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.require(&[Role::Officer, Role::Supervisor])?;
+    auth.permit(Operation::AssignTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let AssignTask { worker_id, note } = body.0;
     let note = note_checked(note)?;
@@ -677,7 +685,7 @@ pub async fn pin_task(
     body: ApiJson<TargetPoint>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.require(&[Role::Officer])?;
+    auth.permit(Operation::PinTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let (point, _) = target_point(body.0.lat, body.0.lon, body.0.crs, "lat")?;
     let st = state.clone();

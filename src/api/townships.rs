@@ -10,6 +10,7 @@ use super::dto::TownshipDto;
 use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
+use crate::domain::access::Operation;
 use crate::domain::{Code, Name, Role};
 use crate::error::{ApiError, Problem};
 use crate::repo::{self, townships::TownshipFilter};
@@ -47,7 +48,7 @@ pub async fn create_township(
     rid: RequestId,
     body: ApiJson<CreateTownship>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.permit(Operation::CreateTownship)?;
     let code = valid("code", Code::parse(&body.0.code))?;
     let name = valid("name", Name::parse(&body.0.name))?;
     let court_id = body.0.court_id;
@@ -56,7 +57,7 @@ pub async fn create_township(
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
-            caller.require(&[Role::Admin])?;
+            caller.permit(Operation::CreateTownship)?;
             services::organisation::create_township(conn, &caller.actor(), code, name, court_id)
         })
         .await?;
@@ -76,7 +77,7 @@ pub async fn list_townships(
     filter: web::Query<TownshipQuery>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin, Role::Officer, Role::Supervisor])?;
+    auth.permit(Operation::ListTownships)?;
     let page = query.to_request()?;
     let requested_court = filter.court_id;
     let rows = state

@@ -9,6 +9,7 @@ use super::dto::UserDto;
 use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
+use crate::domain::access::Operation;
 use crate::domain::{Name, Password, Role, Username};
 use crate::error::{ApiError, Problem};
 use crate::repo::{self, users::UserFilter};
@@ -50,10 +51,6 @@ pub struct UserQuery {
     pub township_id: Option<i64>,
 }
 
-fn admin(auth: &AuthUser) -> Result<(), ApiError> {
-    auth.require(&[Role::Admin])
-}
-
 /// Create a user with a role and scope.
 #[utoipa::path(tag = "users", request_body = CreateUser, security(("bearer" = [])), responses(
     (status = 201, body = UserDto),
@@ -68,7 +65,7 @@ pub async fn create_user(
     rid: RequestId,
     body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&auth)?;
+    auth.permit(Operation::CreateUser)?;
     let b = body.0;
     let account = NewAccount {
         username: valid("username", Username::parse(&b.username))?,
@@ -83,7 +80,7 @@ pub async fn create_user(
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
-            caller.require(&[Role::Admin])?;
+            caller.permit(Operation::CreateUser)?;
             services::accounts::create(conn, &caller.actor(), account)
         })
         .await?;
@@ -102,7 +99,7 @@ pub async fn list_users(
     filter: web::Query<UserQuery>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&auth)?;
+    auth.permit(Operation::ListUsers)?;
     let page = query.to_request()?;
     let (role, township_id) = (filter.role, filter.township_id);
     let rows = state
@@ -130,7 +127,7 @@ pub async fn get_user(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&auth)?;
+    auth.permit(Operation::GetUser)?;
     let id = path.into_inner();
     let user = state
         .db
@@ -156,7 +153,7 @@ pub async fn update_user(
     path: web::Path<i64>,
     body: ApiJson<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&auth)?;
+    auth.permit(Operation::UpdateUser)?;
     let id = path.into_inner();
     let b = body.0;
     let changes = AccountChanges {
@@ -181,7 +178,7 @@ pub async fn update_user(
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
-            caller.require(&[Role::Admin])?;
+            caller.permit(Operation::UpdateUser)?;
             services::accounts::update(conn, &caller.actor(), id, changes)
         })
         .await?;

@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 
 use super::extract::{ApiJson, request_id, valid};
 use crate::auth::AuthUser;
-use crate::domain::{Availability, Capacity, Role, TaskKind, time};
+use crate::domain::access::Operation;
+use crate::domain::{Availability, Capacity, TaskKind, time};
 use crate::error::{ApiError, Problem};
 use crate::repo::workers::CoveredGrid;
 use crate::services::{
@@ -120,7 +121,7 @@ pub async fn get_worker(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin, Role::Supervisor, Role::Worker])?;
+    auth.permit(Operation::GetWorker)?;
     let id = path.into_inner();
     let view = state
         .db
@@ -148,7 +149,7 @@ pub async fn update_worker(
     path: web::Path<i64>,
     body: ApiJson<UpdateWorker>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(&[Role::Admin, Role::Supervisor])?;
+    auth.permit(Operation::UpdateWorker)?;
     let id = path.into_inner();
     let b = body.0;
     let update = ProfileUpdate {

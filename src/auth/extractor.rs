@@ -2,10 +2,12 @@
 //! Handlers that take it are closed to anonymous callers; role checks are methods on it.
 
 use std::future::{Ready, ready};
+use std::net::IpAddr;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use crate::domain::Role;
+use crate::domain::access::{Operation, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -14,16 +16,15 @@ use crate::state::AppState;
 pub struct AuthUser {
     pub id: i64,
     pub role: Role,
+    /// Where the request came from, for the audit trail.
+    pub client_ip: Option<IpAddr>,
 }
 
 impl AuthUser {
-    /// Allow only the given roles; any other role gets 403.
-    pub fn require(&self, allowed: &[Role]) -> Result<(), ApiError> {
-        if allowed.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+    /// Admit the caller to `operation` if the authorization matrix grants their role (the
+    /// scope they have is returned); any other role gets 403.
+    pub fn permit(&self, operation: Operation) -> Result<Scope, ApiError> {
+        operation.grant(self.role).ok_or(ApiError::Forbidden)
     }
 }
 
@@ -54,5 +55,18 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     Ok(AuthUser {
         id,
         role: claims.role,
+        client_ip: client_ip(req, state.config.client_ip_header.as_deref()),
     })
+}
+
+/// The client's address: from the configured proxy header (the right-most `X-Forwarded-For`
+/// entry, the one our own proxy added), else the TCP peer. A header value that is not an IP
+/// address is ignored rather than trusted as text.
+pub fn client_ip(req: &HttpRequest, header: Option<&str>) -> Option<IpAddr> {
+    header
+        .and_then(|h| req.headers().get(h))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
 }

@@ -7,5 +7,5 @@ pub mod password;
 pub mod refresh;
 pub mod throttle;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, client_ip};
 pub use jwt::{Claims, JwtKeys};

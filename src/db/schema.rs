@@ -101,6 +101,9 @@ diesel::table! {
         detail -> Nullable<Text>,
         prev_hash -> Nullable<Text>,
         hash -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        fields -> Nullable<Text>,
     }
 }
 

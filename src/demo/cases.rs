@@ -123,6 +123,7 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
                 court_id: Some(court_id),
                 township_id: None,
                 request_id: None,
+                client_ip: None,
             });
         }
     }
@@ -176,6 +177,7 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
             court_id: None,
             township_id: task.township_id,
             request_id: None,
+            client_ip: None,
         };
         if k == 3 {
             let why = (

@@ -149,6 +149,7 @@ pub fn seed(db: &Db) -> anyhow::Result<bool> {
         user_id: None,
         role: Some("demo".into()),
         request_id: None,
+        client_ip: None,
     };
     let api = |e: ApiError| anyhow::anyhow!("{e}: {:?}", e.problem().field);
     let court = services::organisation::create_court(

@@ -2,6 +2,7 @@
 //! rule, validated names, codes, ID numbers, case numbers and phones, grid-worker availability,
 //! the working-day calendar, the clock. No actix, no diesel; everything here is unit-tested.
 
+pub mod access;
 pub mod assignment;
 pub mod batch_assign;
 pub mod calendar;

@@ -19,6 +19,8 @@ pub struct Actor {
     pub user_id: Option<i64>,
     pub role: Option<String>,
     pub request_id: Option<String>,
+    /// The client's address, as the API takes it (the TCP peer, or the configured proxy header).
+    pub client_ip: Option<String>,
 }
 
 impl Actor {
@@ -28,6 +30,7 @@ impl Actor {
             user_id: None,
             role: Some("cli".into()),
             request_id: None,
+            client_ip: None,
         }
     }
 }
@@ -48,19 +51,47 @@ fn content_hash(
     object_id: Option<&str>,
     request_id: Option<&str>,
     detail: Option<&str>,
+    context: &Context,
 ) -> String {
-    let content = serde_json::json!([
-        prev_hash,
-        occurred_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
-        actor_id,
-        actor_role,
-        action,
-        object_type,
-        object_id,
-        request_id,
-        detail,
-    ]);
-    hex::encode(Sha256::digest(content.to_string().as_bytes()))
+    let mut content = vec![
+        serde_json::json!(prev_hash),
+        serde_json::json!(occurred_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()),
+        serde_json::json!(actor_id),
+        serde_json::json!(actor_role),
+        serde_json::json!(action),
+        serde_json::json!(object_type),
+        serde_json::json!(object_id),
+        serde_json::json!(request_id),
+        serde_json::json!(detail),
+    ];
+    // Rows from before the context columns hash as they always did; a row with any context
+    // covers all three, so none of them can be blanked or changed without breaking the chain.
+    if !context.is_empty() {
+        content.extend([
+            serde_json::json!(context.client_ip),
+            serde_json::json!(context.purpose),
+            serde_json::json!(context.fields),
+        ]);
+    }
+    hex::encode(Sha256::digest(
+        serde_json::Value::Array(content).to_string().as_bytes(),
+    ))
+}
+
+/// Where a request came from and why personal data was read: the columns added after the
+/// chain began.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Context {
+    client_ip: Option<String>,
+    purpose: Option<String>,
+    /// A JSON array of the personal fields exposed.
+    fields: Option<String>,
+}
+
+impl Context {
+    fn is_empty(&self) -> bool {
+        self.client_ip.is_none() && self.purpose.is_none() && self.fields.is_none()
+    }
 }
 
 /// Run `f` in the caller's transaction, or in a write transaction of its own when there is none:
@@ -84,6 +115,38 @@ pub fn record(
     object_type: &str,
     object_id: Option<String>,
     detail: Option<serde_json::Value>,
+) -> QueryResult<()> {
+    let context = Context {
+        client_ip: actor.client_ip.clone(),
+        ..Context::default()
+    };
+    append(conn, actor, (action, object_type, object_id), detail, context)
+}
+
+/// Record a read of personal data: which `fields` (e.g. `party.id_number`) of which object
+/// were shown, and for what `purpose` — the task or case the reader works on (`task:42`).
+pub fn record_read(
+    conn: &mut DbConn,
+    actor: &Actor,
+    (action, object_type, object_id): (&str, &str, Option<String>),
+    purpose: &str,
+    fields: &[&str],
+    detail: Option<serde_json::Value>,
+) -> QueryResult<()> {
+    let context = Context {
+        client_ip: actor.client_ip.clone(),
+        purpose: Some(purpose.to_owned()),
+        fields: Some(serde_json::json!(fields).to_string()),
+    };
+    append(conn, actor, (action, object_type, object_id), detail, context)
+}
+
+fn append(
+    conn: &mut DbConn,
+    actor: &Actor,
+    (action, object_type, object_id): (&str, &str, Option<String>),
+    detail: Option<serde_json::Value>,
+    context: Context,
 ) -> QueryResult<()> {
     let occurred_at = time::now();
     let detail = detail.map(|d| d.to_string());
@@ -111,6 +174,7 @@ pub fn record(
             object_id.as_deref(),
             actor.request_id.as_deref(),
             detail.as_deref(),
+            &context,
         );
         diesel::insert_into(audit_events::table)
             .values((
@@ -124,6 +188,9 @@ pub fn record(
                 audit_events::detail.eq(detail.as_deref()),
                 audit_events::prev_hash.eq(&prev_hash),
                 audit_events::hash.eq(&hash),
+                audit_events::client_ip.eq(context.client_ip.as_deref()),
+                audit_events::purpose.eq(context.purpose.as_deref()),
+                audit_events::fields.eq(context.fields.as_deref()),
             ))
             .execute(conn)
             .map(|_| ())
@@ -144,6 +211,9 @@ pub struct AuditEvent {
     pub detail: Option<String>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    pub client_ip: Option<String>,
+    pub purpose: Option<String>,
+    pub fields: Option<String>,
 }
 
 /// What walking the chain found.
@@ -217,6 +287,11 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<Verification> {
                 row.object_id.as_deref(),
                 row.request_id.as_deref(),
                 row.detail.as_deref(),
+                &Context {
+                    client_ip: row.client_ip.clone(),
+                    purpose: row.purpose.clone(),
+                    fields: row.fields.clone(),
+                },
             );
             if &expected != hash {
                 report.first_broken.get_or_insert(broken("content_altered"));

@@ -63,7 +63,7 @@ pub fn login(
     refresh_ttl: Duration,
     username: &str,
     password_attempt: &str,
-    request_id: Option<String>,
+    origin: Actor,
 ) -> Result<Session, ApiError> {
     let username = username.to_ascii_lowercase();
     let user = repo::users::find_by_username(conn, &username)?;
@@ -79,7 +79,7 @@ pub fn login(
             let actor = Actor {
                 user_id: Some(user.id),
                 role: Some(user.role.clone()),
-                request_id: request_id.clone(),
+                ..origin.clone()
             };
             repo::audit::record(
                 conn,
@@ -95,7 +95,7 @@ pub fn login(
             let actor = Actor {
                 user_id: other.map(|u| u.id),
                 role: None,
-                request_id,
+                ..origin
             };
             write_tx(conn, |conn| {
                 repo::audit::record(
@@ -125,7 +125,7 @@ pub fn rotate(
     jwt: &JwtKeys,
     refresh_ttl: Duration,
     presented: &str,
-    request_id: Option<String>,
+    origin: Actor,
 ) -> Result<Session, ApiError> {
     let digest = refresh::digest(presented);
     let outcome = write_tx(conn, |conn| {
@@ -138,7 +138,7 @@ pub fn rotate(
         let actor = Actor {
             user_id: Some(token.user_id),
             role: None,
-            request_id: request_id.clone(),
+            ..origin.clone()
         };
         let user = repo::users::find(conn, token.user_id)?;
         let reused = token.used_at.is_some() || !repo::refresh_tokens::mark_used(conn, token.id, now)?;

@@ -4,6 +4,7 @@
 use crate::auth::AuthUser;
 use crate::db::DbConn;
 use crate::domain::Role;
+use crate::domain::access::{Operation, Scope};
 use crate::error::ApiError;
 use crate::repo::{self, audit::Actor, users::User};
 
@@ -14,6 +15,7 @@ pub struct Caller {
     pub court_id: Option<i64>,
     pub township_id: Option<i64>,
     pub request_id: Option<String>,
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl Caller {
@@ -35,16 +37,15 @@ impl Caller {
             court_id: user.court_id,
             township_id: user.township_id,
             request_id,
+            client_ip: auth.client_ip,
         };
         Ok((caller, user))
     }
 
-    pub fn require(&self, allowed: &[Role]) -> Result<(), ApiError> {
-        if allowed.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+    /// The authorization matrix's answer for the role the database holds now (the token's
+    /// role may be stale): the scope granted, or 403.
+    pub fn permit(&self, operation: Operation) -> Result<Scope, ApiError> {
+        operation.grant(self.role).ok_or(ApiError::Forbidden)
     }
 
     /// The audit identity of this caller.
@@ -53,6 +54,7 @@ impl Caller {
             user_id: Some(self.id),
             role: Some(self.role.as_str().to_owned()),
             request_id: self.request_id.clone(),
+            client_ip: self.client_ip.map(|ip| ip.to_string()),
         }
     }
 }

@@ -168,12 +168,17 @@ pub fn get(conn: &mut DbConn, caller: &Caller, case_id: i64) -> Result<(Case, Ve
         .filter(|c| c.court_id == court_id)
         .ok_or(ApiError::NotFound("case"))?;
     let parties = repo::cases::parties_of(conn, case.id)?;
-    repo::audit::record(
+    repo::audit::record_read(
         conn,
         &caller.actor(),
-        "case.read",
-        "case",
-        Some(case.id.to_string()),
+        ("case.read", "case", Some(case.id.to_string())),
+        &format!("case:{}", case.id),
+        &[
+            "parties.name",
+            "parties.id_number",
+            "parties.phones",
+            "parties.addresses",
+        ],
         None,
     )?;
     Ok((case, parties))

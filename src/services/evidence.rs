@@ -273,12 +273,12 @@ pub fn download(
     }
     match store.get(&row.sha256) {
         Ok(bytes) => {
-            repo::audit::record(
+            repo::audit::record_read(
                 conn,
                 &caller.actor(),
-                "evidence.download",
-                "evidence",
-                Some(row.id.to_string()),
+                ("evidence.download", "evidence", Some(row.id.to_string())),
+                &format!("task:{}", row.task_id),
+                &["evidence.content"],
                 None,
             )?;
             Ok((row, bytes))

@@ -309,7 +309,19 @@ pub fn review(
 /// A task's submissions, oldest first, for whoever may see the task.
 pub fn list(conn: &mut DbConn, caller: &Caller, task_id: i64) -> Result<Vec<Submission>, ApiError> {
     get(conn, caller, task_id)?;
-    Ok(repo::submissions::of_task(conn, task_id)?)
+    let submissions = repo::submissions::of_task(conn, task_id)?;
+    if !submissions.is_empty() {
+        // Results name places, witnesses and signatories: a read of personal data.
+        repo::audit::record_read(
+            conn,
+            &caller.actor(),
+            ("submission.read", "task", Some(task_id.to_string())),
+            &format!("task:{task_id}"),
+            &["submission.result"],
+            Some(serde_json::json!({"submissions": submissions.len()})),
+        )?;
+    }
+    Ok(submissions)
 }
 
 /// What enforcement achieved, as the officer records it.

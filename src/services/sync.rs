@@ -87,12 +87,18 @@ pub fn changes(
         changes.push(change);
     }
     if !party_reads.is_empty() {
-        repo::audit::record(
+        // One row per sync, naming every task whose party the phone received.
+        let purpose = party_reads
+            .iter()
+            .map(|id| format!("task:{id}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        repo::audit::record_read(
             conn,
             &caller.actor(),
-            "task.party_read",
-            "sync",
-            None,
+            ("task.party_read", "sync", None),
+            &purpose,
+            &["party.name", "party.id_number", "party.phones", "party.addresses"],
             Some(serde_json::json!({ "view": "worker", "task_ids": party_reads })),
         )?;
     }

@@ -127,3 +127,97 @@ async fn a_removed_row_breaks_the_chain_at_the_next_one() {
         report.text
     );
 }
+
+/// A read of personal data says who read what, for which case or task, from where, under which
+/// request — and the chain still verifies with those columns in it.
+#[tokio::test]
+async fn a_read_of_personal_data_records_its_purpose_fields_and_client_address() {
+    let app =
+        crate::helpers::spawn_app_with(&[("GRIDASSIST_CLIENT_IP_HEADER", "X-Forwarded-For".to_owned())])
+            .await;
+    let f = field(&app).await;
+    let admin = app.admin_token().await;
+
+    // An officer behind the court's proxy opens the case; the proxy appended 10.20.30.40.
+    let read = app
+        .client
+        .get(app.url(&format!("/api/v1/cases/{}", f.case_id)))
+        .bearer_auth(&f.officer)
+        .header("X-Forwarded-For", "203.0.113.9, 10.20.30.40")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    let rows = app
+        .get(
+            &format!("/api/v1/audit-events?action=case.read&object_id={}", f.case_id),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(rows.status, 200, "{}", rows.text);
+    let row = &rows.body["items"][0];
+    assert_eq!(row["actor_role"], "officer", "{row}");
+    assert_eq!(
+        row["client_ip"], "10.20.30.40",
+        "the right-most entry, added by our proxy: {row}"
+    );
+    assert_eq!(row["purpose"], format!("case:{}", f.case_id));
+    let fields: Vec<&str> = row["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(fields.contains(&"parties.id_number"), "{row}");
+    assert!(row["request_id"].as_str().is_some_and(|r| !r.is_empty()), "{row}");
+
+    // Without the header the TCP peer is recorded; a header that is not an address is ignored.
+    let read = app
+        .client
+        .get(app.url(&format!("/api/v1/cases/{}", f.case_id)))
+        .bearer_auth(&f.officer)
+        .header("X-Forwarded-For", "<script>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    let rows = app
+        .get("/api/v1/audit-events?action=case.read", Some(&admin))
+        .await;
+    assert_eq!(rows.body["items"][0]["client_ip"], "127.0.0.1", "{}", rows.text);
+
+    // Writes carry the address too; and the chain, now covering these columns, verifies.
+    let login = app
+        .get("/api/v1/audit-events?action=auth.login", Some(&admin))
+        .await;
+    assert_eq!(login.body["items"][0]["client_ip"], "127.0.0.1", "{}", login.text);
+    let verified = app
+        .post("/api/v1/audit-events/verify", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(verified.status, 200, "{}", verified.text);
+    assert_eq!(verified.body["ok"], true, "{}", verified.text);
+
+    // Blanking a row's client address breaks the chain at that row.
+    let id = rows.body["items"][0]["id"].as_i64().unwrap();
+    let sql_sqlite = format!(
+        "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET client_ip = NULL WHERE id = {id};"
+    );
+    let sql_pg = format!(
+        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; UPDATE audit_events SET client_ip = NULL WHERE id = {id};"
+    );
+    let sql = if on_postgres(&app) { sql_pg } else { sql_sqlite };
+    app.app_state
+        .db
+        .run(move |conn| {
+            conn.batch_execute(&sql)?;
+            Ok::<_, gridassist::error::ApiError>(())
+        })
+        .await
+        .unwrap();
+    let verified = app
+        .post("/api/v1/audit-events/verify", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(verified.body["ok"], false, "{}", verified.text);
+    assert_eq!(verified.body["first_broken"]["id"], id, "{}", verified.text);
+    assert_eq!(verified.body["first_broken"]["reason"], "content_altered");
+}

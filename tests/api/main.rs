@@ -5,6 +5,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod authz;
 mod check_ins;
 mod cli;
 mod demo;
