@@ -90,6 +90,17 @@ pub struct Config {
     /// `GRIDASSIST_WEBHOOK_POLL_SECS`: how often the delivery job looks for due messages.
     /// Default 5.
     pub webhook_poll_interval: Duration,
+    /// `GRIDASSIST_PROGRESS_MAX_FAILURES`, `GRIDASSIST_PROGRESS_MAX_LOOKUPS`,
+    /// `GRIDASSIST_PROGRESS_WINDOW_SECS`: per client address, how many failed and how many
+    /// look-ups in all the public progress page allows within the window. Default 10, 60, 900.
+    pub progress_limits: crate::auth::lookup_throttle::LookupLimits,
+    /// `GRIDASSIST_CLIENT_REQUEST_TIMEOUT_SECS`: how long a new connection has to send its first
+    /// request head; then 408 and the connection is closed. Default 30.
+    pub client_request_timeout: Duration,
+    /// `GRIDASSIST_CLIENT_BODY_TIMEOUT_SECS`: how long a request's whole body may take to arrive
+    /// after its head; then 408 `request_timeout` and the connection is closed. Default 300
+    /// (a 15 MB evidence photo over a slow mobile uplink).
+    pub client_body_timeout: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -219,13 +230,29 @@ impl Config {
             Some("true") | Some("1") => true,
             Some(_) => bail!("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE must be true or false"),
         };
+        let progress_limits = crate::auth::lookup_throttle::LookupLimits {
+            max_failures: bounded("GRIDASSIST_PROGRESS_MAX_FAILURES", 10, 1..=10_000)? as usize,
+            max_lookups: bounded("GRIDASSIST_PROGRESS_MAX_LOOKUPS", 60, 1..=100_000)? as usize,
+            window: Duration::from_secs(bounded("GRIDASSIST_PROGRESS_WINDOW_SECS", 900, 1..=86_400)?),
+        };
         Ok(Config {
+            progress_limits,
             webhook_url,
             webhook_secret,
             webhook_allow_private,
             webhook_timeout: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_TIMEOUT_SECS", 10, 1..=120)?),
             webhook_max_attempts: bounded("GRIDASSIST_WEBHOOK_MAX_ATTEMPTS", 10, 1..=50)? as u32,
             webhook_poll_interval: Duration::from_secs(bounded("GRIDASSIST_WEBHOOK_POLL_SECS", 5, 1..=3600)?),
+            client_request_timeout: Duration::from_secs(bounded(
+                "GRIDASSIST_CLIENT_REQUEST_TIMEOUT_SECS",
+                30,
+                1..=3600,
+            )?),
+            client_body_timeout: Duration::from_secs(bounded(
+                "GRIDASSIST_CLIENT_BODY_TIMEOUT_SECS",
+                300,
+                1..=3600,
+            )?),
             cors_origins,
             client_ip_header: non_empty("GRIDASSIST_CLIENT_IP_HEADER").map(|h| h.trim().to_lowercase()),
             party_access_grace: chrono::Duration::hours(bounded(
@@ -321,12 +348,60 @@ mod tests {
     }
 
     #[test]
+    fn progress_lookup_limits_default_and_are_bounded() {
+        let c = config(&[]).unwrap();
+        assert_eq!(
+            c.progress_limits,
+            crate::auth::lookup_throttle::LookupLimits::default()
+        );
+        let c = config(&[
+            ("GRIDASSIST_PROGRESS_MAX_FAILURES", "3"),
+            ("GRIDASSIST_PROGRESS_MAX_LOOKUPS", "7"),
+            ("GRIDASSIST_PROGRESS_WINDOW_SECS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.progress_limits.max_failures, c.progress_limits.max_lookups),
+            (3, 7)
+        );
+        assert_eq!(c.progress_limits.window, Duration::from_secs(60));
+        for (key, bad) in [
+            ("GRIDASSIST_PROGRESS_MAX_FAILURES", "0"),
+            ("GRIDASSIST_PROGRESS_MAX_LOOKUPS", "many"),
+            ("GRIDASSIST_PROGRESS_WINDOW_SECS", "100000"),
+        ] {
+            let e = config(&[(key, bad)]).unwrap_err().to_string();
+            assert!(e.contains(key), "{e}");
+        }
+    }
+
+    #[test]
     fn runs_with_nothing_set() {
         let c = config(&[]).unwrap();
         assert_eq!(c.bind, "127.0.0.1:8080");
         assert_eq!(c.data_dir, PathBuf::from("data"));
         assert_eq!(c.database_url, "data/gridassist.sqlite3");
         assert!(c.jwt_secret.is_none());
+        assert_eq!(c.client_request_timeout, Duration::from_secs(30));
+        assert_eq!(c.client_body_timeout, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn slow_client_timeouts_are_bounded() {
+        let c = config(&[
+            ("GRIDASSIST_CLIENT_REQUEST_TIMEOUT_SECS", "5"),
+            ("GRIDASSIST_CLIENT_BODY_TIMEOUT_SECS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(c.client_request_timeout, Duration::from_secs(5));
+        assert_eq!(c.client_body_timeout, Duration::from_secs(60));
+        for bad in ["0", "3601", "ten"] {
+            let e = config(&[("GRIDASSIST_CLIENT_BODY_TIMEOUT_SECS", bad)]).unwrap_err();
+            assert!(
+                e.to_string().contains("GRIDASSIST_CLIENT_BODY_TIMEOUT_SECS"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -49,8 +49,14 @@ pub enum ApiError {
     /// Too many failed sign-ins; carries the seconds to wait (`Retry-After`).
     #[error("too many failed sign-ins; try again in {0} seconds")]
     TooManyAttempts(u64),
+    /// Too many progress look-ups from one address; carries the seconds to wait.
+    #[error("too many look-ups from your address; try again in {0} seconds")]
+    TooManyLookups(u64),
     #[error("request body is too large")]
     PayloadTooLarge,
+    /// The client did not send the request (its body) within the configured time.
+    #[error("the request was not received in time; the connection is closed")]
+    RequestTimeout,
     #[error("the object changed since you read it; reload it and try again")]
     PreconditionFailed,
     #[error("this operation needs an If-Match header with the ETag you last read")]
@@ -124,8 +130,9 @@ impl ApiError {
             ApiError::OutsideAllGrids { .. } => "outside_all_grids",
             ApiError::Conflict { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::TooManyAttempts(_) => "too_many_attempts",
+            ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) => "too_many_attempts",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::PreconditionFailed => "stale_etag",
             ApiError::PreconditionRequired => "if_match_required",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -148,8 +155,9 @@ impl ApiError {
             ApiError::Conflict { .. } => "Conflict",
             ApiError::Unprocessable { .. } => "Unprocessable content",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
-            ApiError::TooManyAttempts(_) => "Too many attempts",
+            ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) => "Too many attempts",
             ApiError::PayloadTooLarge => "Payload too large",
+            ApiError::RequestTimeout => "Request timeout",
             ApiError::PreconditionFailed => "Precondition failed",
             ApiError::PreconditionRequired => "Precondition required",
             ApiError::UnsupportedMediaType => "Unsupported media type",
@@ -192,8 +200,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -218,7 +227,7 @@ impl ResponseError for ApiError {
         if let ApiError::MethodNotAllowed(allow) = self {
             response.insert_header(("Allow", allow.as_str()));
         }
-        if let ApiError::TooManyAttempts(seconds) = self {
+        if let ApiError::TooManyAttempts(seconds) | ApiError::TooManyLookups(seconds) = self {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(self.problem())
@@ -249,6 +258,12 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 ApiError::conflict("already_exists", "an object with the same key already exists")
             }
+            // A retry with the same Idempotency-Key took this request over; it is the one to
+            // answer, and its client is the same as ours.
+            Error::QueryBuilderError(e) if e.is::<crate::db::ClaimLost>() => ApiError::conflict(
+                "request_in_progress",
+                "a request with this Idempotency-Key is still being handled; retry in a moment",
+            ),
             other => ApiError::Internal(other.into()),
         }
     }

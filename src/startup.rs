@@ -1,6 +1,8 @@
 //! Building and running the HTTP server: open the database, apply migrations, load the signing
 //! key and the grid map, bind, serve; stop gracefully on SIGTERM/SIGINT (in-flight requests get
-//! up to 30 seconds).
+//! up to 30 seconds). Slow clients are cut off: a head not sent within
+//! `GRIDASSIST_CLIENT_REQUEST_TIMEOUT_SECS`, a body within `GRIDASSIST_CLIENT_BODY_TIMEOUT_SECS`
+//! (`api::body_timeout`).
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -93,6 +95,7 @@ impl Application {
         let state = web::Data::new(AppState {
             webhook,
             login_throttle: Default::default(),
+            progress_throttle: crate::auth::lookup_throttle::LookupThrottle::new(config.progress_limits),
             db,
             grids: Arc::new(GridMapHandle::new(map)),
             jwt,
@@ -102,9 +105,12 @@ impl Application {
             geocoder,
         });
         let app_state = state.clone();
+        let head_timeout = state.config.client_request_timeout;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(api::idempotency::idempotency))
+                // Outside the idempotency layer, which reads keyed bodies itself.
+                .wrap(actix_web::middleware::from_fn(api::body_timeout::body_timeout))
                 .wrap_fn(move |req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
                     let method = req.method().to_string();
@@ -148,7 +154,7 @@ impl Application {
                 .default_service(web::to(api::not_found))
         })
         .listen(listener)?
-        .client_request_timeout(Duration::from_secs(30))
+        .client_request_timeout(head_timeout)
         .client_disconnect_timeout(Duration::from_secs(5))
         .shutdown_timeout(30)
         .run();

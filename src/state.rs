@@ -21,4 +21,6 @@ pub struct AppState {
     pub webhook: Option<Arc<crate::services::webhook::Deliverer>>,
     /// Failed sign-ins per username and client address (this node's).
     pub login_throttle: crate::auth::throttle::LoginThrottle,
+    /// Public progress look-ups per client address (this node's).
+    pub progress_throttle: crate::auth::lookup_throttle::LookupThrottle,
 }

@@ -11,7 +11,8 @@ use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 /// The span each request runs in. Unlike the stock one it records the path *without* the query
-/// string — queries carry coordinates of people's homes — and no user agent. One log line is
+/// string — queries carry coordinates of people's homes — and no user agent; a path that carries
+/// a secret (an applicant's access code) is recorded as its route pattern. One log line is
 /// written when the span closes, with status and timings.
 pub struct RequestSpan;
 
@@ -27,7 +28,7 @@ impl RootSpanBuilder for RequestSpan {
             "request",
             method = %request.method(),
             route = %route,
-            path = %request.path(),
+            path = %loggable_path(request.path(), &route),
             client_ip = %request.connection_info().realip_remote_addr().unwrap_or(""),
             request_id = %request_id,
             status = tracing::field::Empty,
@@ -49,6 +50,12 @@ impl RootSpanBuilder for RequestSpan {
             span.record("error_code", api_error.code());
         }
     }
+}
+
+/// The path as it may be logged: the route pattern instead when a path segment is a secret
+/// (`{code}`: an applicant's access code).
+pub fn loggable_path<'a>(path: &'a str, route: &'a str) -> &'a str {
+    if route.contains("{code}") { route } else { path }
 }
 
 /// Install the global subscriber. `GRIDASSIST_LOG` (or `RUST_LOG`) sets the filter, default
@@ -85,4 +92,22 @@ pub fn init(json: bool) {
     };
     // Already installed (tests start many apps in one process): keep the first.
     let _ = result;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_codes_in_paths_never_reach_the_log() {
+        let route = "/api/v1/public/cases/{code}/progress";
+        assert_eq!(
+            loggable_path("/api/v1/public/cases/K7QF-3MZT-W9HC-2RDP/progress", route),
+            route
+        );
+        assert_eq!(
+            loggable_path("/api/v1/cases/7", "/api/v1/cases/{id}"),
+            "/api/v1/cases/7"
+        );
+    }
 }

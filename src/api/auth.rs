@@ -122,7 +122,7 @@ pub async fn login(
 }
 
 /// The client's address for throttling: see [`crate::auth::client_ip`].
-fn client_address(req: &actix_web::HttpRequest, header: Option<&str>) -> String {
+pub(crate) fn client_address(req: &actix_web::HttpRequest, header: Option<&str>) -> String {
     crate::auth::client_ip(req, header).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 

@@ -15,7 +15,7 @@ use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, validate_point};
 use crate::repo::cases::{Case, Party};
-use crate::services::cases::{NewCaseInput, PartyInput, PartyRole, StoredAddress};
+use crate::services::cases::{Closing, NewCaseInput, PartyInput, PartyRole, StoredAddress};
 use crate::services::{self, Caller};
 use crate::state::AppState;
 
@@ -101,6 +101,8 @@ pub struct CaseDto {
     pub status: String,
     pub filed_on: NaiveDate,
     pub created_at: DateTime<Utc>,
+    /// When the case was closed (concluded or terminated); null while open.
+    pub closed_at: Option<DateTime<Utc>>,
     /// Present when one case is read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parties: Option<Vec<PartyDto>>,
@@ -137,6 +139,7 @@ fn case_dto(c: Case, parties: Option<Vec<Party>>) -> CaseDto {
         status: c.status,
         filed_on: c.filed_on,
         created_at: time::to_utc(c.created_at),
+        closed_at: c.closed_at.map(time::to_utc),
         parties: parties.map(|ps| ps.into_iter().map(party_dto).collect()),
     }
 }
@@ -309,6 +312,56 @@ pub async fn get_case(
         })
         .await?;
     Ok(HttpResponse::Ok().json(case_dto(case, Some(parties))))
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosingDto {
+    /// 执行完毕: the judgment has been enforced.
+    Concluded,
+    /// 终结本次执行 (终本): nothing more can be enforced for now.
+    Terminated,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseCase {
+    /// How the case closes: `concluded` or `terminated`.
+    pub status: ClosingDto,
+}
+
+/// Close a case (结案) of your court as concluded or terminated. Its tasks must all be approved or
+/// cancelled first. Closed cases take no new tasks; closing dates feed the court's statistics.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = CloseCase, security(("bearer" = [])), responses(
+    (status = 200, body = CaseDto),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`case_closed` (already closed) or `case_has_open_tasks`", body = Problem, content_type = "application/problem+json")
+))]
+#[post("/api/v1/cases/{id}/close")]
+pub async fn close_case(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: RequestId,
+    path: web::Path<i64>,
+    body: ApiJson<CloseCase>,
+) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::CloseCase)?;
+    let id = path.into_inner();
+    let closing = match body.0.status {
+        ClosingDto::Concluded => Closing::Concluded,
+        ClosingDto::Terminated => Closing::Terminated,
+    };
+    let rid = request_id(&rid);
+    let case = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, rid)?;
+            services::cases::close(conn, &caller, id, closing)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(case_dto(case, None)))
 }
 
 /// A target point as given, converted to WGS-84.

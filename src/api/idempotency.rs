@@ -6,8 +6,17 @@
 //! running is 409 `request_in_progress` (retry shortly). Failures on our side (5xx) release the
 //! key so a retry runs again. Keys are kept [`RETENTION`] and then purged.
 //!
+//! A crash between the request's effect and the stored answer must not let a retry act twice:
+//! the request runs with its claim attached ([`db::with_claim`]), so each of its write
+//! transactions stamps the claim as it commits. A retry finding a claim unanswered for
+//! [`ABANDONED_AFTER`] runs the request again only if nothing was stamped; otherwise the effect
+//! happened and the answer is gone with the process: 409 `answer_lost`.
+//!
 //! Requests without the header, without a valid bearer token (they fail on their own), or not
-//! POSTs pass straight through.
+//! POSTs pass straight through. An answer carrying a secret shown only once (an applicant's
+//! access code) is marked [`NotReplayable`]: it is never stored, and its key is released, so a
+//! retry runs again (and issues a fresh secret) instead of reading the secret back from the
+//! table.
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -20,6 +29,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::repo::{self, idempotency::KeyRecord};
@@ -31,15 +41,22 @@ pub const KEY_HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 /// How long keys are kept (the mobile contract promises at least 24 hours).
 pub const RETENTION: chrono::Duration = chrono::Duration::hours(48);
-/// A claim unfinished for this long belongs to a request that died with the server; a retry
-/// may take it over.
-const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+/// A claim unanswered this long after its last sign of life belongs to a request that died with
+/// the server; a retry may take it over. Taking over a request that is in fact still running is
+/// safe — its writes can no longer commit (`db::ClaimLost`) — so this need only outlast an
+/// ordinary request, and keeps a retry after a crash waiting no longer than that.
+pub const ABANDONED_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 /// Response headers a replay repeats.
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::ETAG, header::LOCATION];
 
+/// Marks a response (in its extensions) whose body must never be stored for replay.
+#[derive(Debug, Clone, Copy)]
+pub struct NotReplayable;
+
 enum Claim {
-    /// This request holds the key: run it and store the answer.
-    Run,
+    /// This request holds the key, taken at this time (the claim's token): run it and store the
+    /// answer.
+    Run(chrono::NaiveDateTime),
     /// The key was used for this very request before: answer as then.
     Replay(KeyRecord),
 }
@@ -106,9 +123,14 @@ pub async fn idempotency(
             let response = replay(&record);
             Ok(req.into_response(response))
         }
-        Ok(Claim::Run) => {
-            let response = next.call(req).await?;
-            finish(&state, user_id, key, response).await
+        Ok(Claim::Run(claimed_at)) => {
+            let claim = db::RequestClaim {
+                user_id,
+                key: key.clone(),
+                claimed_at,
+            };
+            let response = db::with_claim(claim, next.call(req)).await?;
+            finish(&state, (user_id, key, claimed_at), response).await
         }
     }
 }
@@ -146,12 +168,12 @@ fn request_digest(req: &ServiceRequest, body: &[u8]) -> String {
 fn claim(conn: &mut crate::db::DbConn, user_id: i64, key: &str, digest: &str) -> Result<Claim, ApiError> {
     let now = time::now();
     if repo::idempotency::claim(conn, user_id, key, digest, now)? {
-        return Ok(Claim::Run);
+        return Ok(Claim::Run(now));
     }
     let Some(record) = repo::idempotency::find(conn, user_id, key)? else {
         // Purged between the insert and the read: claim it afresh.
         return if repo::idempotency::claim(conn, user_id, key, digest, now)? {
-            Ok(Claim::Run)
+            Ok(Claim::Run(now))
         } else {
             Err(in_progress())
         };
@@ -165,10 +187,21 @@ fn claim(conn: &mut crate::db::DbConn, user_id: i64, key: &str, digest: &str) ->
     if record.status_code.is_some() {
         return Ok(Claim::Replay(record));
     }
-    if now - record.created_at > ABANDONED_AFTER
-        && repo::idempotency::take_over(conn, user_id, key, record.created_at, now)?
-    {
-        return Ok(Claim::Run);
+    let last_sign_of_life = record
+        .completed_at
+        .map_or(record.created_at, |c| c.max(record.created_at));
+    if now - last_sign_of_life <= ABANDONED_AFTER {
+        return Err(in_progress());
+    }
+    if record.completed_at.is_some() {
+        return Err(ApiError::conflict(
+            "answer_lost",
+            "this request was carried out, but the server stopped before its answer was recorded; \
+             look the result up instead of sending it again",
+        ));
+    }
+    if repo::idempotency::take_over(conn, user_id, key, record.created_at, now)? {
+        return Ok(Claim::Run(now));
     }
     Err(in_progress())
 }
@@ -201,18 +234,26 @@ fn replay(record: &KeyRecord) -> HttpResponse {
     response.body(record.body.clone().unwrap_or_default())
 }
 
-/// Store the answer (or release the key after a failure of ours) and pass the answer on.
+/// Store the answer (or release the key after a failure of ours, or when the answer holds a
+/// secret) and pass the answer on.
 async fn finish(
     state: &web::Data<AppState>,
-    user_id: i64,
-    key: String,
+    (user_id, key, claimed_at): (i64, String, chrono::NaiveDateTime),
     response: ServiceResponse<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let status = response.status();
-    if status.is_server_error() {
+    let secret = response.response().extensions().get::<NotReplayable>().is_some();
+    if status.is_server_error() || secret {
         let released = state
             .db
-            .run(move |conn| Ok::<_, ApiError>(repo::idempotency::release(conn, user_id, &key)?))
+            .run(move |conn| {
+                let forget = if secret {
+                    repo::idempotency::forget
+                } else {
+                    repo::idempotency::release
+                };
+                Ok::<_, ApiError>(forget(conn, user_id, &key, claimed_at)?)
+            })
             .await;
         if let Err(error) = released {
             tracing::error!(code = error.code(), "could not release an idempotency key");
@@ -237,13 +278,14 @@ async fn finish(
         .run(move |conn| {
             let headers = serde_json::Value::Object(headers).to_string();
             let code = i32::from(status.as_u16());
-            repo::idempotency::complete(conn, user_id, &key, (code, &headers, &text), time::now())?;
+            let answer = (code, headers.as_str(), text.as_str());
+            repo::idempotency::complete(conn, user_id, (&key, claimed_at), answer, time::now())?;
             Ok::<_, ApiError>(())
         })
         .await;
     if let Err(error) = stored {
-        // The effect happened; only the replay copy is missing. Handlers that create things also
-        // dedupe on the phone's client id, so a retry still creates nothing.
+        // The effect happened; only the replay copy is missing. The claim is stamped, so a retry
+        // is told `answer_lost` rather than run again.
         tracing::error!(code = error.code(), "could not store an idempotent answer");
     }
     Ok(ServiceResponse::new(

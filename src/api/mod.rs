@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod body_timeout;
 pub mod cases;
 pub mod check_ins;
 pub mod courts;
@@ -18,7 +19,9 @@ pub mod metrics;
 pub mod notifications;
 pub mod optimize;
 pub mod pagination;
+pub mod progress;
 pub mod scores;
+pub mod statistics;
 pub mod submissions;
 pub mod sync;
 pub mod tasks;
@@ -66,6 +69,12 @@ use crate::error::ApiError;
         cases::create_case,
         cases::list_cases,
         cases::get_case,
+        cases::close_case,
+        progress::issue_access_code,
+        progress::access_code_state,
+        progress::revoke_access_code,
+        progress::case_progress,
+        statistics::court_statistics,
         tasks::create_task,
         tasks::list_tasks,
         tasks::get_task,
@@ -115,6 +124,8 @@ use crate::error::ApiError;
         (name = "users", description = "Accounts (admins)"),
         (name = "workers", description = "Grid-worker profiles"),
         (name = "cases", description = "Enforcement cases (officers)"),
+        (name = "applicants", description = "Applicants' access codes and the public progress of a case"),
+        (name = "statistics", description = "The court's statistics per period"),
         (name = "tasks", description = "Assistance tasks and their assignment"),
         (name = "results", description = "Workers' results, their review, and outcomes"),
         (name = "sync", description = "The grid worker's phone catching up"),
@@ -186,6 +197,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cases::create_case)
         .service(cases::list_cases)
         .service(cases::get_case)
+        .service(cases::close_case)
+        .service(progress::issue_access_code)
+        .service(progress::access_code_state)
+        .service(progress::revoke_access_code)
+        .service(progress::case_progress)
+        .service(statistics::court_statistics)
         .service(tasks::create_task)
         .service(tasks::list_tasks)
         .service(tasks::get_task)

@@ -1,8 +1,11 @@
 //! Authentication and authorization: password hashing, access tokens (JWT), opaque refresh
-//! tokens, the signing key, and the [`AuthUser`] extractor with role checks.
+//! tokens, the signing key, and the [`AuthUser`] extractor with role checks; applicants' access
+//! codes and the rate limits that keep them from being guessed.
 
+pub mod access_code;
 pub mod extractor;
 pub mod jwt;
+pub mod lookup_throttle;
 pub mod password;
 pub mod refresh;
 pub mod throttle;

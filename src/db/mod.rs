@@ -1,12 +1,16 @@
 //! Storage: one diesel code base over SQLite (embedded default) and PostgreSQL, picked by the
 //! `DATABASE_URL` scheme. Owns the connection type, the pool, per-connection SQLite pragmas,
-//! the embedded migrations of both backends and the write-transaction helper.
+//! the embedded migrations of both backends, the write-transaction helper and the stamp that
+//! ties a request's writes to its idempotency claim ([`RequestClaim`]).
 //!
 //! Everything above this module talks to [`DbConn`] only; backend differences stay here.
 
 pub mod schema;
 
+use std::cell::RefCell;
 use std::time::Duration;
+
+use chrono::NaiveDateTime;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
@@ -177,7 +181,10 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        // Read on the request's task, used on the blocking thread (see [`RequestClaim`]).
+        let claim = REQUEST_CLAIM.try_with(RequestClaim::clone).ok();
         let joined = tokio::task::spawn_blocking(move || {
+            let _claim = ActiveClaim::set(claim);
             let mut conn = pool.get().map_err(DbError::from)?;
             f(&mut conn)
         })
@@ -234,7 +241,7 @@ where
     // The transaction state lives in the inner connection, so the multi-connection's manager
     // commits or rolls back exactly what was begun above.
     type Tm = <DbConn as Connection>::TransactionManager;
-    match f(conn) {
+    match f(conn).and_then(|value| stamp_claim(conn).map(|()| value).map_err(E::from)) {
         Ok(value) => match Tm::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(commit_error) => {
@@ -248,6 +255,82 @@ where
             let _ = Tm::rollback_transaction(conn);
             Err(error)
         }
+    }
+}
+
+/// The `Idempotency-Key` claim of the request being handled (see `api::idempotency`): the row
+/// (user, key) whose `created_at` was `claimed_at` when this request took it.
+///
+/// A request's effect and the answer stored for its key are two commits, and a crash can fall
+/// between them. So every write transaction run for a claimed request also stamps the claim —
+/// sets its `completed_at` — in the same transaction, and commits only if the claim is still
+/// this request's. The key row then tells a retry what happened to a request that died: no stamp,
+/// nothing was written and the request may run again; a stamp without an answer, the effect
+/// happened and only the answer was lost. And a request whose claim was taken over by a retry
+/// cannot commit behind the retry's back (its transaction fails with [`ClaimLost`]).
+#[derive(Debug, Clone)]
+pub struct RequestClaim {
+    pub user_id: i64,
+    pub key: String,
+    pub claimed_at: NaiveDateTime,
+}
+
+/// A write transaction found its request's idempotency claim taken over by a retry; nothing was
+/// committed.
+#[derive(Debug, thiserror::Error)]
+#[error("the request's Idempotency-Key claim was taken over by a retry")]
+pub struct ClaimLost;
+
+tokio::task_local! {
+    static REQUEST_CLAIM: RequestClaim;
+}
+
+thread_local! {
+    static ACTIVE_CLAIM: RefCell<Option<RequestClaim>> = const { RefCell::new(None) };
+}
+
+/// Run `handler` (the rest of a request) on behalf of `claim`: every [`Db::run`] it makes stamps
+/// the claim in each write transaction.
+pub async fn with_claim<F: std::future::Future>(claim: RequestClaim, handler: F) -> F::Output {
+    REQUEST_CLAIM.scope(claim, handler).await
+}
+
+/// The claim of the request a blocking database closure runs for, cleared when it ends.
+struct ActiveClaim;
+
+impl ActiveClaim {
+    fn set(claim: Option<RequestClaim>) -> ActiveClaim {
+        ACTIVE_CLAIM.with(|c| *c.borrow_mut() = claim);
+        ActiveClaim
+    }
+}
+
+impl Drop for ActiveClaim {
+    fn drop(&mut self) {
+        ACTIVE_CLAIM.with(|c| c.borrow_mut().take());
+    }
+}
+
+/// Inside a write transaction: stamp the active request's claim, or fail if it is no longer
+/// ours. Does nothing outside a claimed request (jobs, the command line, requests without a key).
+fn stamp_claim(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+    use diesel::prelude::*;
+    use schema::idempotency_keys as keys;
+    let Some(claim) = ACTIVE_CLAIM.with(|c| c.borrow().clone()) else {
+        return Ok(());
+    };
+    let stamped = diesel::update(
+        keys::table
+            .find((claim.user_id, &claim.key))
+            .filter(keys::created_at.eq(claim.claimed_at))
+            .filter(keys::status_code.is_null()),
+    )
+    .set(keys::completed_at.eq(crate::domain::time::now()))
+    .execute(conn)?;
+    if stamped == 1 {
+        Ok(())
+    } else {
+        Err(diesel::result::Error::QueryBuilderError(Box::new(ClaimLost)))
     }
 }
 

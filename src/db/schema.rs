@@ -119,6 +119,7 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -233,6 +234,7 @@ diesel::joinable!(worker_grids -> grids (grid_id));
 diesel::joinable!(worker_profiles -> users (user_id));
 diesel::joinable!(sync_feed -> tasks (task_id));
 diesel::joinable!(submissions -> tasks (task_id));
+diesel::joinable!(case_access_codes -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     courts,
@@ -263,6 +265,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     training_modules,
     training_completions,
     check_in_disputes,
+    case_access_codes,
 );
 
 diesel::table! {
@@ -424,5 +427,17 @@ diesel::table! {
         decided_by -> BigInt,
         reason -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_access_codes (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        code_hash -> Text,
+        issued_by -> BigInt,
+        issued_at -> Timestamp,
+        revoked_by -> Nullable<BigInt>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }

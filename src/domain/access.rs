@@ -117,6 +117,12 @@ operations! {
     ClawBack => "claw_back",
     ListAuditEvents => "list_audit_events",
     VerifyAuditEvents => "verify_audit_events",
+    CloseCase => "close_case",
+    IssueAccessCode => "issue_access_code",
+    AccessCodeState => "access_code_state",
+    RevokeAccessCode => "revoke_access_code",
+    CaseProgress => "case_progress",
+    CourtStatistics => "court_statistics",
 }
 
 use Role::{Admin, Officer, Supervisor, Worker};
@@ -148,6 +154,8 @@ impl Operation {
         use Operation::*;
         match self {
             Healthz | Readyz | Metrics | Login | Refresh => Public,
+            // The applicant's view: the access code is the credential (rate-limited per address).
+            CaseProgress => Public,
             Logout | Me => Granted(SELF),
 
             CreateCourt | ListCourts | CreateTownship | ImportGrids => Granted(ADMIN),
@@ -158,7 +166,10 @@ impl Operation {
             GetWorker => Granted(WORKER_READERS),
             UpdateWorker => Granted(&[(Admin, All), (Supervisor, Township)]),
 
-            CreateCase | ListCases | GetCase => Granted(COURT_OFFICER),
+            CreateCase | ListCases | GetCase | CloseCase => Granted(COURT_OFFICER),
+            IssueAccessCode | AccessCodeState | RevokeAccessCode | CourtStatistics => {
+                Granted(&[(Admin, All), (Officer, Court)])
+            }
             CreateTask | CancelTask | PinTask => Granted(COURT_OFFICER),
             ListTasks | GetTask | TaskEvents => Granted(TASK_READERS),
             AcceptTask | DeclineTask => Granted(ASSIGNEE),

@@ -1,6 +1,7 @@
 //! Plain domain types and rules: roles, task kinds and the task state machine, the assignment
 //! rule, validated names, codes, ID numbers, case numbers and phones, grid-worker availability,
-//! the working-day calendar, the clock. No actix, no diesel; everything here is unit-tested.
+//! the working-day calendar, the clock, the applicant's view of a case's progress and the
+//! arithmetic of the court's statistics. No actix, no diesel; everything here is unit-tested.
 
 pub mod access;
 pub mod assignment;
@@ -10,8 +11,10 @@ pub mod identity;
 pub mod media;
 pub mod names;
 pub mod period;
+pub mod progress;
 pub mod role;
 pub mod scoring;
+pub mod statistics;
 pub mod submission;
 pub mod task_kind;
 pub mod task_state;

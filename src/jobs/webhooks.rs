@@ -19,8 +19,9 @@ use crate::repo;
 use crate::services::webhook::{Attempt, Deliverer, backoff};
 use crate::state::AppState;
 
-/// The shortest time a claimed message is held by one delivery pass.
-pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+/// How far a lease reaches past the worst case of its pass: time to record the outcomes, and the
+/// clocks of different nodes disagreeing a little.
+const LEASE_MARGIN: chrono::Duration = chrono::Duration::seconds(30);
 /// Messages claimed per pass.
 const BATCH: i64 = 20;
 /// Stored error texts are cut to this many characters.
@@ -34,16 +35,21 @@ pub struct DeliveryReport {
     pub dead: usize,
 }
 
+/// The lease a pass takes on the messages it claims: long enough for every attempt of the batch
+/// to run to its timeout, so no other node re-sends a message the pass still holds — and no
+/// longer, since messages claimed by a process that crashed wait for their lease to run out
+/// (with the default 10-second timeout: 3 min 50 s).
+pub fn lease(timeout: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(timeout * BATCH as u32).unwrap_or(chrono::Duration::hours(1)) + LEASE_MARGIN
+}
+
 /// One pass as of `now`: claim the due messages and try each once.
 pub async fn deliver_due(
     db: &Db,
     deliverer: &Deliverer,
     now: NaiveDateTime,
 ) -> Result<DeliveryReport, ApiError> {
-    // The lease covers the whole batch even if every attempt runs to its timeout, so no other
-    // node re-sends a message this pass still holds.
-    let worst_case = chrono::Duration::from_std(deliverer.config().timeout * BATCH as u32).unwrap_or(LEASE);
-    let lease_until = now + LEASE.max(worst_case + chrono::Duration::minutes(1));
+    let lease_until = now + lease(deliverer.config().timeout);
     let claimed = db
         .run(move |conn| Ok::<_, ApiError>(repo::outbox::claim_due(conn, now, lease_until, BATCH)?))
         .await?;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::PageRequest;
 use crate::db::DbConn;
-use crate::db::schema::{cases, parties};
+use crate::db::schema::{cases, parties, tasks};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -20,6 +20,8 @@ pub struct Case {
     pub created_by: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When the case left `open` (concluded or terminated).
+    pub closed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -117,6 +119,27 @@ pub fn find_party(conn: &mut DbConn, id: i64) -> QueryResult<Option<Party>> {
         .select(Party::as_select())
         .first(conn)
         .optional()
+}
+
+/// How many of the case's tasks are still open (neither approved nor cancelled).
+pub fn open_task_count(conn: &mut DbConn, case_id: i64) -> QueryResult<i64> {
+    tasks::table
+        .filter(tasks::case_id.eq(case_id))
+        .filter(tasks::status.eq_any(super::tasks::OPEN_STATUSES))
+        .count()
+        .get_result(conn)
+}
+
+/// Close an open case as `concluded` or `terminated`; false when it was no longer open.
+pub fn close(conn: &mut DbConn, id: i64, status: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(cases::table.find(id).filter(cases::status.eq("open")))
+        .set((
+            cases::status.eq(status),
+            cases::closed_at.eq(Some(at)),
+            cases::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
 }
 
 pub fn list(conn: &mut DbConn, filter: CaseFilter<'_>, page: PageRequest) -> QueryResult<Vec<Case>> {

@@ -1,6 +1,11 @@
 //! Idempotency keys: the first answer to a POST sent with an `Idempotency-Key`, per user, so a
 //! retry gets the same answer instead of a second effect. The primary key (user, key) is what
 //! makes two concurrent copies produce one effect: only one insert can win.
+//!
+//! A claim is identified by its `created_at` (a fencing token): a retry that takes over an
+//! abandoned claim gives it a new one, and storing an answer, releasing the key and stamping it
+//! (`db::RequestClaim`: the request's write transactions set `completed_at`) only ever touch the
+//! claim the request still holds.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -19,7 +24,11 @@ pub struct KeyRecord {
     /// JSON object of header name → value.
     pub response_headers: Option<String>,
     pub body: Option<String>,
+    /// When the claim was taken (or taken over): the claim's fencing token.
     pub created_at: NaiveDateTime,
+    /// Set by the request's first committed write (so: it had an effect), and again when the
+    /// answer is stored. Set while `status_code` is None: the effect happened, the answer is
+    /// not stored (yet, or ever — the process died in between).
     pub completed_at: Option<NaiveDateTime>,
 }
 
@@ -58,7 +67,8 @@ pub fn find(conn: &mut DbConn, user_id: i64, key: &str) -> QueryResult<Option<Ke
 }
 
 /// Take over a claim whose request never finished (the server stopped mid-request): only if it is
-/// still unfinished and still the claim we saw, so two retries cannot both take it over.
+/// still unfinished, wrote nothing, and is still the claim we saw, so two retries cannot both
+/// take it over. The new `created_at` (`now`) is the new claim's token.
 pub fn take_over(
     conn: &mut DbConn,
     user_id: i64,
@@ -70,6 +80,7 @@ pub fn take_over(
         idempotency_keys::table
             .find((user_id, key))
             .filter(idempotency_keys::status_code.is_null())
+            .filter(idempotency_keys::completed_at.is_null())
             .filter(idempotency_keys::created_at.eq(seen_created_at)),
     )
     .set(idempotency_keys::created_at.eq(now))
@@ -77,30 +88,55 @@ pub fn take_over(
     Ok(n == 1)
 }
 
-/// Store the answer to replay.
+/// Store the answer to replay, if the claim taken at `claimed_at` is still this request's.
 pub fn complete(
     conn: &mut DbConn,
     user_id: i64,
-    key: &str,
+    (key, claimed_at): (&str, NaiveDateTime),
     (status, headers, body): (i32, &str, &str),
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(idempotency_keys::table.find((user_id, key)))
-        .set((
-            idempotency_keys::status_code.eq(status),
-            idempotency_keys::response_headers.eq(headers),
-            idempotency_keys::body.eq(body),
-            idempotency_keys::completed_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(
+        idempotency_keys::table
+            .find((user_id, key))
+            .filter(idempotency_keys::created_at.eq(claimed_at))
+            .filter(idempotency_keys::status_code.is_null()),
+    )
+    .set((
+        idempotency_keys::status_code.eq(status),
+        idempotency_keys::response_headers.eq(headers),
+        idempotency_keys::body.eq(body),
+        idempotency_keys::completed_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|_| ())
 }
 
-/// Forget a claim (the request failed on our side; a retry should run it again).
-pub fn release(conn: &mut DbConn, user_id: i64, key: &str) -> QueryResult<()> {
-    diesel::delete(idempotency_keys::table.find((user_id, key)))
-        .execute(conn)
-        .map(|_| ())
+/// Forget a claim (the request failed on our side; a retry should run it again) — unless it
+/// wrote something, or is no longer this request's.
+pub fn release(conn: &mut DbConn, user_id: i64, key: &str, claimed_at: NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(
+        idempotency_keys::table
+            .find((user_id, key))
+            .filter(idempotency_keys::created_at.eq(claimed_at))
+            .filter(idempotency_keys::status_code.is_null())
+            .filter(idempotency_keys::completed_at.is_null()),
+    )
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Forget this request's own claim even though it wrote: its answer holds a secret that must not
+/// be stored, so a retry runs afresh (and issues a new secret) rather than replaying it.
+pub fn forget(conn: &mut DbConn, user_id: i64, key: &str, claimed_at: NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(
+        idempotency_keys::table
+            .find((user_id, key))
+            .filter(idempotency_keys::created_at.eq(claimed_at))
+            .filter(idempotency_keys::status_code.is_null()),
+    )
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Drop keys older than `before`; returns how many.

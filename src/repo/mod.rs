@@ -1,6 +1,7 @@
 //! Diesel queries, one file per aggregate. Functions take `&mut DbConn` so a service can compose
 //! several of them inside one transaction; none of them opens a transaction itself.
 
+pub mod access_codes;
 pub mod audit;
 pub mod cases;
 pub mod check_ins;
@@ -8,8 +9,10 @@ pub mod courts;
 pub mod grids;
 pub mod idempotency;
 pub mod outbox;
+pub mod progress;
 pub mod refresh_tokens;
 pub mod scores;
+pub mod statistics;
 pub mod submissions;
 pub mod sync_feed;
 pub mod tasks;

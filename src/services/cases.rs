@@ -1,9 +1,10 @@
-//! Enforcement cases: an officer files a case of their court with its applicants and debtors.
+//! Enforcement cases: an officer files a case of their court with its applicants and debtors,
+//! reads it, and closes it (结案) as concluded or terminated once its tasks are settled.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{DbConn, write_tx};
+use crate::db::{DbConn, task_tx, write_tx};
 use crate::domain::identity::{CaseNumber, PartyIdentifier, Phone};
 use crate::domain::{Name, Role, time};
 use crate::error::ApiError;
@@ -182,6 +183,61 @@ pub fn get(conn: &mut DbConn, caller: &Caller, case_id: i64) -> Result<(Case, Ve
         None,
     )?;
     Ok((case, parties))
+}
+
+/// How a case is closed (结案).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// 执行完毕: the judgment has been enforced.
+    Concluded,
+    /// 终结本次执行 (终本): nothing more can be enforced for now (e.g. no assets found).
+    Terminated,
+}
+
+impl Closing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Closing::Concluded => "concluded",
+            Closing::Terminated => "terminated",
+        }
+    }
+}
+
+/// An officer of the court closes an open case. Its open tasks must be settled first (approved
+/// or cancelled), so no grid worker is left working on a closed case. Runs as a task transaction,
+/// so no task can be created on the case while it closes.
+pub fn close(conn: &mut DbConn, caller: &Caller, case_id: i64, closing: Closing) -> Result<Case, ApiError> {
+    let court_id = officer_court(caller)?;
+    task_tx(conn, |conn| {
+        let case = repo::cases::find(conn, case_id)?
+            .filter(|c| c.court_id == court_id)
+            .ok_or(ApiError::NotFound("case"))?;
+        if case.status != "open" {
+            return Err(ApiError::conflict(
+                "case_closed",
+                format!("the case is already {}", case.status),
+            ));
+        }
+        let open_tasks = repo::cases::open_task_count(conn, case.id)?;
+        if open_tasks > 0 {
+            return Err(ApiError::conflict(
+                "case_has_open_tasks",
+                format!("{open_tasks} task(s) of the case are still open; approve or cancel them first"),
+            ));
+        }
+        if !repo::cases::close(conn, case.id, closing.as_str(), time::now())? {
+            return Err(ApiError::conflict("case_closed", "the case was closed meanwhile"));
+        }
+        repo::audit::record(
+            conn,
+            &caller.actor(),
+            "case.close",
+            "case",
+            Some(case.id.to_string()),
+            Some(serde_json::json!({ "status": closing.as_str() })),
+        )?;
+        repo::cases::find(conn, case.id)?.ok_or(ApiError::NotFound("case"))
+    })
 }
 
 pub fn list(

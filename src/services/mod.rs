@@ -1,6 +1,7 @@
 //! Use cases. Each public function is one thing a user does; transaction boundaries live here
 //! (via [`crate::db::write_tx`]), and every write records its audit row in the same transaction.
 
+pub mod access_codes;
 pub mod accounts;
 pub mod appeals;
 pub mod assignment;
@@ -16,7 +17,9 @@ pub mod grid_map;
 pub mod notifications;
 pub mod optimize;
 pub mod organisation;
+pub mod progress;
 pub mod scoring;
+pub mod statistics;
 pub mod submissions;
 pub mod sync;
 pub mod task_log;

@@ -780,6 +780,70 @@ async fn probe(w: &World, op: Operation, in_scope: bool, fresh: bool) -> Option<
             format!("/api/v1/tasks/{}/clawback", s.approved),
             json!({"reason": "送达回证系伪造"}),
         ),
+        CloseCase => {
+            let case = if fresh {
+                let r = w
+                    .app
+                    .post(
+                        "/api/v1/cases",
+                        Some(&s.officer),
+                        &json!({"case_number": format!("(2026)苏1283执{}号", 5000 + n), "amount_owed_fen": 100,
+                                "filed_on": "2026-01-10", "parties": [
+                                    {"role": "applicant", "kind": "person", "name": "甲"},
+                                    {"role": "debtor", "kind": "person", "name": "乙"}]}),
+                    )
+                    .await;
+                ok(r, "case to close").await["id"].as_i64().expect("case id")
+            } else {
+                s.case_id
+            };
+            post(
+                format!("/api/v1/cases/{case}/close"),
+                json!({"status": "concluded"}),
+            )
+        }
+        IssueAccessCode => post(format!("/api/v1/cases/{}/access-code", s.case_id), json!({})),
+        AccessCodeState => get(format!("/api/v1/cases/{}/access-code", s.case_id)),
+        RevokeAccessCode => {
+            if fresh {
+                let issued = w
+                    .app
+                    .post(
+                        &format!("/api/v1/cases/{}/access-code", s.case_id),
+                        Some(&w.admin),
+                        &json!({}),
+                    )
+                    .await;
+                ok(issued, "issue a code to revoke").await;
+            }
+            Some(Probe {
+                method: Method::DELETE,
+                path: format!("/api/v1/cases/{}/access-code", s.case_id),
+                body: Body::None,
+                if_match: None,
+                body_reference: None,
+            })
+        }
+        CaseProgress => {
+            let issued = w
+                .app
+                .post(
+                    &format!("/api/v1/cases/{}/access-code", s.case_id),
+                    Some(&w.admin),
+                    &json!({}),
+                )
+                .await;
+            let code = ok(issued, "issue a code").await["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            get(format!("/api/v1/public/cases/{code}/progress"))
+        }
+        CourtStatistics => get(format!(
+            "/api/v1/statistics?period={}&court_id={}",
+            this_month(),
+            s.court_id
+        )),
         ListAuditEvents => get("/api/v1/audit-events".into()),
         VerifyAuditEvents => post("/api/v1/audit-events/verify".into(), json!({})),
     }

@@ -105,3 +105,140 @@ async fn a_retried_post_is_answered_from_the_first_and_does_nothing_twice() {
         .await
         .assert_problem(400, "invalid_input");
 }
+
+async fn tasks(app: &TestApp, officer: &str) -> usize {
+    let page = app.get("/api/v1/tasks?limit=100", Some(officer)).await;
+    page.body["items"].as_array().unwrap().len()
+}
+
+/// Put a claim in the state a dead process left it in: taken `age` ago, stamped (it wrote
+/// something) or not, no answer.
+async fn dead_claim(app: &TestApp, user_id: i64, key: &str, digest: &str, stamped: bool) {
+    use diesel::prelude::*;
+    use gridassist::db::schema::idempotency_keys as keys;
+    let (key, digest) = (key.to_owned(), digest.to_owned());
+    let at = gridassist::domain::time::now() - gridassist::api::idempotency::ABANDONED_AFTER * 2;
+    app.app_state
+        .db
+        .run(move |conn| {
+            diesel::insert_into(keys::table)
+                .values((
+                    keys::user_id.eq(user_id),
+                    keys::idem_key.eq(key),
+                    keys::request_digest.eq(digest),
+                    keys::created_at.eq(at),
+                    keys::completed_at.eq(stamped.then_some(at)),
+                ))
+                .execute(conn)
+                .map(|_| ())
+                .map_err(gridassist::error::ApiError::from)
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_request_cut_short_by_a_crash_runs_again_only_if_it_wrote_nothing() {
+    use diesel::prelude::*;
+    use gridassist::db::schema::idempotency_keys as keys;
+    let app = spawn_app().await;
+    let f = field(&app).await;
+    let path = format!("/api/v1/cases/{}/tasks", f.case_id);
+    let body = json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}});
+    let first = post_with_key(&app, &path, &f.officer, "first", &body).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    // The officer's id and what "the same request" hashes to, as stored for the first copy.
+    let (officer_id, digest) = app
+        .app_state
+        .db
+        .run(|conn| {
+            keys::table
+                .filter(keys::idem_key.eq("first"))
+                .select((keys::user_id, keys::request_digest))
+                .first::<(i64, String)>(conn)
+                .map_err(gridassist::error::ApiError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(tasks(&app, &f.officer).await, 1);
+
+    // The process died after claiming "unstamped" and before writing anything: the retry runs.
+    dead_claim(&app, officer_id, "unstamped", &digest, false).await;
+    let retry = post_with_key(&app, &path, &f.officer, "unstamped", &body).await;
+    assert_eq!(retry.status, 201, "{}", retry.text);
+    assert!(retry.headers.get("idempotent-replayed").is_none());
+    assert_eq!(tasks(&app, &f.officer).await, 2);
+    // …and from then on it is answered like any other.
+    let again = post_with_key(&app, &path, &f.officer, "unstamped", &body).await;
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+
+    // The process died after its write committed, before the answer was stored: the retry is
+    // told so, and nothing is made twice.
+    dead_claim(&app, officer_id, "stamped", &digest, true).await;
+    let lost = post_with_key(&app, &path, &f.officer, "stamped", &body).await;
+    lost.assert_problem(409, "answer_lost");
+    assert_eq!(tasks(&app, &f.officer).await, 2);
+
+    // A claim that is not silent yet is still its request's: wait.
+    app.app_state
+        .db
+        .run(move |conn| {
+            let now = gridassist::domain::time::now();
+            gridassist::repo::idempotency::claim(conn, officer_id, "running", &digest, now)
+                .map_err(gridassist::error::ApiError::from)
+        })
+        .await
+        .unwrap();
+    post_with_key(&app, &path, &f.officer, "running", &body)
+        .await
+        .assert_problem(409, "request_in_progress");
+    assert_eq!(tasks(&app, &f.officer).await, 2);
+}
+
+#[tokio::test]
+async fn a_request_whose_claim_was_taken_over_cannot_commit() {
+    use gridassist::db::{self, RequestClaim};
+    let app = spawn_app().await;
+    let f = field(&app).await;
+    let path = format!("/api/v1/cases/{}/tasks", f.case_id);
+    let body = json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}});
+    let done = post_with_key(&app, &path, &f.officer, "taken-over", &body).await;
+    assert_eq!(done.status, 201, "{}", done.text);
+    // A slow copy, holding the claim as it was before a retry took it over (and answered), writes
+    // now.
+    let me = app.get("/api/v1/me", Some(&f.officer)).await;
+    let stale = RequestClaim {
+        user_id: me.body["user"]["id"].as_i64().unwrap(),
+        key: "taken-over".to_owned(),
+        claimed_at: gridassist::domain::time::now() - chrono::Duration::minutes(5),
+    };
+    let state = app.app_state.clone();
+    let write = db::with_claim(stale, async move {
+        state
+            .db
+            .run(|conn| {
+                db::write_tx(conn, |conn| {
+                    gridassist::repo::audit::record(
+                        conn,
+                        &gridassist::repo::audit::Actor::cli(),
+                        "probe",
+                        "probe",
+                        None,
+                        None,
+                    )?;
+                    Ok::<_, gridassist::error::ApiError>(())
+                })
+            })
+            .await
+    })
+    .await;
+    let error = write.unwrap_err();
+    assert_eq!(error.code(), "request_in_progress");
+    let admin = app.admin_token().await;
+    let audit = app.get("/api/v1/audit-events?limit=200", Some(&admin)).await;
+    assert!(
+        !audit.text.contains("\"probe\""),
+        "the write committed: {}",
+        audit.text
+    );
+}

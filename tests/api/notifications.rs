@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
-use gridassist::jobs::webhooks::{DeliveryReport, LEASE, deliver_due};
+use gridassist::jobs::webhooks::{DeliveryReport, deliver_due, lease};
 use gridassist::repo;
 use gridassist::services::webhook::verify;
 use serde_json::{Value, json};
@@ -170,11 +170,12 @@ async fn a_delivery_cut_short_by_a_restart_is_picked_up_again_and_nothing_is_los
     assignment(&app).await;
     // A process claims the message and dies before sending or marking it.
     let t0 = now();
+    let lease = lease(app.app_state.webhook.as_ref().unwrap().config().timeout);
     let claimed = app
         .app_state
         .db
         .run(move |conn| {
-            Ok::<_, gridassist::error::ApiError>(repo::outbox::claim_due(conn, t0, t0 + LEASE, 10)?)
+            Ok::<_, gridassist::error::ApiError>(repo::outbox::claim_due(conn, t0, t0 + lease, 10)?)
         })
         .await
         .unwrap();
@@ -185,7 +186,7 @@ async fn a_delivery_cut_short_by_a_restart_is_picked_up_again_and_nothing_is_los
         DeliveryReport::default()
     );
     // Once it runs out, the message goes out, with the same id.
-    let report = pass(&app, t0 + LEASE + chrono::Duration::seconds(1)).await;
+    let report = pass(&app, t0 + lease + chrono::Duration::seconds(1)).await;
     assert_eq!(report.delivered, 1);
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1);

@@ -72,6 +72,14 @@ async fn schema_matches_the_migrated_database() {
                 .select(audit_events::all_columns)
                 .limit(0)
                 .load::<gridassist::repo::audit::AuditEvent>(conn)?;
+            cases::table
+                .select(cases::all_columns)
+                .limit(0)
+                .load::<gridassist::repo::cases::Case>(conn)?;
+            case_access_codes::table
+                .select(case_access_codes::all_columns)
+                .limit(0)
+                .load::<gridassist::repo::access_codes::AccessCode>(conn)?;
             Ok(())
         })
         .await
