@@ -234,7 +234,7 @@ async fn build_side(app: &TestApp, admin: &str, tag: &str, lon: f64, personal: &
     let (in_progress, _) = task_in_progress(app, &side, 1).await;
     side.in_progress = in_progress;
     side.evidence_id = upload(app, &side, in_progress, 2).await;
-    side.submitted = submitted_task(app, &side, 3).await;
+    side.submitted = submitted_task(app, &side, 3).await.0;
 
     // Two approved tasks: one line stays free to appeal, the other is appealed now.
     let (approved, check_in_id) = approved_task(app, &side, 4).await;
@@ -354,24 +354,8 @@ fn result_with(photo: i64) -> Value {
     ], "served_attempt": 0})
 }
 
-async fn submitted_task(app: &TestApp, side: &Side, n: u32) -> i64 {
-    let (id, _) = task_in_progress(app, side, n).await;
-    let photo = upload(app, side, id, n).await;
-    ok(
-        app.post(
-            &format!("/api/v1/tasks/{id}/submission"),
-            Some(&side.worker),
-            &json!({"client_id": format!("sub-{id}"), "result": result_with(photo)}),
-        )
-        .await,
-        "submit",
-    )
-    .await;
-    id
-}
-
-/// (task, its check-in)
-async fn approved_task(app: &TestApp, side: &Side, n: u32) -> (i64, i64) {
+/// (task, its check-in), submitted and waiting for review.
+async fn submitted_task(app: &TestApp, side: &Side, n: u32) -> (i64, i64) {
     let (id, check_in) = task_in_progress(app, side, n).await;
     let photo = upload(app, side, id, n).await;
     ok(
@@ -384,6 +368,12 @@ async fn approved_task(app: &TestApp, side: &Side, n: u32) -> (i64, i64) {
         "submit",
     )
     .await;
+    (id, check_in)
+}
+
+/// (task, its check-in)
+async fn approved_task(app: &TestApp, side: &Side, n: u32) -> (i64, i64) {
+    let (id, check_in) = submitted_task(app, side, n).await;
     ok(
         app.post(
             &format!("/api/v1/tasks/{id}/review"),
@@ -695,7 +685,7 @@ async fn probe(w: &World, op: Operation, in_scope: bool, fresh: bool) -> Option<
         ListSubmissions => get(format!("/api/v1/tasks/{}/submissions", s.approved)),
         ReviewResult => {
             let task = if fresh {
-                submitted_task(&w.app, s, n).await
+                submitted_task(&w.app, s, n).await.0
             } else {
                 s.submitted
             };
