@@ -18,7 +18,10 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; the
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-cargo build --release --quiet
+# The debug build by default: CI has just built it for the tests, and the fuzzer's speed is
+# bounded by its own request generation, not the server's.
+profile=${FUZZ_PROFILE:-debug}
+if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data_dir=$(mktemp -d)
 log="$data_dir/server.log"
@@ -28,7 +31,7 @@ trap cleanup EXIT
 
 # Generous sign-in throttle: the fuzzer's random logins must not lock the accounts it uses.
 GRIDASSIST_BIND="127.0.0.1:$port" GRIDASSIST_DATA_DIR="$data_dir" GRIDASSIST_LOG=warn \
-  target/release/gridassist demo >"$log" 2>&1 &
+  "${CARGO_TARGET_DIR:-target}/$profile/gridassist" demo >"$log" 2>&1 &
 pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 120); do

@@ -101,6 +101,11 @@ pub struct Config {
     /// after its head; then 408 `request_timeout` and the connection is closed. Default 300
     /// (a 15 MB evidence photo over a slow mobile uplink).
     pub client_body_timeout: Duration,
+    /// `GRIDASSIST_PARTNER_RATE_PER_MINUTE`: requests a partner API key may make per minute,
+    /// sustained (per node). Default 60.
+    pub partner_rate_per_minute: u32,
+    /// `GRIDASSIST_PARTNER_BURST`: requests a partner API key may make at once. Default 10.
+    pub partner_burst: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -253,6 +258,8 @@ impl Config {
                 300,
                 1..=3600,
             )?),
+            partner_rate_per_minute: bounded("GRIDASSIST_PARTNER_RATE_PER_MINUTE", 60, 1..=100_000)? as u32,
+            partner_burst: bounded("GRIDASSIST_PARTNER_BURST", 10, 1..=10_000)? as u32,
             cors_origins,
             client_ip_header: non_empty("GRIDASSIST_CLIENT_IP_HEADER").map(|h| h.trim().to_lowercase()),
             party_access_grace: chrono::Duration::hours(bounded(
@@ -372,6 +379,25 @@ mod tests {
         ] {
             let e = config(&[(key, bad)]).unwrap_err().to_string();
             assert!(e.contains(key), "{e}");
+        }
+    }
+
+    #[test]
+    fn partner_rate_limits_have_defaults_and_bounds() {
+        let c = config(&[]).unwrap();
+        assert_eq!((c.partner_rate_per_minute, c.partner_burst), (60, 10));
+        let c = config(&[
+            ("GRIDASSIST_PARTNER_RATE_PER_MINUTE", "600"),
+            ("GRIDASSIST_PARTNER_BURST", "1"),
+        ])
+        .unwrap();
+        assert_eq!((c.partner_rate_per_minute, c.partner_burst), (600, 1));
+        for (name, bad) in [
+            ("GRIDASSIST_PARTNER_RATE_PER_MINUTE", "0"),
+            ("GRIDASSIST_PARTNER_BURST", "many"),
+        ] {
+            let e = config(&[(name, bad)]).unwrap_err().to_string();
+            assert!(e.contains(name), "{e}");
         }
     }
 

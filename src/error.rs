@@ -29,12 +29,18 @@ pub enum ApiError {
     MalformedBody { field: Option<String>, detail: String },
     #[error("authentication required")]
     Unauthenticated,
+    /// A partner operation without a valid, unrevoked API key (`Authorization: ApiKey <key>`).
+    #[error("a valid partner API key is required: Authorization: ApiKey <key>")]
+    ApiKeyRequired,
     #[error("invalid username or password")]
     InvalidCredentials,
     #[error("refresh token is invalid, expired or revoked")]
     InvalidRefreshToken,
     #[error("your role does not allow this operation")]
     Forbidden,
+    /// The partner's API key lacks the scope the operation needs.
+    #[error("this API key does not have the `{0}` scope")]
+    MissingScope(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("the point is outside every grid")]
@@ -52,6 +58,9 @@ pub enum ApiError {
     /// Too many progress look-ups from one address; carries the seconds to wait.
     #[error("too many look-ups from your address; try again in {0} seconds")]
     TooManyLookups(u64),
+    /// A partner key's rate limit is spent; carries the seconds to wait (`Retry-After`).
+    #[error("too many requests for this API key; try again in {0} seconds")]
+    TooManyRequests(u64),
     #[error("request body is too large")]
     PayloadTooLarge,
     /// The client did not send the request (its body) within the configured time.
@@ -63,6 +72,9 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("the body must be sent as application/json")]
     UnsupportedMediaType,
+    /// The body must be sent with another media type (e.g. `text/csv` for an import).
+    #[error("the body must be sent as {0}")]
+    UnsupportedMediaTypeFor(&'static str),
     /// A stored evidence file no longer matches its recorded digest (or is gone).
     #[error("{0}; it has not been served — the incident is logged and audited")]
     EvidenceIntegrity(String),
@@ -122,20 +134,21 @@ impl ApiError {
         match self {
             ApiError::InvalidInput { .. } => "invalid_input",
             ApiError::MalformedBody { .. } => "malformed_body",
-            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::Unauthenticated | ApiError::ApiKeyRequired => "unauthenticated",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::InvalidRefreshToken => "invalid_refresh_token",
-            ApiError::Forbidden => "forbidden",
+            ApiError::Forbidden | ApiError::MissingScope(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::OutsideAllGrids { .. } => "outside_all_grids",
             ApiError::Conflict { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) => "too_many_attempts",
+            ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::RequestTimeout => "request_timeout",
             ApiError::PreconditionFailed => "stale_etag",
             ApiError::PreconditionRequired => "if_match_required",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeFor(_) => "unsupported_media_type",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::EvidenceIntegrity(_) => "evidence_integrity_failed",
             ApiError::Internal(_) => "internal_error",
@@ -146,21 +159,22 @@ impl ApiError {
         match self {
             ApiError::InvalidInput { .. } => "Invalid input",
             ApiError::MalformedBody { .. } => "Malformed request body",
-            ApiError::Unauthenticated => "Authentication required",
+            ApiError::Unauthenticated | ApiError::ApiKeyRequired => "Authentication required",
             ApiError::InvalidCredentials => "Invalid credentials",
             ApiError::InvalidRefreshToken => "Invalid refresh token",
-            ApiError::Forbidden => "Forbidden",
+            ApiError::Forbidden | ApiError::MissingScope(_) => "Forbidden",
             ApiError::NotFound(_) => "Not found",
             ApiError::OutsideAllGrids { .. } => "Outside all grids",
             ApiError::Conflict { .. } => "Conflict",
             ApiError::Unprocessable { .. } => "Unprocessable content",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) => "Too many attempts",
+            ApiError::TooManyRequests(_) => "Too many requests",
             ApiError::PayloadTooLarge => "Payload too large",
             ApiError::RequestTimeout => "Request timeout",
             ApiError::PreconditionFailed => "Precondition failed",
             ApiError::PreconditionRequired => "Precondition required",
-            ApiError::UnsupportedMediaType => "Unsupported media type",
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeFor(_) => "Unsupported media type",
             ApiError::Unavailable(_) => "Service unavailable",
             ApiError::EvidenceIntegrity(_) => "Evidence integrity check failed",
             ApiError::Internal(_) => "Internal error",
@@ -192,20 +206,25 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::InvalidInput { .. } | ApiError::MalformedBody { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthenticated | ApiError::InvalidCredentials | ApiError::InvalidRefreshToken => {
-                StatusCode::UNAUTHORIZED
-            }
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Unauthenticated
+            | ApiError::ApiKeyRequired
+            | ApiError::InvalidCredentials
+            | ApiError::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden | ApiError::MissingScope(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::OutsideAllGrids { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) | ApiError::TooManyRequests(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeFor(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::EvidenceIntegrity(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -224,10 +243,16 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthenticated) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
+        if matches!(self, ApiError::ApiKeyRequired) {
+            response.insert_header(("WWW-Authenticate", crate::auth::api_key::SCHEME));
+        }
         if let ApiError::MethodNotAllowed(allow) = self {
             response.insert_header(("Allow", allow.as_str()));
         }
-        if let ApiError::TooManyAttempts(seconds) | ApiError::TooManyLookups(seconds) = self {
+        if let ApiError::TooManyAttempts(seconds)
+        | ApiError::TooManyLookups(seconds)
+        | ApiError::TooManyRequests(seconds) = self
+        {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(self.problem())

@@ -92,10 +92,19 @@ impl Application {
             }
             _ => None,
         };
+        let partner_limiter =
+            crate::auth::rate_limit::RateLimiter::new(config.partner_rate_per_minute, config.partner_burst);
+        let partner_webhooks = Arc::new(crate::jobs::webhooks::PartnerWebhooks::new(
+            config.webhook_allow_private,
+            config.webhook_timeout,
+            config.webhook_max_attempts,
+        ));
         let state = web::Data::new(AppState {
             webhook,
             login_throttle: Default::default(),
             progress_throttle: crate::auth::lookup_throttle::LookupThrottle::new(config.progress_limits),
+            partner_limiter,
+            partner_webhooks,
             db,
             grids: Arc::new(GridMapHandle::new(map)),
             jwt,
@@ -151,6 +160,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(web::PayloadConfig::new(app_state.config.json_limit))
                 .configure(api::configure)
+                .configure(crate::console::configure)
                 .default_service(web::to(api::not_found))
         })
         .listen(listener)?
@@ -184,10 +194,16 @@ impl Application {
                 self.state.config.webhook_poll_interval,
             )
         });
+        // Partners' webhooks are delivered whether or not a gateway is configured.
+        let partner_webhooks = crate::jobs::webhooks::spawn_partners(
+            self.state.clone(),
+            self.state.config.webhook_poll_interval,
+        );
         let result = self.server.await;
         refresher.abort();
         deadlines.abort();
         housekeeping.abort();
+        partner_webhooks.abort();
         if let Some(job) = webhooks {
             job.abort();
         }
@@ -197,7 +213,8 @@ impl Application {
 
 /// Headers on every response. The API serves JSON holding personal data: no caching, no framing,
 /// no content sniffing, no referrer, nothing to load or run in a page. (HSTS belongs at the TLS
-/// proxy, the only place that knows the connection is HTTPS.)
+/// proxy, the only place that knows the connection is HTTPS.) These are defaults: the console's
+/// page and files (`crate::console`) set their own policy and caching, which are kept.
 fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add(("X-Content-Type-Options", "nosniff"))

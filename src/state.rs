@@ -1,4 +1,5 @@
-//! What every request handler shares: the database, the grid map, the token keys, the config.
+//! What every request handler shares: the database, the grid map, the token keys, the config,
+//! and the per-node limits and delivery clients.
 
 use std::sync::Arc;
 
@@ -23,4 +24,8 @@ pub struct AppState {
     pub login_throttle: crate::auth::throttle::LoginThrottle,
     /// Public progress look-ups per client address (this node's).
     pub progress_throttle: crate::auth::lookup_throttle::LookupThrottle,
+    /// Requests per partner API key (this node's).
+    pub partner_limiter: crate::auth::rate_limit::RateLimiter,
+    /// How messages to partners' webhooks are delivered.
+    pub partner_webhooks: Arc<crate::jobs::webhooks::PartnerWebhooks>,
 }

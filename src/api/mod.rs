@@ -8,6 +8,7 @@ pub mod body_timeout;
 pub mod cases;
 pub mod check_ins;
 pub mod courts;
+pub mod dishonest;
 pub mod dto;
 pub mod evidence;
 pub mod extract;
@@ -19,6 +20,8 @@ pub mod metrics;
 pub mod notifications;
 pub mod optimize;
 pub mod pagination;
+pub mod partner_api;
+pub mod partners;
 pub mod progress;
 pub mod scores;
 pub mod statistics;
@@ -30,7 +33,7 @@ pub mod users;
 pub mod workers;
 
 use actix_web::{HttpResponse, get, web};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
@@ -64,6 +67,7 @@ use crate::error::ApiError;
         users::list_users,
         users::get_user,
         users::update_user,
+        workers::list_workers,
         workers::get_worker,
         workers::update_worker,
         cases::create_case,
@@ -114,6 +118,21 @@ use crate::error::ApiError;
         scores::claw_back,
         audit::list_audit_events,
         audit::verify_audit_events,
+        dishonest::create_entry,
+        dishonest::import_entries,
+        dishonest::list_entries,
+        dishonest::get_entry,
+        dishonest::update_entry,
+        dishonest::remove_entry,
+        partners::create_partner,
+        partners::list_partners,
+        partners::issue_key,
+        partners::list_keys,
+        partners::revoke_key,
+        partner_api::check_identities,
+        partner_api::create_subscription,
+        partner_api::list_subscriptions,
+        partner_api::delete_subscription,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -133,10 +152,14 @@ use crate::error::ApiError;
         (name = "scores", description = "Scores, leaderboards, incentives and appeals"),
         (name = "training", description = "Training modules, completions and certification"),
         (name = "audit", description = "The tamper-evident audit trail (admins)"),
+        (name = "dishonest", description = "The list of dishonest judgment debtors (失信被执行人名单), kept by the courts"),
+        (name = "partners", description = "Partner departments and their API keys (admins)"),
+        (name = "partner-api", description = "For partner departments' systems, with an API key: checks against the list, webhook subscriptions"),
     )
 )]
 pub struct ApiDoc;
 
+/// The two ways in: users' bearer tokens, and partner departments' API keys.
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -150,6 +173,13 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "A partner department's API key, sent as `Authorization: ApiKey gapk_…`",
+            ))),
         );
     }
 }
@@ -192,6 +222,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::list_users)
         .service(users::get_user)
         .service(users::update_user)
+        .service(workers::list_workers)
         .service(workers::get_worker)
         .service(workers::update_worker)
         .service(cases::create_case)
@@ -241,7 +272,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(scores::dispute_check_in)
         .service(scores::claw_back)
         .service(audit::list_audit_events)
-        .service(audit::verify_audit_events);
+        .service(audit::verify_audit_events)
+        .service(dishonest::import_entries)
+        .service(dishonest::create_entry)
+        .service(dishonest::list_entries)
+        .service(dishonest::get_entry)
+        .service(dishonest::update_entry)
+        .service(dishonest::remove_entry)
+        .service(partners::create_partner)
+        .service(partners::list_partners)
+        .service(partners::issue_key)
+        .service(partners::list_keys)
+        .service(partners::revoke_key)
+        .service(partner_api::check_identities)
+        .service(partner_api::create_subscription)
+        .service(partner_api::list_subscriptions)
+        .service(partner_api::delete_subscription);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.
@@ -325,6 +371,17 @@ mod tests {
                     public,
                     operation.access() == Access::Public,
                     "{id}: the document's security and the matrix disagree"
+                );
+                // Partner operations are exactly those secured by an API key.
+                let by_api_key = op.security.as_ref().is_some_and(|list| {
+                    serde_json::to_value(list)
+                        .map(|v| v.to_string().contains("\"api_key\""))
+                        .unwrap_or(false)
+                });
+                assert_eq!(
+                    by_api_key,
+                    matches!(operation.access(), Access::Partner(_)),
+                    "{id}: the document's API-key security and the matrix disagree"
                 );
                 documented.push(id);
             }

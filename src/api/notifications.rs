@@ -1,6 +1,7 @@
 //! The notification outbox for admins: `GET /api/v1/notifications` (what is pending, delivered
 //! or dead, and why) and `POST /api/v1/notifications/{id}/retry` (a dead one, once the gateway
-//! is fixed).
+//! is fixed). Messages to partners' webhooks are listed too, with their subscription and the
+//! ID numbers they carry masked: admins run the outbox, they have no need of the numbers.
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -49,8 +50,11 @@ pub struct NotificationDto {
     pub id: i64,
     /// Sent as `webhook-id` on every attempt.
     pub message_id: String,
-    /// `task.assigned`, `task.reminder`, `task.overdue`, `task.returned`, `task.approved`.
+    /// `task.assigned`, `task.reminder`, `task.overdue`, `task.returned`, `task.approved`; to
+    /// partners, `dishonest.listed` and `dishonest.removed`.
     pub event_type: String,
+    /// The partner subscription it goes to; absent for the configured gateway.
+    pub subscription_id: Option<i64>,
     /// `pending`, `delivered` or `dead`.
     pub status: String,
     pub attempts: i32,
@@ -59,14 +63,29 @@ pub struct NotificationDto {
     pub delivered_at: Option<DateTime<Utc>>,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
-    /// The body sent.
+    /// The body sent (a person's ID number in a partner event shown masked).
     pub payload: serde_json::Value,
+}
+
+/// The payload as admins see it: the ID number of a partner event masked.
+fn shown_payload(event_type: &str, payload: &str) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_str(payload).unwrap_or(serde_json::Value::Null);
+    if event_type.starts_with("dishonest.") {
+        let kind = value["data"]["kind"].as_str().unwrap_or("person").to_owned();
+        if let Some(id) = value["data"]["id_number"].as_str() {
+            let masked = crate::domain::dishonest::mask(&kind, id);
+            value["data"]["id_number"] = serde_json::Value::String(masked);
+        }
+    }
+    value
 }
 
 fn dto(m: Message) -> NotificationDto {
     NotificationDto {
         id: m.id,
         message_id: m.message_id,
+        payload: shown_payload(&m.event_type, &m.payload),
+        subscription_id: m.subscription_id,
         event_type: m.event_type,
         status: m.status,
         attempts: m.attempts,
@@ -74,7 +93,6 @@ fn dto(m: Message) -> NotificationDto {
         next_attempt_at: time::to_utc(m.next_attempt_at),
         delivered_at: m.delivered_at.map(time::to_utc),
         last_error: m.last_error,
-        payload: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
     }
 }
 
@@ -131,4 +149,24 @@ pub async fn retry_notification(
         })
         .await?;
     Ok(HttpResponse::Ok().json(dto(message)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partner_events_show_a_persons_id_number_masked_and_task_events_as_sent() {
+        let event =
+            r#"{"type":"dishonest.listed","data":{"kind":"person","id_number":"11010519491231002X"}}"#;
+        let shown = shown_payload("dishonest.listed", event);
+        assert_eq!(shown["data"]["id_number"], "110105********002X");
+        let org = r#"{"data":{"kind":"organisation","id_number":"91350100M000100Y43"}}"#;
+        assert_eq!(
+            shown_payload("dishonest.removed", org)["data"]["id_number"],
+            "91350100M000100Y43"
+        );
+        let task = r#"{"data":{"task_id":1,"id_number":"kept"}}"#;
+        assert_eq!(shown_payload("task.assigned", task)["data"]["id_number"], "kept");
+    }
 }

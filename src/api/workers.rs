@@ -1,12 +1,14 @@
-//! Grid-worker profiles.
+//! Grid-worker profiles, and the directory of workers that officers and supervisors pick from
+//! when they assign a task by hand.
 
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, request_id, valid};
+use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::{Availability, Capacity, TaskKind, time};
@@ -107,6 +109,86 @@ pub struct UpdateWorker {
     pub availability: Availability,
     /// Required with `on_leave`: the last day of leave.
     pub on_leave_until: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkerSummaryDto {
+    pub id: i64,
+    pub display_name: String,
+    pub township_id: Option<i64>,
+    pub active: bool,
+    /// Primary grid first.
+    pub grids: Vec<CoveredGridDto>,
+    /// Task kinds the worker holds a certification for today.
+    pub certified_for: Vec<String>,
+    /// Most open tasks at once.
+    pub capacity: i32,
+    pub availability: Availability,
+    pub on_leave_until: Option<NaiveDate>,
+    /// Tasks the worker holds now (assigned and not yet approved or cancelled).
+    pub open_tasks: u32,
+}
+
+impl From<services::workers::DirectoryItem> for WorkerSummaryDto {
+    fn from(item: services::workers::DirectoryItem) -> WorkerSummaryDto {
+        let e = item.entry;
+        WorkerSummaryDto {
+            id: e.id,
+            display_name: e.display_name,
+            township_id: e.township_id,
+            active: e.active,
+            grids: item.grids.into_iter().map(CoveredGridDto::from).collect(),
+            certified_for: item.certified_for,
+            capacity: e.capacity.unwrap_or(Capacity::DEFAULT.get()),
+            availability: e
+                .availability
+                .as_deref()
+                .and_then(Availability::parse)
+                .unwrap_or(Availability::Active),
+            on_leave_until: e.on_leave_until,
+            open_tasks: item.open_tasks,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WorkerListQuery {
+    /// Only this township's workers (for an officer, one of the court's townships; a supervisor
+    /// may name only their own).
+    pub township_id: Option<i64>,
+}
+
+/// The grid workers one may assign a task to by hand, in id order: an officer sees the court's
+/// townships, a supervisor their own township, an admin every township. Names, grids,
+/// certifications valid today, availability and current load; no contact details.
+#[utoipa::path(tag = "workers", params(WorkerListQuery, PageQuery), security(("bearer" = [])), responses(
+    (status = 200, body = Page<WorkerSummaryDto>),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json")
+))]
+#[get("/api/v1/workers")]
+pub async fn list_workers(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    filter: web::Query<WorkerListQuery>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::ListWorkers)?;
+    let page = query.to_request()?;
+    let township_id = filter.township_id;
+    let items = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, None)?;
+            services::workers::directory(conn, &caller, township_id, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        items,
+        page,
+        |i| i.entry.id,
+        WorkerSummaryDto::from,
+    )))
 }
 
 /// A grid worker's profile. Admins, the supervisor of the worker's township, and the worker.

@@ -234,8 +234,20 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    // Held until the transaction has committed or rolled back (dropped on return). Not taken
+    // inside a transaction: `BEGIN` then fails at once, as a nested call always has, instead of
+    // waiting for a turn this thread already holds.
+    let mut _writer_turn = None;
     match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Sqlite(c) => {
+            if AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()?
+                .is_none()
+            {
+                _writer_turn = Some(sqlite_writer_turn(c)?);
+            }
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
         DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     // The transaction state lives in the inner connection, so the multi-connection's manager
@@ -332,6 +344,46 @@ fn stamp_claim(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
     } else {
         Err(diesel::result::Error::QueryBuilderError(Box::new(ClaimLost)))
     }
+}
+
+/// The writers of one SQLite file in this process, queued on a mutex.
+///
+/// SQLite lets one transaction write at a time; the others wait in its busy handler, which polls
+/// with sleeps growing to 100 ms and serves nobody in order. Under a steady stream of writes
+/// (the HTTP load test: 32 clients creating tasks) that made some writers wait past the 10 s
+/// `busy_timeout` and fail with "database is locked", and left the write lock idle while
+/// sleepers dozed. Queuing the process's own writers on a mutex hands the lock over as soon as
+/// the previous transaction ends; `busy_timeout` still covers writers from other processes (the
+/// command-line tools). One mutex per database file, so the test suite's many servers (one file
+/// each, in one process) do not wait on each other.
+fn sqlite_writer_turn(
+    conn: &mut SqliteConnection,
+) -> Result<std::sync::MutexGuard<'static, ()>, diesel::result::Error> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    #[derive(diesel::QueryableByName)]
+    struct MainFile {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    static QUEUES: OnceLock<Mutex<HashMap<String, &'static Mutex<()>>>> = OnceLock::new();
+    let file = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .get_result::<MainFile>(conn)?
+        .file;
+    let queue: &'static Mutex<()> = {
+        let mut queues = QUEUES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // One small allocation per database file for the life of the process.
+        queues
+            .entry(file)
+            .or_insert_with(|| Box::leak(Box::new(Mutex::new(()))))
+    };
+    // A panic while holding the turn poisons the mutex but leaves nothing half-done: the
+    // transaction was rolled back with the connection.
+    Ok(queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
 }
 
 /// Key of the PostgreSQL advisory lock that orders task changes (any fixed number; "GRIDTASK").

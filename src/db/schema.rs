@@ -235,6 +235,10 @@ diesel::joinable!(worker_profiles -> users (user_id));
 diesel::joinable!(sync_feed -> tasks (task_id));
 diesel::joinable!(submissions -> tasks (task_id));
 diesel::joinable!(case_access_codes -> cases (case_id));
+diesel::joinable!(dishonest_entries -> courts (court_id));
+diesel::joinable!(dishonest_entry_events -> dishonest_entries (entry_id));
+diesel::joinable!(partner_keys -> partners (partner_id));
+diesel::joinable!(partner_subscriptions -> partner_keys (key_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     courts,
@@ -266,6 +270,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     training_completions,
     check_in_disputes,
     case_access_codes,
+    dishonest_entries,
+    dishonest_entry_events,
+    partners,
+    partner_keys,
+    partner_subscriptions,
 );
 
 diesel::table! {
@@ -339,6 +348,7 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         delivered_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        subscription_id -> Nullable<BigInt>,
     }
 }
 
@@ -439,5 +449,75 @@ diesel::table! {
         issued_at -> Timestamp,
         revoked_by -> Nullable<BigInt>,
         revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    dishonest_entries (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        id_number -> Text,
+        case_number -> Text,
+        case_id -> Nullable<BigInt>,
+        reason -> Text,
+        note -> Nullable<Text>,
+        listed_on -> Date,
+        status -> Text,
+        removed_on -> Nullable<Date>,
+        removal_reason -> Nullable<Text>,
+        removal_note -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dishonest_entry_events (id) {
+        id -> BigInt,
+        entry_id -> BigInt,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> BigInt,
+        name -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partner_keys (id) {
+        id -> BigInt,
+        partner_id -> BigInt,
+        prefix -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        label -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    partner_subscriptions (id) {
+        id -> BigInt,
+        partner_id -> BigInt,
+        key_id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }

@@ -59,6 +59,7 @@ fn label(kind: TaskKind) -> &'static str {
         TaskKind::FacilitateSettlement => "促成和解",
         TaskKind::PublicizeDishonesty => "张贴失信曝光公告",
         TaskKind::ReportRefusal => "报告拒执线索",
+        TaskKind::TakeDownNotice => "撤除失信曝光公告",
     }
 }
 

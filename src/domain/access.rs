@@ -9,6 +9,7 @@
 //! another court or township is forbidden), and the integration test holds them to the table.
 
 use super::Role;
+use super::dishonest::PartnerScope;
 
 /// Which objects a granted role reaches with an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,9 @@ pub enum Access {
     Public,
     /// Signed in with one of these roles, each over its scope; every other role gets 403.
     Granted(&'static [(Role, Scope)]),
+    /// A partner department's API key (`Authorization: ApiKey`) holding this scope; user tokens
+    /// are refused (401), as API keys are on every other operation.
+    Partner(PartnerScope),
 }
 
 macro_rules! operations {
@@ -73,6 +77,7 @@ operations! {
     ListUsers => "list_users",
     GetUser => "get_user",
     UpdateUser => "update_user",
+    ListWorkers => "list_workers",
     GetWorker => "get_worker",
     UpdateWorker => "update_worker",
     CreateCase => "create_case",
@@ -123,6 +128,21 @@ operations! {
     RevokeAccessCode => "revoke_access_code",
     CaseProgress => "case_progress",
     CourtStatistics => "court_statistics",
+    CreateEntry => "create_entry",
+    ListEntries => "list_entries",
+    GetEntry => "get_entry",
+    UpdateEntry => "update_entry",
+    RemoveEntry => "remove_entry",
+    ImportEntries => "import_entries",
+    CreatePartner => "create_partner",
+    ListPartners => "list_partners",
+    IssueKey => "issue_key",
+    ListKeys => "list_keys",
+    RevokeKey => "revoke_key",
+    CheckIdentities => "check_identities",
+    CreateSubscription => "create_subscription",
+    ListSubscriptions => "list_subscriptions",
+    DeleteSubscription => "delete_subscription",
 }
 
 use Role::{Admin, Officer, Supervisor, Worker};
@@ -150,7 +170,7 @@ const ORGANISATION_READERS: &[(Role, Scope)] = &[(Admin, All), (Officer, Court),
 impl Operation {
     /// The matrix. One row per operation; read it as "who may, over what".
     pub fn access(self) -> Access {
-        use Access::{Granted, Public};
+        use Access::{Granted, Partner, Public};
         use Operation::*;
         match self {
             Healthz | Readyz | Metrics | Login | Refresh => Public,
@@ -163,6 +183,7 @@ impl Operation {
             Locate => Granted(&[(Admin, Unscoped), (Officer, Unscoped), (Supervisor, Unscoped)]),
 
             CreateUser | ListUsers | GetUser | UpdateUser => Granted(ADMIN),
+            ListWorkers => Granted(&[(Admin, All), (Officer, Court), (Supervisor, Township)]),
             GetWorker => Granted(WORKER_READERS),
             UpdateWorker => Granted(&[(Admin, All), (Supervisor, Township)]),
 
@@ -198,6 +219,17 @@ impl Operation {
             RecordCompletion => Granted(&[(Admin, All), (Supervisor, Township)]),
 
             ListAuditEvents | VerifyAuditEvents => Granted(ADMIN),
+
+            // The list of dishonest debtors is published by the courts: every officer reads every
+            // court's entries (other courts' ID numbers masked); each court keeps its own.
+            CreateEntry | UpdateEntry | RemoveEntry | ImportEntries => {
+                Granted(&[(Admin, All), (Officer, Court)])
+            }
+            ListEntries | GetEntry => Granted(&[(Admin, All), (Officer, All)]),
+            CreatePartner | ListPartners | IssueKey | ListKeys | RevokeKey => Granted(ADMIN),
+            CheckIdentities => Partner(PartnerScope::Check),
+            // A partner sees and deletes only the subscriptions its own keys registered.
+            CreateSubscription | ListSubscriptions | DeleteSubscription => Partner(PartnerScope::Subscribe),
         }
     }
 
@@ -206,6 +238,7 @@ impl Operation {
         match self.access() {
             Access::Public => Some(Scope::Unscoped),
             Access::Granted(grants) => grants.iter().find(|(r, _)| *r == role).map(|(_, s)| *s),
+            Access::Partner(_) => None,
         }
     }
 }

@@ -25,6 +25,7 @@ pub fn kind_label(kind: TaskKind) -> &'static str {
         TaskKind::FacilitateSettlement => "促成和解",
         TaskKind::PublicizeDishonesty => "失信曝光",
         TaskKind::ReportRefusal => "拒执线索报告",
+        TaskKind::TakeDownNotice => "撤除失信曝光",
     }
 }
 
@@ -97,6 +98,7 @@ pub enum PublicResult {
     NoSettlement,
     NoticePosted,
     RefusalReported,
+    NoticeTakenDown,
 }
 
 impl PublicResult {
@@ -122,6 +124,7 @@ impl PublicResult {
             TaskResult::FacilitateSettlement(_) => PublicResult::NoSettlement,
             TaskResult::PublicizeDishonesty(_) => PublicResult::NoticePosted,
             TaskResult::ReportRefusal(_) => PublicResult::RefusalReported,
+            TaskResult::TakeDownNotice(_) => PublicResult::NoticeTakenDown,
         }
     }
 
@@ -143,6 +146,7 @@ impl PublicResult {
             PublicResult::NoSettlement => "未达成和解",
             PublicResult::NoticePosted => "已张贴失信公告",
             PublicResult::RefusalReported => "已报告拒执线索",
+            PublicResult::NoticeTakenDown => "已撤除失信公告",
         }
     }
 }

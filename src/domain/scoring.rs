@@ -454,10 +454,11 @@ impl Scheme {
         }
     }
 
-    /// A sensible starting scheme. Points reflect effort and difficulty: serving documents and
-    /// publicising dishonesty are routine (10 points), finding a person or urging performance takes
-    /// more (20), finding assets or reporting refusal needs investigation (30), and brokering a
-    /// settlement the most (40). One point pays one yuan, capped at 100 yuan a line.
+    /// A sensible starting scheme. Points reflect effort and difficulty: taking a notice down again
+    /// is the lightest (5 points), serving documents and publicising dishonesty are routine (10),
+    /// finding a person or urging performance takes more (20), finding assets or reporting refusal
+    /// needs investigation (30), and brokering a settlement the most (40). One point pays one
+    /// yuan, capped at 100 yuan a line.
     pub fn default_scheme() -> Scheme {
         let points_per_kind = TaskKind::ALL
             .into_iter()
@@ -470,6 +471,7 @@ impl Scheme {
                     TaskKind::FacilitateSettlement => 4_000,
                     TaskKind::PublicizeDishonesty => 1_000,
                     TaskKind::ReportRefusal => 3_000,
+                    TaskKind::TakeDownNotice => 500,
                 };
                 (kind, points)
             })
@@ -1629,6 +1631,7 @@ mod tests {
             TaskKind::ServeDocuments,
             TaskKind::LocatePerson,
             TaskKind::PublicizeDishonesty,
+            TaskKind::TakeDownNotice,
             TaskKind::ReportRefusal,
         ] {
             assert!(outcome_bonus(&s, kind, all).is_empty(), "{kind}");

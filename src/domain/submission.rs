@@ -1,6 +1,6 @@
 //! The typed result a grid worker submits for an assistance task, and its validation.
 //!
-//! This module owns the *shape* and the *rules* of a result: which fields each of the seven
+//! This module owns the *shape* and the *rules* of a result: which fields each of the
 //! [`TaskKind`]s carries, which combinations make sense, and the canonical JSON a valid result is
 //! stored and returned as ([`TaskResult`]'s `Serialize`). It does no I/O. Evidence files are
 //! uploaded before the result and referenced by id; whether those ids exist on the task and have
@@ -47,6 +47,8 @@
 //!   a note on why.
 //! * `publicize_dishonesty` (失信曝光): 1–20 postings, each photographed.
 //! * `report_refusal` (拒执打击): what happened, when, and at least one piece of evidence.
+//! * `take_down_notice` (撤除失信曝光公告): 1–20 places where the notice was taken down, each
+//!   photographed afterwards.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -80,6 +82,7 @@ pub enum TaskResult {
     FacilitateSettlement(FacilitateSettlement),
     PublicizeDishonesty(PublicizeDishonesty),
     ReportRefusal(ReportRefusal),
+    TakeDownNotice(TakeDownNotice),
 }
 
 /// One evidence id referenced by a result.
@@ -471,6 +474,31 @@ pub enum Conduct {
     Other,
 }
 
+// --- take_down_notice --------------------------------------------------------------------------
+
+/// 撤除失信曝光公告: where the notice of a debtor who has left the list was taken down.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TakeDownNotice {
+    /// 1–20 places.
+    pub removals: Vec<NoticeRemoval>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeRemoval {
+    pub place: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point: Option<Point>,
+    #[serde(deserialize_with = "rfc3339")]
+    pub removed_at: DateTime<Utc>,
+    /// At least one photo of the place once the notice is gone.
+    #[serde(default)]
+    pub evidence_ids: Vec<i64>,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------------
@@ -502,6 +530,7 @@ pub fn parse(expected: TaskKind, value: Value, now: DateTime<Utc>) -> Result<Tas
         TaskKind::FacilitateSettlement => TaskResult::FacilitateSettlement(deserialize(body)?),
         TaskKind::PublicizeDishonesty => TaskResult::PublicizeDishonesty(deserialize(body)?),
         TaskKind::ReportRefusal => TaskResult::ReportRefusal(deserialize(body)?),
+        TaskKind::TakeDownNotice => TaskResult::TakeDownNotice(deserialize(body)?),
     };
     result.body_mut().validate(now)?;
     Ok(result)
@@ -542,6 +571,7 @@ impl TaskResult {
             TaskResult::FacilitateSettlement(_) => TaskKind::FacilitateSettlement,
             TaskResult::PublicizeDishonesty(_) => TaskKind::PublicizeDishonesty,
             TaskResult::ReportRefusal(_) => TaskKind::ReportRefusal,
+            TaskResult::TakeDownNotice(_) => TaskKind::TakeDownNotice,
         }
     }
 
@@ -575,6 +605,7 @@ impl TaskResult {
             TaskResult::FacilitateSettlement(b) => b,
             TaskResult::PublicizeDishonesty(b) => b,
             TaskResult::ReportRefusal(b) => b,
+            TaskResult::TakeDownNotice(b) => b,
         }
     }
 
@@ -587,6 +618,7 @@ impl TaskResult {
             TaskResult::FacilitateSettlement(b) => b,
             TaskResult::PublicizeDishonesty(b) => b,
             TaskResult::ReportRefusal(b) => b,
+            TaskResult::TakeDownNotice(b) => b,
         }
     }
 }
@@ -1246,6 +1278,41 @@ impl Body for ReportRefusal {
     }
 }
 
+impl Body for TakeDownNotice {
+    fn validate(&mut self, now: DateTime<Utc>) -> Checked {
+        count("removals", self.removals.len(), 1..=20)?;
+        for (i, removal) in self.removals.iter_mut().enumerate() {
+            let f = |name| format!("removals[{i}].{name}");
+            text(&f("place"), &mut removal.place, ADDRESS)?;
+            point(&f("point"), removal.point.as_ref())?;
+            not_future(&f("removed_at"), removal.removed_at, now)?;
+            evidence_ids(&f("evidence_ids"), &removal.evidence_ids)?;
+            at_least(
+                &f("evidence_ids"),
+                &removal.evidence_ids,
+                1,
+                "a removal needs at least one photo of the place without the notice",
+            )?;
+        }
+        optional_text("note", &mut self.note, FREE_TEXT)
+    }
+
+    fn evidence_refs(&self, refs: &mut Vec<EvidenceRef>) {
+        for (i, removal) in self.removals.iter().enumerate() {
+            push_refs(
+                refs,
+                &format!("removals[{i}].evidence_ids"),
+                &removal.evidence_ids,
+                PHOTOS,
+            );
+        }
+    }
+
+    fn successful(&self) -> bool {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1307,6 +1374,7 @@ mod tests {
     const SETTLE: TaskKind = TaskKind::FacilitateSettlement;
     const PUBLICIZE: TaskKind = TaskKind::PublicizeDishonesty;
     const REFUSAL: TaskKind = TaskKind::ReportRefusal;
+    const TAKE_DOWN: TaskKind = TaskKind::TakeDownNotice;
 
     fn serve() -> Value {
         json!({
@@ -2351,6 +2419,71 @@ mod tests {
                 accepted: &[EvidenceKind::Photo, EvidenceKind::Audio, EvidenceKind::Pdf],
             }]
         );
+    }
+
+    // --- take_down_notice ------------------------------------------------------------------
+
+    fn taken_down() -> Value {
+        json!({
+            "kind": "take_down_notice",
+            "removals": [
+                { "place": " 昭阳社区公告栏 ", "removed_at": "2026-03-02T01:00:00Z", "evidence_ids": [21] },
+                {
+                    "place": "村口",
+                    "point": { "lat": 32.9, "lon": 119.8, "crs": "gcj02" },
+                    "removed_at": "2026-03-02T09:30:00+08:00",
+                    "evidence_ids": [22, 23],
+                },
+            ],
+        })
+    }
+
+    #[test]
+    fn take_down_rules() {
+        rejects_at(TAKE_DOWN, set(taken_down(), "/removals", json!([])), "removals");
+        rejects_at(
+            TAKE_DOWN,
+            set(taken_down(), "/removals/1/evidence_ids", json!([])),
+            "removals[1].evidence_ids",
+        );
+        rejects_at(
+            TAKE_DOWN,
+            set(
+                taken_down(),
+                "/removals/0/removed_at",
+                json!("2026-03-02T03:00:00Z"),
+            ),
+            "removals[0].removed_at",
+        );
+        rejects_at(
+            TAKE_DOWN,
+            set(taken_down(), "/removals/0/place", json!("")),
+            "removals[0].place",
+        );
+        rejects_at(
+            TAKE_DOWN,
+            set(taken_down(), "/removals/0/postered", json!(true)),
+            "removals[0].postered",
+        );
+        // A posting result does not fit a take-down task.
+        rejects_at(TAKE_DOWN, publicized(), "kind");
+        let result = ok(TAKE_DOWN, taken_down());
+        assert_eq!(result.kind(), TAKE_DOWN);
+        assert!(result.successful());
+        let TaskResult::TakeDownNotice(body) = &result else {
+            panic!("wrong variant")
+        };
+        assert_eq!(body.removals[0].place, "昭阳社区公告栏", "trimmed");
+        let refs = result.evidence_refs();
+        assert_eq!(
+            refs.iter().map(|r| (r.path.as_str(), r.id)).collect::<Vec<_>>(),
+            [
+                ("removals[0].evidence_ids[0]", 21),
+                ("removals[1].evidence_ids[0]", 22),
+                ("removals[1].evidence_ids[1]", 23)
+            ]
+        );
+        assert!(refs.iter().all(|r| r.accepted == [EvidenceKind::Photo]));
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! The seven kinds of assistance a grid worker gives the court (see the domain notes). Worker
-//! certifications are per kind.
+//! The kinds of assistance a grid worker gives the court (see the domain notes): the seven the
+//! proposal lists, and taking a dishonesty notice down again once the debtor has left the list.
+//! Worker certifications are per kind; [`TaskKind::qualifying_certifications`] says which
+//! certifications qualify a worker for a kind.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,10 +23,13 @@ pub enum TaskKind {
     PublicizeDishonesty,
     /// 拒执打击
     ReportRefusal,
+    /// 撤除失信曝光公告: the debtor left the list of dishonest debtors, so the notice posted for
+    /// `publicize_dishonesty` must come down.
+    TakeDownNotice,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 7] = [
+    pub const ALL: [TaskKind; 8] = [
         TaskKind::ServeDocuments,
         TaskKind::LocatePerson,
         TaskKind::LocateAssets,
@@ -32,6 +37,7 @@ impl TaskKind {
         TaskKind::FacilitateSettlement,
         TaskKind::PublicizeDishonesty,
         TaskKind::ReportRefusal,
+        TaskKind::TakeDownNotice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,11 +49,28 @@ impl TaskKind {
             TaskKind::FacilitateSettlement => "facilitate_settlement",
             TaskKind::PublicizeDishonesty => "publicize_dishonesty",
             TaskKind::ReportRefusal => "report_refusal",
+            TaskKind::TakeDownNotice => "take_down_notice",
         }
     }
 
     pub fn parse(s: &str) -> Option<TaskKind> {
         TaskKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The certifications any one of which qualifies a worker for this kind. Taking a notice down
+    /// is the same work as posting it, in reverse: a worker certified to publicise dishonesty is
+    /// qualified for it too (nobody holds the newer certification when it is introduced).
+    pub fn qualifying_certifications(self) -> &'static [TaskKind] {
+        match self {
+            TaskKind::TakeDownNotice => &[TaskKind::TakeDownNotice, TaskKind::PublicizeDishonesty],
+            TaskKind::ServeDocuments => &[TaskKind::ServeDocuments],
+            TaskKind::LocatePerson => &[TaskKind::LocatePerson],
+            TaskKind::LocateAssets => &[TaskKind::LocateAssets],
+            TaskKind::UrgePerformance => &[TaskKind::UrgePerformance],
+            TaskKind::FacilitateSettlement => &[TaskKind::FacilitateSettlement],
+            TaskKind::PublicizeDishonesty => &[TaskKind::PublicizeDishonesty],
+            TaskKind::ReportRefusal => &[TaskKind::ReportRefusal],
+        }
     }
 }
 
@@ -68,5 +91,21 @@ mod tests {
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
         }
         assert_eq!(TaskKind::parse("serve"), None);
+    }
+
+    #[test]
+    fn every_kind_is_qualified_by_its_own_certification_and_take_down_also_by_publicising() {
+        for kind in TaskKind::ALL {
+            assert!(kind.qualifying_certifications().contains(&kind), "{kind}");
+        }
+        assert_eq!(
+            TaskKind::TakeDownNotice.qualifying_certifications(),
+            [TaskKind::TakeDownNotice, TaskKind::PublicizeDishonesty]
+        );
+        assert_eq!(
+            TaskKind::PublicizeDishonesty.qualifying_certifications(),
+            [TaskKind::PublicizeDishonesty],
+            "publicising needs its own certification"
+        );
     }
 }

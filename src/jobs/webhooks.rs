@@ -5,8 +5,14 @@
 //! so a delivery cut short by a crash or restart is picked up again once the lease runs out:
 //! delivery is at least once and nothing is lost. The clock is a parameter, as in the deadlines
 //! sweep, so tests move time instead of sleeping.
+//!
+//! Messages for partner subscriptions ([`deliver_partner_due`]) go the same way to each
+//! partner's own URL, signed with that subscription's secret, under the same SSRF guard, timeout
+//! and attempt limit. A message whose subscription was deleted, or whose key was revoked, since
+//! it was queued is dead-lettered without being sent: the partner is no longer entitled to it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use actix_web::web;
@@ -16,7 +22,8 @@ use crate::db::Db;
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::repo;
-use crate::services::webhook::{Attempt, Deliverer, backoff};
+use crate::repo::outbox::Message;
+use crate::services::webhook::{Attempt, Deliverer, WebhookConfig, backoff};
 use crate::state::AppState;
 
 /// How far a lease reaches past the worst case of its pass: time to record the outcomes, and the
@@ -61,40 +68,132 @@ pub async fn deliver_due(
         let attempt = deliverer
             .deliver(&message.message_id, sent_at, &message.payload)
             .await;
-        let attempts = message.attempts + 1;
-        let (id, event_type) = (message.id, message.event_type.clone());
-        let outcome = match attempt {
-            Attempt::Delivered { .. } => {
-                report.delivered += 1;
-                Outcome::Delivered
-            }
-            Attempt::Retry { error } if attempts < max_attempts => {
-                report.retried += 1;
-                let delay = backoff(attempts as u32, &mut rand::thread_rng());
-                let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
-                Outcome::Retry(now + delay, clip(&error))
-            }
-            Attempt::Retry { error } | Attempt::Permanent { error } => {
-                report.dead += 1;
-                Outcome::Dead(clip(&error))
-            }
-        };
-        if let Outcome::Dead(error) = &outcome {
-            tracing::warn!(message_id = %message.message_id, event_type, attempts, error, "notification dead-lettered");
-        }
-        db.run(move |conn| {
-            match outcome {
-                Outcome::Delivered => repo::outbox::mark_delivered(conn, id, attempts, now)?,
-                Outcome::Retry(next_at, error) => {
-                    repo::outbox::mark_retry(conn, id, attempts, next_at, &error)?
-                }
-                Outcome::Dead(error) => repo::outbox::mark_dead(conn, id, attempts, &error)?,
-            }
-            Ok::<_, ApiError>(())
-        })
-        .await?;
+        settle(db, &message, attempt, max_attempts, now, &mut report).await?;
     }
     Ok(report)
+}
+
+/// How partner webhooks are delivered: the global settings, and one pinned client per
+/// subscription (kept between passes so connections are reused).
+#[derive(Debug)]
+pub struct PartnerWebhooks {
+    allow_private: bool,
+    timeout: Duration,
+    max_attempts: u32,
+    deliverers: Mutex<HashMap<i64, Arc<Deliverer>>>,
+}
+
+impl PartnerWebhooks {
+    pub fn new(allow_private: bool, timeout: Duration, max_attempts: u32) -> PartnerWebhooks {
+        PartnerWebhooks {
+            allow_private,
+            timeout,
+            max_attempts: max_attempts.max(1),
+            deliverers: Mutex::default(),
+        }
+    }
+
+    /// The deliverer for a subscription (its URL and secret never change).
+    fn deliverer(&self, subscription: i64, url: &str, secret: &str) -> Result<Arc<Deliverer>, String> {
+        let mut cache = self.deliverers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(d) = cache.get(&subscription) {
+            return Ok(d.clone());
+        }
+        let config = WebhookConfig::new(url, secret, self.allow_private, self.timeout, self.max_attempts)
+            .map_err(|e| format!("the subscription cannot be used: {e}"))?;
+        let deliverer = Arc::new(Deliverer::new(config));
+        cache.insert(subscription, deliverer.clone());
+        Ok(deliverer)
+    }
+}
+
+/// One pass as of `now` over messages for partner subscriptions.
+pub async fn deliver_partner_due(
+    db: &Db,
+    partners: &PartnerWebhooks,
+    now: NaiveDateTime,
+) -> Result<DeliveryReport, ApiError> {
+    let lease_until = now + lease(partners.timeout);
+    let claimed = db
+        .run(move |conn| {
+            Ok::<_, ApiError>(repo::outbox::claim_due_for_partners(
+                conn,
+                now,
+                lease_until,
+                BATCH,
+            )?)
+        })
+        .await?;
+    let max_attempts = partners.max_attempts as i32;
+    let mut report = DeliveryReport::default();
+    for message in claimed {
+        let Some(subscription_id) = message.subscription_id else {
+            continue;
+        };
+        let live = db
+            .run(move |conn| Ok::<_, ApiError>(repo::partners::live_subscription(conn, subscription_id)?))
+            .await?;
+        let attempt = match live {
+            None => Attempt::Permanent {
+                error: "the subscription was deleted or its API key revoked; not sent".into(),
+            },
+            Some((subscription, _)) => {
+                match partners.deliverer(subscription.id, &subscription.url, &subscription.secret) {
+                    Err(error) => Attempt::Permanent { error },
+                    Ok(deliverer) => {
+                        let sent_at = chrono::Utc::now().timestamp();
+                        deliverer
+                            .deliver(&message.message_id, sent_at, &message.payload)
+                            .await
+                    }
+                }
+            }
+        };
+        settle(db, &message, attempt, max_attempts, now, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// Record how an attempt went: delivered, retried later with backoff, or dead.
+async fn settle(
+    db: &Db,
+    message: &Message,
+    attempt: Attempt,
+    max_attempts: i32,
+    now: NaiveDateTime,
+    report: &mut DeliveryReport,
+) -> Result<(), ApiError> {
+    let attempts = message.attempts + 1;
+    let (id, event_type) = (message.id, message.event_type.clone());
+    let outcome = match attempt {
+        Attempt::Delivered { .. } => {
+            report.delivered += 1;
+            Outcome::Delivered
+        }
+        Attempt::Retry { error } if attempts < max_attempts => {
+            report.retried += 1;
+            let delay = backoff(attempts as u32, &mut rand::thread_rng());
+            let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
+            Outcome::Retry(now + delay, clip(&error))
+        }
+        Attempt::Retry { error } | Attempt::Permanent { error } => {
+            report.dead += 1;
+            Outcome::Dead(clip(&error))
+        }
+    };
+    if let Outcome::Dead(error) = &outcome {
+        tracing::warn!(message_id = %message.message_id, event_type, attempts, error, "notification dead-lettered");
+    }
+    db.run(move |conn| {
+        match outcome {
+            Outcome::Delivered => repo::outbox::mark_delivered(conn, id, attempts, now)?,
+            Outcome::Retry(next_at, error) => repo::outbox::mark_retry(conn, id, attempts, next_at, &error)?,
+            Outcome::Dead(error) => repo::outbox::mark_dead(conn, id, attempts, &error)?,
+        }
+        Ok::<_, ApiError>(())
+    })
+    .await?;
+    Ok(())
 }
 
 enum Outcome {
@@ -107,12 +206,33 @@ fn clip(error: &str) -> String {
     error.chars().take(MAX_ERROR_CHARS).collect()
 }
 
-/// Deliver every `interval` in the background, as of the real clock, until aborted.
+/// Deliver to the configured gateway every `interval` in the background, as of the real clock,
+/// until aborted.
 pub fn spawn(
     state: web::Data<AppState>,
     deliverer: Arc<Deliverer>,
     interval: Duration,
 ) -> tokio::task::JoinHandle<()> {
+    let db = state.db.clone();
+    run_every(interval, "notifications", move || {
+        let (db, deliverer) = (db.clone(), deliverer.clone());
+        async move { deliver_due(&db, &deliverer, time::now()).await }
+    })
+}
+
+/// Deliver to partners' webhooks every `interval` in the background, until aborted.
+pub fn spawn_partners(state: web::Data<AppState>, interval: Duration) -> tokio::task::JoinHandle<()> {
+    run_every(interval, "partner webhooks", move || {
+        let state = state.clone();
+        async move { deliver_partner_due(&state.db, &state.partner_webhooks, time::now()).await }
+    })
+}
+
+fn run_every<F, Fut>(interval: Duration, what: &'static str, pass: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<DeliveryReport, ApiError>> + Send,
+{
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -120,14 +240,14 @@ pub fn spawn(
             ticker.tick().await;
             // Keep going while whole batches come back, so a backlog drains quickly.
             loop {
-                match deliver_due(&state.db, &deliverer, time::now()).await {
+                match pass().await {
                     Ok(r) => {
                         if r.delivered + r.retried + r.dead > 0 {
                             tracing::info!(
                                 delivered = r.delivered,
                                 retried = r.retried,
                                 dead = r.dead,
-                                "notifications"
+                                "{what}"
                             );
                         }
                         if ((r.delivered + r.retried + r.dead) as i64) < BATCH {
@@ -135,7 +255,7 @@ pub fn spawn(
                         }
                     }
                     Err(error) => {
-                        tracing::warn!(code = error.code(), "notification delivery failed");
+                        tracing::warn!(code = error.code(), "{what}: delivery failed");
                         break;
                     }
                 }

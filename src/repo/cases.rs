@@ -105,6 +105,16 @@ pub fn exists_number(conn: &mut DbConn, court_id: i64, case_number: &str) -> Que
     .get_result(conn)
 }
 
+/// The court's case with this (canonical) number, if it is filed here.
+pub fn find_by_number(conn: &mut DbConn, court_id: i64, case_number: &str) -> QueryResult<Option<Case>> {
+    cases::table
+        .filter(cases::court_id.eq(court_id))
+        .filter(cases::case_number.eq(case_number))
+        .select(Case::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn parties_of(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Party>> {
     parties::table
         .filter(parties::case_id.eq(case_id))

@@ -1,6 +1,8 @@
 //! The notification outbox: messages written in the same transaction as the change they announce,
 //! then claimed, delivered and marked by the delivery job. A claim is a lease (`locked_until`), so
 //! a message whose delivery was cut short by a crash is claimed again once the lease runs out.
+//! A message goes to the configured gateway, or — when it names a subscription — to that
+//! partner's webhook; the two are claimed separately, so one never waits for the other.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -27,6 +29,8 @@ pub struct Message {
     pub locked_until: Option<NaiveDateTime>,
     pub delivered_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+    /// The partner subscription it goes to; None for the configured gateway.
+    pub subscription_id: Option<i64>,
 }
 
 /// A fresh message id in the Standard Webhooks style (`msg_` and 24 random characters).
@@ -39,12 +43,34 @@ fn new_message_id() -> String {
     format!("msg_{suffix}")
 }
 
-/// Queue a message for delivery as soon as possible; returns its message id.
+/// Queue a message for the configured gateway, for delivery as soon as possible; returns its
+/// message id.
 pub fn enqueue(
     conn: &mut DbConn,
     event_type: &str,
     payload: &str,
     now: NaiveDateTime,
+) -> QueryResult<String> {
+    insert(conn, event_type, payload, now, None)
+}
+
+/// Queue a message for one partner subscription's webhook; returns its message id.
+pub fn enqueue_to(
+    conn: &mut DbConn,
+    subscription_id: i64,
+    event_type: &str,
+    payload: &str,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    insert(conn, event_type, payload, now, Some(subscription_id))
+}
+
+fn insert(
+    conn: &mut DbConn,
+    event_type: &str,
+    payload: &str,
+    now: NaiveDateTime,
+    subscription_id: Option<i64>,
 ) -> QueryResult<String> {
     let message_id = new_message_id();
     diesel::insert_into(outbox::table)
@@ -56,29 +82,56 @@ pub fn enqueue(
             outbox::status.eq("pending"),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
+            outbox::subscription_id.eq(subscription_id),
         ))
         .execute(conn)?;
     Ok(message_id)
 }
 
-/// Claim up to `limit` pending messages that are due and not leased, oldest first, leasing each
-/// until `lease_until`. Each claim is a conditional update, so two delivery loops never hold the
-/// same message at once.
+/// Claim up to `limit` pending messages for the configured gateway that are due and not leased,
+/// oldest first, leasing each until `lease_until`. Each claim is a conditional update, so two
+/// delivery loops never hold the same message at once.
 pub fn claim_due(
     conn: &mut DbConn,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Message>> {
+    claim(conn, now, lease_until, limit, false)
+}
+
+/// As [`claim_due`], for messages to partner subscriptions.
+pub fn claim_due_for_partners(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Message>> {
+    claim(conn, now, lease_until, limit, true)
+}
+
+fn claim(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+    partners: bool,
+) -> QueryResult<Vec<Message>> {
     let free = outbox::locked_until.is_null().or(outbox::locked_until.le(now));
-    let due: Vec<Message> = outbox::table
+    let mut query = outbox::table
         .filter(outbox::status.eq("pending"))
         .filter(outbox::next_attempt_at.le(now))
         .filter(free)
         .order(outbox::id)
         .limit(limit)
         .select(Message::as_select())
-        .load(conn)?;
+        .into_boxed();
+    query = if partners {
+        query.filter(outbox::subscription_id.is_not_null())
+    } else {
+        query.filter(outbox::subscription_id.is_null())
+    };
+    let due: Vec<Message> = query.load(conn)?;
     let mut claimed = Vec::with_capacity(due.len());
     for message in due {
         let n = diesel::update(

@@ -181,6 +181,18 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Task>> {
         .optional()
 }
 
+/// The tasks with these ids, by id (ids with no task are left out): one query where a loop of
+/// [`find`] would be one per task (a phone's sync page holds up to 200).
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, Task>> {
+    Ok(tasks::table
+        .filter(tasks::id.eq_any(ids))
+        .select(Task::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect())
+}
+
 /// Apply a placement if the task is still at `expected_version`; bumps the version. Returns
 /// false when someone else changed the task first (the caller answers 412).
 pub fn place(conn: &mut DbConn, id: i64, expected_version: i64, placement: &Placement) -> QueryResult<bool> {
@@ -200,6 +212,16 @@ pub fn record_event(conn: &mut DbConn, event: &NewTaskEvent<'_>) -> QueryResult<
         .values(event)
         .returning(task_events::id)
         .get_result(conn)
+}
+
+/// The tasks of one kind on a case, in id order.
+pub fn of_case_and_kind(conn: &mut DbConn, case_id: i64, kind: &str) -> QueryResult<Vec<Task>> {
+    tasks::table
+        .filter(tasks::case_id.eq(case_id))
+        .filter(tasks::kind.eq(kind))
+        .select(Task::as_select())
+        .order(tasks::id)
+        .load(conn)
 }
 
 pub fn events_of(conn: &mut DbConn, task_id: i64) -> QueryResult<Vec<TaskEvent>> {

@@ -145,16 +145,25 @@ pub fn covering(conn: &mut DbConn, grid_ids: &[i64]) -> QueryResult<Vec<Coverer>
         .load(conn)
 }
 
-/// Which of the given workers hold a certification for `task_kind` valid on `today`.
+/// Which of the given workers hold a certification qualifying them for `task_kind` (see
+/// [`TaskKind::qualifying_certifications`]) valid on `today`.
 pub fn certified_among(
     conn: &mut DbConn,
     worker_ids: &[i64],
     task_kind: &str,
     today: NaiveDate,
 ) -> QueryResult<std::collections::HashSet<i64>> {
+    let kinds: Vec<&str> = match crate::domain::TaskKind::parse(task_kind) {
+        Some(kind) => kind
+            .qualifying_certifications()
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
+        None => vec![task_kind],
+    };
     let ids: Vec<i64> = worker_certifications::table
         .filter(worker_certifications::worker_id.eq_any(worker_ids))
-        .filter(worker_certifications::task_kind.eq(task_kind))
+        .filter(worker_certifications::task_kind.eq_any(kinds))
         .filter(worker_certifications::certified_on.le(today))
         .filter(
             worker_certifications::expires_on
@@ -164,4 +173,100 @@ pub fn certified_among(
         .select(worker_certifications::worker_id)
         .load(conn)?;
     Ok(ids.into_iter().collect())
+}
+
+/// One entry of the worker directory: the account, with its profile when it has one.
+#[derive(Debug, Clone, Queryable)]
+pub struct DirectoryEntry {
+    pub id: i64,
+    pub display_name: String,
+    pub township_id: Option<i64>,
+    pub active: bool,
+    pub capacity: Option<i32>,
+    pub availability: Option<String>,
+    pub on_leave_until: Option<NaiveDate>,
+}
+
+/// Grid workers in id order, one page; only those of the given townships when `township_ids`
+/// is given.
+pub fn directory(
+    conn: &mut DbConn,
+    township_ids: Option<&[i64]>,
+    page: crate::repo::PageRequest,
+) -> QueryResult<Vec<DirectoryEntry>> {
+    use crate::db::schema::users;
+    let mut query = users::table
+        .left_join(worker_profiles::table)
+        .filter(users::role.eq("worker"))
+        .select((
+            users::id,
+            users::display_name,
+            users::township_id,
+            users::active,
+            worker_profiles::capacity.nullable(),
+            worker_profiles::availability.nullable(),
+            worker_profiles::on_leave_until.nullable(),
+        ))
+        .order(users::id)
+        .into_boxed();
+    if let Some(ids) = township_ids {
+        query = query.filter(users::township_id.eq_any(ids.to_vec()));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(users::id.gt(after));
+    }
+    query.limit(page.fetch_limit()).load(conn)
+}
+
+/// The grids each of the given workers covers, primary first.
+pub fn covered_grids_of(conn: &mut DbConn, worker_ids: &[i64]) -> QueryResult<Vec<(i64, CoveredGrid)>> {
+    let rows: Vec<(i64, i64, String, String, bool)> = worker_grids::table
+        .inner_join(grids::table)
+        .filter(worker_grids::worker_id.eq_any(worker_ids))
+        .select((
+            worker_grids::worker_id,
+            grids::id,
+            grids::code,
+            grids::name,
+            worker_grids::is_primary,
+        ))
+        .order((
+            worker_grids::worker_id,
+            worker_grids::is_primary.desc(),
+            grids::code,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(worker, grid_id, code, name, is_primary)| {
+            (
+                worker,
+                CoveredGrid {
+                    grid_id,
+                    code,
+                    name,
+                    is_primary,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The task kinds each of the given workers holds a certification for, valid on `today`.
+pub fn current_certifications(
+    conn: &mut DbConn,
+    worker_ids: &[i64],
+    today: NaiveDate,
+) -> QueryResult<Vec<(i64, String)>> {
+    worker_certifications::table
+        .filter(worker_certifications::worker_id.eq_any(worker_ids))
+        .filter(worker_certifications::certified_on.le(today))
+        .filter(
+            worker_certifications::expires_on
+                .is_null()
+                .or(worker_certifications::expires_on.ge(today)),
+        )
+        .select((worker_certifications::worker_id, worker_certifications::task_kind))
+        .order((worker_certifications::worker_id, worker_certifications::task_kind))
+        .load(conn)
 }

@@ -42,12 +42,18 @@ pub fn scheme_at(conn: &mut DbConn, at: NaiveDateTime) -> Result<(i64, Scheme), 
             None => install_default(conn)?,
         },
     };
-    let scheme: Scheme = serde_json::from_str(&row.body).map_err(|e| {
+    let mut scheme: Scheme = serde_json::from_str(&row.body).map_err(|e| {
         ApiError::internal(anyhow::anyhow!(
             "scheme version {} is unreadable: {e}",
             row.version
         ))
     })?;
+    // A version stored before a task kind existed (take_down_notice came later) scores that
+    // kind at the built-in default, rather than refusing to score it at all.
+    let defaults = Scheme::default_scheme();
+    for (kind, points) in defaults.points_per_kind {
+        scheme.points_per_kind.entry(kind).or_insert(points);
+    }
     Ok((row.version, scheme))
 }
 

@@ -48,8 +48,11 @@ pub fn changes(
     entries.truncate(limit as usize);
     let mut changes = Vec::with_capacity(entries.len());
     let mut party_reads = Vec::new();
+    // The page's tasks in one query; a feed holds each task at most once per worker.
+    let ids: Vec<i64> = entries.iter().map(|e| e.task_id).collect();
+    let mut tasks = repo::tasks::find_many(conn, &ids)?;
     for entry in entries {
-        let task = repo::tasks::find(conn, entry.task_id)?;
+        let task = tasks.remove(&entry.task_id);
         let change = match task {
             Some(task) if entry.change == "upsert" && task.assignee_id == Some(caller.id) => {
                 let visible = crate::services::tasks::party_visible(

@@ -30,6 +30,9 @@ pub fn default_working_days(kind: TaskKind) -> u32 {
         TaskKind::FacilitateSettlement => 10,
         TaskKind::PublicizeDishonesty => 3,
         TaskKind::ReportRefusal => 5,
+        // A removed debtor's notice must come down promptly: courts delete a removed entry
+        // within three working days.
+        TaskKind::TakeDownNotice => 3,
     }
 }
 

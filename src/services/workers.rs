@@ -74,6 +74,71 @@ pub fn get(conn: &mut DbConn, caller: &Caller, worker_id: i64) -> Result<WorkerV
     view(conn, user)
 }
 
+/// One worker as the directory shows them: enough to pick someone for a task by hand.
+pub struct DirectoryItem {
+    pub entry: repo::workers::DirectoryEntry,
+    pub grids: Vec<CoveredGrid>,
+    /// Task kinds with a certification valid today.
+    pub certified_for: Vec<String>,
+    /// Tasks the worker holds now (assigned to them and not finished).
+    pub open_tasks: u32,
+}
+
+/// The grid workers a caller may pick from, one page: an officer's court (or one of its
+/// townships), a supervisor's own township, any for admins. A township outside the caller's
+/// scope is 403, as for other list filters.
+pub fn directory(
+    conn: &mut DbConn,
+    caller: &Caller,
+    township_id: Option<i64>,
+    page: repo::PageRequest,
+) -> Result<Vec<DirectoryItem>, ApiError> {
+    let townships: Option<Vec<i64>> = match caller.role {
+        Role::Admin => township_id.map(|t| vec![t]),
+        Role::Supervisor => {
+            let own = caller.township_id.ok_or(ApiError::Forbidden)?;
+            if township_id.is_some_and(|t| t != own) {
+                return Err(ApiError::Forbidden);
+            }
+            Some(vec![own])
+        }
+        Role::Officer => {
+            let court = caller.court_id.ok_or(ApiError::Forbidden)?;
+            let of_court: Vec<i64> = repo::townships::all(conn)?
+                .into_iter()
+                .filter(|t| t.court_id == court)
+                .map(|t| t.id)
+                .collect();
+            match township_id {
+                Some(t) if !of_court.contains(&t) => return Err(ApiError::Forbidden),
+                Some(t) => Some(vec![t]),
+                None => Some(of_court),
+            }
+        }
+        Role::Worker => return Err(ApiError::Forbidden),
+    };
+    let entries = repo::workers::directory(conn, townships.as_deref(), page)?;
+    let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
+    let mut grids: std::collections::HashMap<i64, Vec<CoveredGrid>> = Default::default();
+    for (worker, grid) in repo::workers::covered_grids_of(conn, &ids)? {
+        grids.entry(worker).or_default().push(grid);
+    }
+    let mut certified: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (worker, kind) in repo::workers::current_certifications(conn, &ids, time::today_local())? {
+        certified.entry(worker).or_default().push(kind);
+    }
+    let held = repo::tasks::held_counts(conn, &ids)?;
+    Ok(entries
+        .into_iter()
+        .map(|entry| DirectoryItem {
+            grids: grids.remove(&entry.id).unwrap_or_default(),
+            certified_for: certified.remove(&entry.id).unwrap_or_default(),
+            open_tasks: held.get(&entry.id).copied().unwrap_or(0),
+            entry,
+        })
+        .collect())
+}
+
 /// Check an update against the rules that need no database.
 fn check_update(update: &ProfileUpdate, today: NaiveDate) -> Result<(), ApiError> {
     let mut seen = HashSet::new();

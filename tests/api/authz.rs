@@ -48,6 +48,8 @@ struct Side {
     appeal_id: i64,
     /// A point inside the first grid (WGS-84).
     point: (f64, f64),
+    /// The court's entry on the list of dishonest debtors (its debtor's ID number).
+    entry_id: i64,
 }
 
 struct World {
@@ -61,6 +63,14 @@ struct World {
     /// What only side B's objects contain: none may reach a side-A caller.
     b_markers: Vec<String>,
     counter: std::cell::Cell<u32>,
+    /// Partner department A: a key holding only `dishonest:check`, one holding only
+    /// `dishonest:subscribe`, and a subscription of its own.
+    partner_id: i64,
+    check_key: String,
+    subscribe_key: String,
+    subscription_id: i64,
+    /// Partner department B's subscription: out of A's reach.
+    b_subscription_id: i64,
 }
 
 impl World {
@@ -218,7 +228,21 @@ async fn build_side(app: &TestApp, admin: &str, tag: &str, lon: f64, personal: &
         free_line: 0,
         appeal_id: 0,
         point,
+        entry_id: 0,
     };
+    let entry = ok(
+        app.post(
+            "/api/v1/dishonest-entries",
+            Some(&side.officer),
+            &json!({"name": debtor_name, "id_number": debtor_id,
+                    "case_number": format!("(2026)苏1283执{}号", if tag == "A" { 101 } else { 202 }),
+                    "listed_on": "2026-02-01", "reason": "able_but_refused"}),
+        )
+        .await,
+        "list entry",
+    )
+    .await;
+    side.entry_id = entry["id"].as_i64().expect("entry id");
     side.assigned = new_task(app, &side).await;
     let queued = ok(
         app.post(
@@ -409,6 +433,15 @@ async fn build_world() -> World {
         "module",
     )
     .await;
+    let partner_a = partner(&app, &admin, "住建局A").await;
+    let partner_b = partner(&app, &admin, "公安局B").await;
+    let check_key = partner_key(&app, &admin, partner_a, "dishonest:check").await;
+    let subscribe_key = partner_key(&app, &admin, partner_a, "dishonest:subscribe").await;
+    let b_key = partner_key(&app, &admin, partner_b, "dishonest:subscribe").await;
+    let subscription_id = subscription(&app, &subscribe_key, "https://a-partner.example/hook").await;
+    let b_url = "https://b-partner.example/hook";
+    let b_subscription_id = subscription(&app, &b_key, b_url).await;
+    b_markers.push(b_url.into());
     World {
         app,
         admin,
@@ -418,7 +451,53 @@ async fn build_world() -> World {
         personal,
         b_markers,
         counter: std::cell::Cell::new(0),
+        partner_id: partner_a,
+        check_key,
+        subscribe_key,
+        subscription_id,
+        b_subscription_id,
     }
+}
+
+async fn partner(app: &TestApp, admin: &str, name: &str) -> i64 {
+    ok(
+        app.post("/api/v1/partners", Some(admin), &json!({"name": name}))
+            .await,
+        "partner",
+    )
+    .await["id"]
+        .as_i64()
+        .expect("partner id")
+}
+
+async fn partner_key(app: &TestApp, admin: &str, partner: i64, scope: &str) -> String {
+    ok(
+        app.post(
+            &format!("/api/v1/partners/{partner}/keys"),
+            Some(admin),
+            &json!({"scopes": [scope]}),
+        )
+        .await,
+        "partner key",
+    )
+    .await["key"]
+        .as_str()
+        .expect("key")
+        .to_owned()
+}
+
+async fn subscription(app: &TestApp, key: &str, url: &str) -> i64 {
+    let r = app
+        .client
+        .post(app.url("/api/v1/dishonest-subscriptions"))
+        .header("authorization", format!("ApiKey {key}"))
+        .json(&json!({"url": url}))
+        .send()
+        .await
+        .expect("subscribe");
+    ok(crate::helpers::Reply::from(r).await, "subscription").await["id"]
+        .as_i64()
+        .expect("subscription id")
 }
 
 // ---- the probes ----------------------------------------------------------------------------
@@ -562,6 +641,8 @@ async fn probe(w: &World, op: Operation, in_scope: bool, fresh: bool) -> Option<
             format!("/api/v1/users/{}", s.colleague_id),
             json!({"display_name": format!("改名{n}")}),
         ),
+        ListWorkers if in_scope => get("/api/v1/workers".into()),
+        ListWorkers => get(format!("/api/v1/workers?township_id={}", s.township_id)),
         GetWorker => get(format!("/api/v1/workers/{}", s.worker_id)),
         UpdateWorker => send(
             Method::PUT,
@@ -836,6 +917,104 @@ async fn probe(w: &World, op: Operation, in_scope: bool, fresh: bool) -> Option<
         )),
         ListAuditEvents => get("/api/v1/audit-events".into()),
         VerifyAuditEvents => post("/api/v1/audit-events/verify".into(), json!({})),
+
+        CreateEntry => post(
+            "/api/v1/dishonest-entries".into(),
+            json!({"court_id": s.court_id, "name": "某某", "id_number": id_number(&format!("32128319800101{:03}", n % 1000)),
+                   "case_number": format!("(2026)苏1283执{}号", 7000 + n), "listed_on": "2026-02-01",
+                   "reason": "able_but_refused"}),
+        ),
+        ListEntries => get("/api/v1/dishonest-entries".into()),
+        GetEntry => get(format!("/api/v1/dishonest-entries/{}", s.entry_id)),
+        UpdateEntry => send(
+            Method::PATCH,
+            format!("/api/v1/dishonest-entries/{}", s.entry_id),
+            json!({"note": "复核无误"}),
+        ),
+        RemoveEntry => {
+            let entry = if fresh {
+                let r = w
+                    .app
+                    .post(
+                        "/api/v1/dishonest-entries",
+                        Some(&w.admin),
+                        &json!({"court_id": s.court_id, "name": "某某",
+                                "id_number": id_number(&format!("32128319800201{:03}", n % 1000)),
+                                "case_number": format!("(2026)苏1283执{}号", 8000 + n),
+                                "listed_on": "2026-02-01", "reason": "able_but_refused"}),
+                    )
+                    .await;
+                ok(r, "entry to remove").await["id"].as_i64().expect("entry id")
+            } else {
+                s.entry_id
+            };
+            post(
+                format!("/api/v1/dishonest-entries/{entry}/removal"),
+                json!({"reason": "performed"}),
+            )
+        }
+        ImportEntries => Some(Probe {
+            method: Method::POST,
+            path: format!("/api/v1/dishonest-entries/import?court_id={}", s.court_id),
+            body: Body::Raw(
+                "text/csv",
+                format!(
+                    "姓名,证件号码,案号,列入日期,失信情形\n某某,{},(2026)苏1283执{}号,2026-02-01,able_but_refused\n",
+                    id_number(&format!("32128319800301{:03}", n % 1000)),
+                    9000 + n
+                )
+                .into_bytes(),
+            ),
+            if_match: None,
+            body_reference: None,
+        }),
+        CreatePartner => post("/api/v1/partners".into(), json!({"name": format!("民政局{n}")})),
+        ListPartners => get("/api/v1/partners".into()),
+        IssueKey => post(
+            format!("/api/v1/partners/{}/keys", w.partner_id),
+            json!({"scopes": ["dishonest:check"]}),
+        ),
+        ListKeys => get(format!("/api/v1/partners/{}/keys", w.partner_id)),
+        RevokeKey => {
+            let issued = w
+                .app
+                .post(
+                    &format!("/api/v1/partners/{}/keys", w.partner_id),
+                    Some(&w.admin),
+                    &json!({"scopes": ["dishonest:check"]}),
+                )
+                .await;
+            let key = ok(issued, "key to revoke").await["id"].as_i64().expect("key id");
+            post(
+                format!("/api/v1/partners/{}/keys/{key}/revoke", w.partner_id),
+                json!({}),
+            )
+        }
+        CheckIdentities => post(
+            "/api/v1/dishonest-checks".into(),
+            json!({"id_number": id_number("32128319800101123")}),
+        ),
+        CreateSubscription => post(
+            "/api/v1/dishonest-subscriptions".into(),
+            json!({"url": format!("https://a-partner.example/hook/{n}")}),
+        ),
+        ListSubscriptions => get("/api/v1/dishonest-subscriptions".into()),
+        DeleteSubscription => {
+            let id = if !in_scope {
+                w.b_subscription_id
+            } else if fresh {
+                subscription(&w.app, &w.subscribe_key, &format!("https://a-partner.example/gone/{n}")).await
+            } else {
+                w.subscription_id
+            };
+            Some(Probe {
+                method: Method::DELETE,
+                path: format!("/api/v1/dishonest-subscriptions/{id}"),
+                body: Body::None,
+                if_match: None,
+                body_reference: None,
+            })
+        }
     }
 }
 
@@ -863,9 +1042,14 @@ async fn dead_notification(w: &World) -> i64 {
 }
 
 async fn call(w: &World, p: &Probe, token: Option<&str>) -> crate::helpers::Reply {
+    call_as(w, p, token.map(|t| format!("Bearer {t}"))).await
+}
+
+/// `p` sent with this `Authorization` header (a partner's `ApiKey …`, say).
+async fn call_as(w: &World, p: &Probe, authorization: Option<String>) -> crate::helpers::Reply {
     let mut request = w.app.client.request(p.method.clone(), w.app.url(&p.path));
-    if let Some(t) = token {
-        request = request.bearer_auth(t);
+    if let Some(a) = authorization {
+        request = request.header("authorization", a);
     }
     if let Some(tag) = &p.if_match {
         request = request.header("If-Match", tag);
@@ -917,13 +1101,17 @@ async fn every_operation_answers_every_role_as_the_matrix_says() {
                 Access::Public if r.status.as_u16() == 401 || r.status.is_server_error() => {
                     failures.push(format!("{}: public, but {} without a token", op.id(), r.status))
                 }
-                Access::Granted(_) if r.status.as_u16() != 401 => {
+                Access::Granted(_) | Access::Partner(_) if r.status.as_u16() != 401 => {
                     failures.push(format!("{}: {} without a token, not 401", op.id(), r.status))
                 }
                 _ => {}
             }
         }
         if access == Access::Public {
+            continue;
+        }
+        if let Access::Partner(scope) = access {
+            checked += check_partner_operation(&w, op, scope, &mut failures).await;
             continue;
         }
         for role in Role::ALL {
@@ -1021,6 +1209,78 @@ async fn every_operation_answers_every_role_as_the_matrix_says() {
         failures.join("\n")
     );
     assert!(checked > 200, "only {checked} calls were made");
+}
+
+/// A partner operation: every user token is refused (401, as for no credential), a key without
+/// the scope is 403, a key holding it succeeds, and another partner's subscription is not found.
+async fn check_partner_operation(
+    w: &World,
+    op: Operation,
+    scope: gridassist::domain::dishonest::PartnerScope,
+    failures: &mut Vec<String>,
+) -> usize {
+    use gridassist::domain::dishonest::PartnerScope;
+    let mut checked = 0;
+    for role in Role::ALL {
+        let p = probe(w, op, true, false).await.expect("probe");
+        let r = call(w, &p, Some(w.token(role))).await;
+        checked += 1;
+        if r.status.as_u16() != 401 {
+            failures.push(format!(
+                "{} with a {role:?} token: {}, not 401",
+                op.id(),
+                r.status
+            ));
+        }
+    }
+    let (holding, lacking) = match scope {
+        PartnerScope::Check => (&w.check_key, &w.subscribe_key),
+        PartnerScope::Subscribe => (&w.subscribe_key, &w.check_key),
+    };
+    let p = probe(w, op, true, false).await.expect("probe");
+    let r = call_as(w, &p, Some(format!("ApiKey {lacking}"))).await;
+    checked += 1;
+    if r.status.as_u16() != 403 {
+        failures.push(format!(
+            "{} with a key lacking {}: {} {}",
+            op.id(),
+            scope.as_str(),
+            r.status,
+            r.text
+        ));
+    }
+    let p = probe(w, op, true, true).await.expect("probe");
+    let r = call_as(w, &p, Some(format!("ApiKey {holding}"))).await;
+    checked += 1;
+    if !r.status.is_success() {
+        failures.push(format!(
+            "{} with a key holding {}: {} {}",
+            op.id(),
+            scope.as_str(),
+            r.status,
+            r.text
+        ));
+    }
+    let p = probe(w, op, false, false).await.expect("probe");
+    let r = call_as(w, &p, Some(format!("ApiKey {holding}"))).await;
+    checked += 1;
+    if r.status.is_success() {
+        for marker in leaks(&r.text, &w.b_markers) {
+            failures.push(format!(
+                "{} out of the partner's scope: {} with {marker}",
+                op.id(),
+                r.status
+            ));
+        }
+    } else if r.status.as_u16() != 404 && r.status.as_u16() != 403 {
+        failures.push(format!(
+            "{} out of the partner's scope: {} {}",
+            op.id(),
+            r.status,
+            r.text
+        ));
+    }
+    checked
 }
 
 /// No mass assignment: a field the caller may not set — status, assignee, score, role, court —

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Field, Reply, TestApp, field, grid_id, spawn_app};
 
-const KINDS: [&str; 7] = [
+const KINDS: [&str; 8] = [
     "serve_documents",
     "locate_person",
     "locate_assets",
@@ -15,6 +15,7 @@ const KINDS: [&str; 7] = [
     "facilitate_settlement",
     "publicize_dishonesty",
     "report_refusal",
+    "take_down_notice",
 ];
 
 /// Certify both field workers for every kind.
@@ -153,6 +154,10 @@ async fn result_for(app: &TestApp, token: &str, task: i64, kind: &str, round: u8
             let photo = upload(app, token, task, "photo", jpeg(seed + 4)).await;
             json!({"kind": kind, "occurred_at": ago(45), "conduct": ["obstructed_service"],
                    "description": "拒不开门，并阻止送达", "evidence_ids": [photo]})
+        }
+        "take_down_notice" => {
+            let photo = upload(app, token, task, "photo", jpeg(seed + 5)).await;
+            json!({"kind": kind, "removals": [{"place": "某村公告栏", "removed_at": ago(10), "evidence_ids": [photo]}]})
         }
         other => panic!("no sample result for {other}"),
     }

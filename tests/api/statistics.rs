@@ -310,7 +310,7 @@ async fn a_month_counts_cases_tasks_timings_and_officers_exactly() {
     ]);
     assert_eq!(b["tasks"]["by_status"], by_status);
     let kinds = b["tasks"]["by_kind"].as_array().unwrap();
-    assert_eq!(kinds.len(), 7);
+    assert_eq!(kinds.len(), gridassist::domain::TaskKind::ALL.len());
     for k in kinds {
         if k["kind"] == "serve_documents" {
             assert_eq!(k["label"], "文书送达");
@@ -384,7 +384,10 @@ async fn an_empty_period_is_zeros_and_nulls_and_bad_periods_and_scopes_are_refus
     );
     assert_eq!(empty.body["tasks"]["created"], 0);
     assert_eq!(empty.body["tasks"]["by_status"], statuses(&[]));
-    assert_eq!(empty.body["tasks"]["by_kind"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        empty.body["tasks"]["by_kind"].as_array().unwrap().len(),
+        gridassist::domain::TaskKind::ALL.len()
+    );
     assert_eq!(empty.body["tasks"]["by_township"].as_array().unwrap().len(), 2);
     assert_eq!(
         empty.body["timings"],

@@ -80,6 +80,30 @@ async fn schema_matches_the_migrated_database() {
                 .select(case_access_codes::all_columns)
                 .limit(0)
                 .load::<gridassist::repo::access_codes::AccessCode>(conn)?;
+            outbox::table
+                .select(outbox::all_columns)
+                .limit(0)
+                .load::<gridassist::repo::outbox::Message>(conn)?;
+            dishonest_entries::table
+                .select(dishonest_entries::all_columns)
+                .limit(0)
+                .load::<gridassist::repo::dishonest::Entry>(conn)?;
+            dishonest_entry_events::table
+                .select(dishonest_entry_events::all_columns)
+                .limit(0)
+                .load::<gridassist::repo::dishonest::EntryEvent>(conn)?;
+            partners::table
+                .select(partners::all_columns)
+                .limit(0)
+                .load::<gridassist::repo::partners::Partner>(conn)?;
+            partner_keys::table
+                .select(partner_keys::all_columns)
+                .limit(0)
+                .load::<gridassist::repo::partners::PartnerKey>(conn)?;
+            partner_subscriptions::table
+                .select(partner_subscriptions::all_columns)
+                .limit(0)
+                .load::<gridassist::repo::partners::Subscription>(conn)?;
             Ok(())
         })
         .await

@@ -166,3 +166,94 @@ async fn capacity_and_certification_kinds_are_checked() {
     r.assert_problem(400, "malformed_body");
     assert_eq!(r.body["field"], "certifications[0].task_kind", "{}", r.text);
 }
+
+#[tokio::test]
+async fn officers_and_supervisors_list_the_workers_they_may_assign_with_load_and_certifications() {
+    let app = spawn_app().await;
+    let f = crate::helpers::field(&app).await;
+    let admin = app.admin_token().await;
+    // A second township of the same court, with a worker, and a township of another court.
+    let court = app.get("/api/v1/townships", Some(&admin)).await.body["items"][0]["court_id"]
+        .as_i64()
+        .unwrap();
+    let t2 = app.create_township(&admin, "T2", court).await;
+    let other_court = app.create_court(&admin, "C2").await;
+    let t3 = app.create_township(&admin, "T3", other_court).await;
+    let w3 = app.create_user(&admin, "worker3", "worker", None, Some(t2)).await;
+    let (w1, w2) = (f.workers[0].0, f.workers[1].0);
+    // One task held by whoever was chosen.
+    let created = app
+        .post(
+            &format!("/api/v1/cases/{}/tasks", f.case_id),
+            Some(&f.officer),
+            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let holder = created.body["task"]["assignee_id"].as_i64().unwrap();
+
+    // The officer: every township of the court, in id order, with grids, certifications, load.
+    let r = app.get("/api/v1/workers", Some(&f.officer)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let items = r.body["items"].as_array().unwrap();
+    let ids: Vec<i64> = items.iter().map(|w| w["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![w1, w2, w3]);
+    let first = &items[0];
+    assert_eq!(first["display_name"], "worker1");
+    assert_eq!(first["grids"][0]["code"], "G-SW");
+    assert_eq!(first["grids"][0]["primary"], true);
+    assert_eq!(first["certified_for"], json!(["serve_documents"]));
+    assert_eq!(first["capacity"], 10);
+    assert_eq!(first["availability"], "active");
+    assert!(first.get("username").is_none() && first.get("phone").is_none());
+    for w in items {
+        let expected = u64::from(w["id"].as_i64() == Some(holder));
+        assert_eq!(w["open_tasks"], expected, "{w}");
+    }
+    // A worker without a profile shows the defaults.
+    assert_eq!(items[2]["grids"], json!([]));
+    assert_eq!(items[2]["certified_for"], json!([]));
+
+    // Narrowed to a township; pages follow the usual cursor.
+    let r = app
+        .get(&format!("/api/v1/workers?township_id={t2}"), Some(&f.officer))
+        .await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
+    let page = app.get("/api/v1/workers?limit=2", Some(&f.officer)).await;
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 2);
+    let cursor = page.body["next_cursor"].as_str().unwrap().to_owned();
+    let next = app
+        .get(
+            &format!("/api/v1/workers?limit=2&cursor={cursor}"),
+            Some(&f.officer),
+        )
+        .await;
+    assert_eq!(next.body["items"][0]["id"], w3);
+    assert!(next.body["next_cursor"].is_null());
+
+    // Another court's township is out of the officer's scope.
+    app.get(&format!("/api/v1/workers?township_id={t3}"), Some(&f.officer))
+        .await
+        .assert_problem(403, "forbidden");
+
+    // The supervisor: their own township only.
+    let r = app.get("/api/v1/workers", Some(&f.supervisor)).await;
+    let ids: Vec<i64> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![w1, w2]);
+    app.get(&format!("/api/v1/workers?township_id={t2}"), Some(&f.supervisor))
+        .await
+        .assert_problem(403, "forbidden");
+
+    // Workers may not list their colleagues; nobody may without signing in.
+    app.get("/api/v1/workers", Some(&f.workers[0].1))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/workers", None)
+        .await
+        .assert_problem(401, "unauthenticated");
+}

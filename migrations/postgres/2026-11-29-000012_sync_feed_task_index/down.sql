@@ -1,0 +1,1 @@
+DROP INDEX sync_feed_task_id;

@@ -1,0 +1,254 @@
+// The web console end to end, in headless Chromium (Debian's, driven by playwright-core) against
+// the demo county served by the release binary (scripts/e2e.sh starts it and sets
+// GRIDASSIST_URL). The scenario is seeded through the REST API as the demo's people would make
+// it; the browser then does what an officer and a supervisor do, the tests assert on what the
+// screen shows, and check through the API that the change really happened.
+//
+// Screenshots of the main screens are written to SCREENSHOT_DIR (docs/screenshots).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+import { BASE, PASSWORDS, get, login, taskFor, workAndSubmit } from './api.mjs';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = process.env.SCREENSHOT_DIR || '';
+if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+
+// Sample points well inside demo grids of 黄桥镇 (township 1), WGS-84 (src/demo/mod.rs).
+const GRID_28 = { lat: 32.1315, lon: 119.965 };
+const GRID_10 = { lat: 32.1135, lon: 119.945 };
+const NEAR_GRID_28 = { lat: 32.1355, lon: 119.965 }; // ~450 m north: far_from_target
+
+let browser;
+const seed = {};
+
+async function shot(page, name) {
+  if (!SHOTS) return;
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function open(locale = 'zh-CN') {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale, timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of (401|404|409|412|422)/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.problems = problems;
+  await page.goto(BASE);
+  return page;
+}
+
+async function signIn(page, username) {
+  const role = username.split('-')[0];
+  await page.getByLabel(/用户名|Username/).fill(username);
+  await page.getByLabel(/^(密码|Password)$/).fill(PASSWORDS[role]);
+  await page.getByRole('button', { name: /^(登录|Sign in)$/ }).click();
+}
+
+before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  const officer = await login('officer-1');
+  const worker28 = await login('worker-1-28');
+  const caseRow = (await get('cases?status=open&limit=1', officer.token)).items[0];
+  seed.officer = officer;
+  seed.case = caseRow;
+  // A: submitted with a good check-in and a photo, to approve. C: checked in 450 m away, to return.
+  // B: assigned in grid 10, to reassign by hand.
+  seed.approve = await taskFor(officer, caseRow.id, worker28, GRID_28, 'e2e：送达执行通知书（审核通过）');
+  await workAndSubmit(worker28, seed.approve, GRID_28);
+  seed.reject = await taskFor(officer, caseRow.id, worker28, GRID_28, 'e2e：送达执行通知书（退回重办）');
+  await workAndSubmit(worker28, seed.reject, NEAR_GRID_28);
+  const created = await (
+    await fetch(`${BASE}/api/v1/cases/${caseRow.id}/tasks`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${officer.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ kind: 'serve_documents', instructions: 'e2e：送达（待改派）', target: { ...GRID_10, crs: 'wgs84' } }),
+    })
+  ).json();
+  seed.reassign = created.task;
+  seed.worker28 = worker28;
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+describe('officer', () => {
+  test('signs in, sees the result waiting for review, opens the case and approves the task', async () => {
+    const page = await open();
+    await assert.doesNotReject(page.getByRole('heading', { name: '登录' }).waitFor());
+    await shot(page, 'login');
+    await signIn(page, 'officer-1');
+
+    // Home: the results awaiting review, the seeded one among them.
+    await page.getByRole('heading', { name: '待审核的任务' }).waitFor();
+    await page.getByRole('link', { name: `#${seed.approve.id}`, exact: true }).waitFor();
+    await shot(page, 'officer-review-queue');
+
+    // Case list → the case → its tasks.
+    await page.getByRole('navigation').getByRole('link', { name: '案件' }).click();
+    await page.getByRole('link', { name: seed.case.case_number }).click();
+    await page.getByRole('heading', { name: seed.case.case_number }).waitFor();
+    const row = page.locator('tr', { has: page.getByRole('link', { name: `#${seed.approve.id}`, exact: true }) });
+    await assert.doesNotReject(row.getByText('待审核').waitFor());
+    await shot(page, 'officer-case');
+    await row.getByRole('link', { name: `#${seed.approve.id}`, exact: true }).click();
+
+    // The task: state, map with the target, check-in without flags, the photo as a thumbnail.
+    await page.getByRole('heading', { name: new RegExp(`任务 #${seed.approve.id}`) }).waitFor();
+    await page.locator('svg.map circle.marker.target').waitFor();
+    assert.equal(await page.locator('svg.map path.grid.highlight').count(), 1, 'the target grid is highlighted');
+    await page.getByText('正常').first().waitFor();
+    const thumb = page.locator('img.thumb-img').first();
+    await thumb.waitFor();
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await thumb.elementHandle());
+    await page.locator('ol.submissions').getByText('被执行人拒收，已留置送达并拍照。').waitFor();
+    await shot(page, 'officer-task-review');
+
+    // Approve with a rating of 4.
+    await page.getByLabel('通过', { exact: true }).check();
+    await page.getByLabel('质量评分').selectOption('4');
+    await page.getByLabel('意见').fill('送达材料齐全。');
+    await page.getByRole('button', { name: '提交审核' }).click();
+    await page.getByRole('status').getByText('已通过。').waitFor();
+    await page.locator('dl.details').getByText('已通过').waitFor();
+    assert.equal(await page.locator('#review-form').count(), 0, 'nothing left to review');
+
+    // The API agrees.
+    const task = await get(`tasks/${seed.approve.id}`, seed.officer.token);
+    assert.equal(task.status, 'approved');
+    const subs = await get(`tasks/${seed.approve.id}/submissions`, seed.officer.token);
+    assert.equal(subs.at(-1).review.decision, 'approved');
+    assert.equal(subs.at(-1).review.rating, 4);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test('returns a result for rework with a reason, seeing the far check-in flagged', async () => {
+    const page = await open();
+    await signIn(page, 'officer-1');
+    await page.getByRole('heading', { name: '待审核的任务' }).waitFor();
+    await page.goto(`${BASE}/#/tasks/${seed.reject.id}`);
+    await page.getByRole('heading', { name: new RegExp(`任务 #${seed.reject.id}`) }).waitFor();
+    await page.getByText('距目标过远').waitFor();
+
+    await page.getByLabel('退回重办').check();
+    await page.getByLabel('证据不足').check();
+    await page.getByLabel('意见').fill('照片无法看清门牌，请补拍。');
+    await page.getByRole('button', { name: '提交审核' }).click();
+    await page.getByRole('status').getByText('已退回网格员重办。').waitFor();
+    await page.locator('dl.details').getByText('已退回').waitFor();
+    await page.locator('.review-returned').getByText('证据不足').waitFor();
+
+    const subs = await get(`tasks/${seed.reject.id}/submissions`, seed.officer.token);
+    assert.equal(subs.at(-1).review.decision, 'returned');
+    assert.deepEqual(subs.at(-1).review.reasons, ['insufficient_evidence']);
+    assert.equal((await get(`tasks/${seed.reject.id}`, seed.officer.token)).status, 'returned');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test('reassigns a task to another grid worker by hand', async () => {
+    const task = seed.reassign;
+    const directory = (await get(`workers?township_id=${task.township_id}&limit=200`, seed.officer.token)).items;
+    const eligible = (w) =>
+      w.id !== task.assignee_id && w.active && w.availability === 'active' && w.certified_for.includes('serve_documents') && w.open_tasks < w.capacity;
+    const target = directory.find((w) => eligible(w) && w.grids.some((g) => g.code.endsWith('-011'))) || directory.find(eligible);
+    assert.ok(target, 'an eligible worker to reassign to');
+
+    const page = await open();
+    await signIn(page, 'officer-1');
+    await page.getByRole('heading', { name: '待审核的任务' }).waitFor();
+    await page.goto(`${BASE}/#/tasks/${task.id}`);
+    await page.getByRole('heading', { name: new RegExp(`任务 #${task.id}`) }).waitFor();
+    await page.getByLabel('改派给').selectOption(String(target.id));
+    await page.getByLabel('改派说明').fill('原网格员请假，改由相邻网格办理。');
+    await shot(page, 'officer-task-reassign');
+    await page.getByRole('button', { name: '改派', exact: true }).click();
+    await page.getByRole('status').getByText(`已改派给 ${target.display_name}。`).waitFor();
+    await page.locator('#assignee').getByText(target.display_name).waitFor();
+    await page.locator('ol.timeline').getByText('原网格员请假，改由相邻网格办理。').waitFor();
+
+    const after = await get(`tasks/${task.id}`, seed.officer.token);
+    assert.equal(after.assignee_id, target.id);
+    assert.equal(after.status, 'assigned');
+    const events = await get(`tasks/${task.id}/events`, seed.officer.token);
+    const last = events.at(-1);
+    assert.equal(last.action, 'assign');
+    assert.equal(last.actor_id, seed.officer.id);
+    assert.equal(last.assignee_id, target.id);
+
+    // The court's queue is one click away.
+    await page.getByRole('navigation').getByRole('link', { name: '法院待分派' }).click();
+    await page.getByRole('heading', { name: '法院待分派队列' }).waitFor();
+    await shot(page, 'officer-queue');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+});
+
+describe('supervisor', () => {
+  test('sees the township map, opens the leaderboard and one worker\'s breakdown', async () => {
+    const page = await open();
+    await signIn(page, 'supervisor-1');
+    await page.getByRole('heading', { name: '网格地图' }).waitFor();
+    assert.equal(await page.locator('svg.map path.grid').count(), 64, "the township's 64 grids");
+    assert.ok((await page.locator('svg.map path.grid.load-0').count()) < 64, 'some grids carry open work');
+    await page.locator('svg.map path.grid[data-grid-id]').first().waitFor();
+    await shot(page, 'supervisor-map');
+
+    await page.getByRole('navigation').getByRole('link', { name: '积分排行' }).click();
+    await page.getByRole('heading', { name: '积分排行' }).waitFor();
+    const row = page.locator('tr', { has: page.getByRole('link', { name: seed.worker28.name }) });
+    await row.waitFor();
+    // The approval just made earns points this month: more than zero on the board.
+    const pointsText = await row.locator('td').nth(2).innerText();
+    assert.ok(Number(pointsText) > 0, `points on the board: ${pointsText}`);
+    await page.locator('#trend svg.chart').waitFor();
+    await shot(page, 'supervisor-leaderboard');
+
+    await row.getByRole('link', { name: seed.worker28.name }).click();
+    await page.getByRole('heading', { name: `${seed.worker28.name} 的积分` }).waitFor();
+    await page.getByRole('cell', { name: '任务通过' }).first().waitFor();
+    await page.getByRole('cell', { name: '退回扣分' }).first().waitFor();
+    const board = await get(`workers/${seed.worker28.id}/scores?period=${new Date().toISOString().slice(0, 7)}`, (await login('supervisor-1')).token);
+    await page.locator('#worker-total').getByText(String(board.total_points / 100)).waitFor();
+    await shot(page, 'supervisor-worker');
+
+    await page.getByRole('navigation').getByRole('link', { name: '激励发放' }).click();
+    await page.getByRole('heading', { name: '激励发放' }).waitFor();
+    await shot(page, 'supervisor-incentives');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test('switches the interface to English, and the choice survives a reload', async () => {
+    const page = await open();
+    await signIn(page, 'supervisor-1');
+    await page.getByRole('heading', { name: '网格地图' }).waitFor();
+    await page.getByLabel('Language / 语言').selectOption('en');
+    await page.getByRole('heading', { name: 'Grid map' }).waitFor();
+    await page.getByRole('navigation').getByRole('link', { name: 'Leaderboard' }).click();
+    await page.getByRole('heading', { name: 'Leaderboard' }).waitFor();
+    await page.getByRole('columnheader', { name: 'Points' }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    await shot(page, 'supervisor-leaderboard-en');
+
+    // Reload: still English (localStorage), still signed in (the tab's refresh token).
+    await page.reload();
+    await page.getByRole('heading', { name: 'Leaderboard' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('gridassist.refresh')), null, 'signing out forgets the refresh token');
+    assert.equal(await page.evaluate(() => localStorage.getItem('gridassist.refresh')), null, 'never in localStorage');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,342 @@
+// One task, for the officer and the township supervisor: its state and history, the target on
+// the grid map, check-ins with their flags, evidence (thumbnails for officers, who may download
+// it), submitted results, and the actions the caller's role allows — review (officer), manual
+// reassignment (both) and pinning a queued task's target on the map (officer).
+
+import * as api from '../api.js';
+import { h, toast } from '../dom.js';
+import { label, t } from '../i18n.js';
+import { dateTime, flagBadge, overdueBadge, statusBadge, workerName } from '../format.js';
+import { card, errorText, grids, link, page, show, table, workerDirectory } from './common.js';
+import { gridMap } from '../map.js';
+
+const REASONS = ['insufficient_evidence', 'wrong_person', 'wrong_address', 'illegible', 'incomplete', 'not_on_site', 'other'];
+const REASSIGNABLE = ['queued', 'assigned', 'accepted', 'in_progress', 'returned'];
+const IMAGE_TYPES = ['image/jpeg', 'image/png'];
+
+// Object URLs of the thumbnails on screen; released when the task is shown again or left.
+let thumbnailUrls = [];
+function releaseThumbnails() {
+  thumbnailUrls.forEach((u) => URL.revokeObjectURL(u));
+  thumbnailUrls = [];
+}
+window.addEventListener('hashchange', releaseThumbnails);
+
+function details(task, workers) {
+  const rows = [
+    [t('tasks.status'), [statusBadge(task.status), ' ', overdueBadge(task), task.priority === 'urgent' ? h('span', { class: 'badge urgent' }, t('tasks.urgent')) : null]],
+    [t('tasks.kind'), label('kind', task.kind)],
+    [t('tasks.case'), link(`#/cases/${task.case_id}`, `#${task.case_id}`)],
+    [t('tasks.assignee'), h('span', { id: 'assignee' }, workerName(workers, task.assignee_id))],
+    [t('tasks.due'), dateTime(task.due_at)],
+    task.queue ? [t('tasks.queue'), `${t(`queue.${task.queue}`)} · ${label('queue_reason', task.queue_reason)}`] : null,
+    [t('task.target'), task.target.address || (task.target.lat ? `${task.target.lat.toFixed(5)}, ${task.target.lon.toFixed(5)}` : '—')],
+    task.party ? [t('task.party'), `${label('party', task.party.role)}：${task.party.name}`] : null,
+    task.instructions ? [t('task.instructions'), task.instructions] : null,
+  ].filter(Boolean);
+  return h('dl', { class: 'details' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+function checkIns(events) {
+  const rows = events.filter((e) => e.action === 'check_in');
+  return table(
+    [
+      { head: t('worker.when'), cell: (e) => dateTime(e.occurred_at) },
+      { head: t('task.target'), cell: (e) => (e.detail?.distance_m != null ? t('task.distance', { m: Math.round(e.detail.distance_m) }) : '—') },
+      {
+        head: t('task.check_ins'),
+        cell: (e) => {
+          const flags = e.detail?.flags || [];
+          return flags.length ? flags.map(flagBadge) : h('span', { class: 'badge ok' }, t('task.no_flags'));
+        },
+      },
+    ],
+    rows,
+    { empty: t('task.check_ins_none'), rowClass: (e) => ((e.detail?.flags || []).length ? 'flagged' : null) },
+  );
+}
+
+function evidenceList(items, canDownload) {
+  if (!items.length) return h('p', { class: 'muted empty' }, t('task.evidence_none'));
+  return h(
+    'ul',
+    { class: 'evidence' },
+    items.map((e) => {
+      const caption = h('figcaption', {}, `${label('evidence', e.kind)} #${e.id}`, h('br'), dateTime(e.captured_at || e.received_at));
+      const figure = h('figure', { class: 'thumb', 'data-evidence-id': e.id }, h('div', { class: 'thumb-box' }, label('evidence', e.kind)), caption);
+      if (canDownload) {
+        const download = h('button', { type: 'button', class: 'link' }, t('task.download'));
+        download.addEventListener('click', async () => {
+          try {
+            const file = await api.blob(`evidence/${e.id}`);
+            const url = URL.createObjectURL(file);
+            const a = h('a', { href: url, download: `evidence-${e.id}` });
+            document.body.append(a);
+            a.click();
+            a.remove();
+            setTimeout(() => URL.revokeObjectURL(url), 10000);
+          } catch (error) {
+            toast(errorText(error), 'error');
+          }
+        });
+        caption.append(' ', download);
+        if (IMAGE_TYPES.includes(e.media_type)) {
+          api
+            .blob(`evidence/${e.id}`)
+            .then((file) => {
+              const url = URL.createObjectURL(file);
+              thumbnailUrls.push(url);
+              figure.firstChild.replaceWith(h('img', { src: url, alt: `${label('evidence', e.kind)} #${e.id}`, class: 'thumb-img' }));
+            })
+            .catch(() => {});
+        }
+      }
+      return h('li', {}, figure);
+    }),
+  );
+}
+
+function resultValue(value) {
+  if (value === null || value === undefined) return '—';
+  if (Array.isArray(value)) return value.length ? h('ol', {}, value.map((v) => h('li', {}, resultValue(v)))) : '—';
+  if (typeof value === 'object') {
+    return h('dl', { class: 'result' }, Object.entries(value).map(([k, v]) => [h('dt', {}, k), h('dd', {}, resultValue(v))]));
+  }
+  return String(value);
+}
+
+function submissions(list) {
+  if (!list.length) return h('p', { class: 'muted empty' }, t('task.submissions_none'));
+  return h(
+    'ol',
+    { class: 'submissions' },
+    list.map((sub) =>
+      h(
+        'li',
+        { class: 'submission' },
+        h('p', { class: 'meta' }, dateTime(sub.submitted_at)),
+        resultValue(sub.result),
+        sub.note ? h('p', {}, `${t('task.note')}：${sub.note}`) : null,
+        sub.review
+          ? h(
+              'p',
+              { class: ['review', `review-${sub.review.decision}`] },
+              h('strong', {}, t(`review.decision.${sub.review.decision}`)),
+              sub.review.rating ? ` ★${sub.review.rating}` : '',
+              sub.review.reasons.length ? ` · ${sub.review.reasons.map((r) => label('reason', r)).join('、')}` : '',
+              sub.review.comment ? ` · ${sub.review.comment}` : '',
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
+function history(events, workers) {
+  return h(
+    'ol',
+    { class: 'timeline' },
+    events.map((e) =>
+      h(
+        'li',
+        {},
+        h('time', {}, dateTime(e.occurred_at)),
+        ' ',
+        h('strong', {}, label('action', e.action)),
+        ` · ${label('role', e.actor_role)}`,
+        e.from_status && e.from_status !== e.to_status ? ` · ${label('status', e.from_status)} → ${label('status', e.to_status)}` : '',
+        e.assignee_id && e.action === 'assign' ? ` · ${workerName(workers, e.assignee_id)}` : '',
+        e.reason_code ? ` · ${label('reason', e.reason_code)}` : '',
+        e.note ? ` · ${e.note}` : '',
+        e.detail?.summary ? h('div', { class: 'muted' }, e.detail.summary) : null,
+      ),
+    ),
+  );
+}
+
+function reviewForm(task, etag, reload) {
+  const approve = h('input', { type: 'radio', name: 'decision', value: 'approve', id: 'decision-approve', checked: true });
+  const reject = h('input', { type: 'radio', name: 'decision', value: 'reject', id: 'decision-reject' });
+  const rating = h('select', { id: 'rating' }, [5, 4, 3, 2, 1].map((n) => h('option', { value: n }, `${n} ★`)));
+  const reasonBoxes = REASONS.map((r) => h('input', { type: 'checkbox', value: r, id: `reason-${r}` }));
+  const comment = h('textarea', { id: 'review-comment', rows: 2, maxlength: 1000 });
+  const message = h('p', { class: 'error-text', role: 'alert' });
+  const ratingRow = h('div', { class: 'field' }, h('label', { for: 'rating' }, t('review.rating')), rating);
+  const reasonsRow = h(
+    'fieldset',
+    { class: 'reasons', hidden: true },
+    h('legend', {}, t('review.reasons')),
+    REASONS.map((r, i) => h('label', { class: 'check', for: `reason-${r}` }, reasonBoxes[i], label('reason', r))),
+  );
+  const sync = () => {
+    ratingRow.hidden = !approve.checked;
+    reasonsRow.hidden = approve.checked;
+  };
+  approve.addEventListener('change', sync);
+  reject.addEventListener('change', sync);
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'review-submit' }, t('review.submit'));
+  const form = h(
+    'form',
+    { class: 'review-form', id: 'review-form' },
+    h(
+      'div',
+      { class: 'field choices' },
+      h('label', { class: 'check', for: 'decision-approve' }, approve, t('review.approve')),
+      h('label', { class: 'check', for: 'decision-reject' }, reject, t('review.reject')),
+    ),
+    ratingRow,
+    reasonsRow,
+    h('div', { class: 'field' }, h('label', { for: 'review-comment' }, t('review.comment')), comment),
+    message,
+    submit,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    message.textContent = '';
+    const body = approve.checked
+      ? { decision: 'approve', rating: Number(rating.value) }
+      : { decision: 'reject', reasons: reasonBoxes.filter((b) => b.checked).map((b) => b.value) };
+    if (comment.value.trim()) body.comment = comment.value.trim();
+    if (body.decision === 'reject' && !body.reasons.length) {
+      message.textContent = t('review.need_reason');
+      return;
+    }
+    if (body.decision === 'reject' && body.reasons.includes('other') && !body.comment) {
+      message.textContent = t('review.need_comment');
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await api.post(`tasks/${task.id}/review`, body, { etag });
+      toast(body.decision === 'approve' ? t('review.approved') : t('review.returned'));
+      reload();
+    } catch (error) {
+      message.textContent = errorText(error);
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+function workerOption(w, task) {
+  const notes = [];
+  if (!w.active) notes.push(t('assign.inactive'));
+  if (w.availability === 'on_leave') notes.push(t('assign.on_leave'));
+  if (!w.certified_for.includes(task.kind)) notes.push(t('assign.not_certified'));
+  notes.push(t('assign.load', { open: w.open_tasks, cap: w.capacity }));
+  const grid = w.grids[0] ? ` · ${w.grids[0].name}` : '';
+  return h('option', { value: w.id }, `${w.display_name}${grid} · ${notes.join(' · ')}`);
+}
+
+function eligibleFirst(task) {
+  const score = (w) => (w.active && w.availability === 'active' && w.certified_for.includes(task.kind) && w.open_tasks < w.capacity ? 0 : 1);
+  const inGrid = (w) => (w.grids.some((g) => g.grid_id === task.grid_id) ? 0 : 1);
+  return (a, b) => score(a) - score(b) || inGrid(a) - inGrid(b) || a.display_name.localeCompare(b.display_name, 'zh-CN');
+}
+
+function assignForm(task, etag, workers, reload) {
+  const candidates = [...workers.values()]
+    .filter((w) => w.id !== task.assignee_id && (!task.township_id || w.township_id === task.township_id))
+    .sort(eligibleFirst(task));
+  const select = h(
+    'select',
+    { id: 'assign-worker', required: true },
+    h('option', { value: '' }, t('assign.pick')),
+    candidates.map((w) => workerOption(w, task)),
+  );
+  const note = h('input', { id: 'assign-note', maxlength: 500 });
+  const message = h('p', { class: 'error-text', role: 'alert' });
+  const submit = h('button', { type: 'submit', id: 'assign-submit' }, t('assign.submit'));
+  const form = h(
+    'form',
+    { class: 'assign-form', id: 'assign-form' },
+    h('div', { class: 'field' }, h('label', { for: 'assign-worker' }, t('assign.worker')), select),
+    h('div', { class: 'field' }, h('label', { for: 'assign-note' }, t('assign.note')), note),
+    message,
+    submit,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!select.value) return;
+    submit.disabled = true;
+    message.textContent = '';
+    const body = { worker_id: Number(select.value) };
+    if (note.value.trim()) body.note = note.value.trim();
+    try {
+      await api.post(`tasks/${task.id}/assign`, body, { etag });
+      api.invalidate('workers:');
+      toast(t('assign.done', { name: workerName(workers, body.worker_id) }));
+      reload();
+    } catch (error) {
+      if (error.code === 'stale_etag') {
+        toast(t('assign.stale'), 'error');
+        reload();
+        return;
+      }
+      message.textContent = errorText(error);
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+function taskMap(task, collection, role, etag, reload) {
+  const canPin = role === 'officer' && task.status === 'queued' && task.target.lat == null;
+  const markers = task.target.lat != null ? [{ lat: task.target.lat, lon: task.target.lon, cls: 'target', title: task.target.address || t('task.target') }] : [];
+  const map = gridMap(collection, {
+    ariaLabel: t('task.map'),
+    focus: task.township_id ? (f) => f.properties.township_id === task.township_id : null,
+    classOf: (f) => (f.properties.id === task.grid_id ? 'highlight' : task.township_id && f.properties.township_id !== task.township_id ? 'faded' : null),
+    titleOf: (f) => `${f.properties.name} (${f.properties.code})`,
+    markers,
+    onPick: canPin
+      ? async ({ lat, lon }) => {
+          if (!confirm(t('task.pin_confirm', { lat: lat.toFixed(5), lon: lon.toFixed(5) }))) return;
+          try {
+            await api.post(`tasks/${task.id}/target`, { lat, lon, crs: 'wgs84' }, { etag });
+            toast(t('task.pinned'));
+            reload();
+          } catch (error) {
+            toast(errorText(error), 'error');
+          }
+        }
+      : null,
+  });
+  return [h('p', { class: 'muted' }, canPin ? t('task.pin_help') : t('task.map_help')), map];
+}
+
+export function taskView({ id }) {
+  const reload = () => taskView({ id });
+  releaseThumbnails();
+  return show(async () => {
+    const role = api.user()?.role;
+    const { body: task, etag } = await api.getWithEtag(`tasks/${id}`);
+    const [events, evidence, subs, collection, workers] = await Promise.all([
+      api.get(`tasks/${id}/events`),
+      api.get(`tasks/${id}/evidence`),
+      api.get(`tasks/${id}/submissions`),
+      grids(role === 'supervisor' ? null : task.township_id),
+      workerDirectory(role === 'supervisor' ? null : task.township_id),
+    ]);
+    const actions = [];
+    if (role === 'officer' && task.status === 'submitted') actions.push(card(t('review.form'), reviewForm(task, etag, reload)));
+    if (REASSIGNABLE.includes(task.status)) actions.push(card(t('assign.form'), assignForm(task, etag, workers, reload)));
+    return page(
+      `${t('task.title', { id: task.id })} · ${label('kind', task.kind)}`,
+      h(
+        'div',
+        { class: 'columns' },
+        h(
+          'div',
+          { class: 'col' },
+          card(t('task.details'), details(task, workers)),
+          ...actions,
+          card(t('task.submissions'), submissions(subs)),
+          card(t('task.evidence'), evidenceList(evidence, role === 'officer')),
+          card(t('task.check_ins'), checkIns(events)),
+        ),
+        h('div', { class: 'col' }, card(t('task.map'), ...taskMap(task, collection, role, etag, reload)), card(t('task.history'), history(events, workers))),
+      ),
+    );
+  });
+}
