@@ -5,6 +5,16 @@
 # content type, header and body as documented, bad input refused, 401 without auth, 405 with
 # `Allow` for methods a path does not have.
 #
+# One check is left out: `positive_data_acceptance` (every request the schema allows must be
+# accepted). It cannot hold here and should not: the API enforces rules JSON Schema cannot state —
+# cross-field rules (a target point or an address; an end date only when on leave), check digits
+# of ID numbers, the state of the world (a stale ETag, an id that names nothing, a period that has
+# not begun) — and JSON Schema counts `93.0` as an integer, which the API refuses for an id. What
+# the schema can state is stated (page sizes, coordinate ranges, period syntax), and every
+# refusal must still be a documented 4xx with a problem+json body, which the other checks enforce.
+# And `missing_required_header` expects a missing `If-Match` to be answered 400; the API answers
+# `428 Precondition Required` (RFC 6585), the status made for exactly that, and documents it.
+#
 #   scripts/contract-fuzz.sh             # the CI run (a few examples per operation and role)
 #   FUZZ_EXAMPLES=200 scripts/contract-fuzz.sh   # a longer run
 set -euo pipefail
@@ -20,8 +30,13 @@ fi
 
 # The debug build by default: CI has just built it for the tests, and the fuzzer's speed is
 # bounded by its own request generation, not the server's.
+# FUZZ_BIN=path runs an already built binary.
 profile=${FUZZ_PROFILE:-debug}
-if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
+bin=${FUZZ_BIN:-}
+if [ -z "$bin" ]; then
+  if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
+  bin="${CARGO_TARGET_DIR:-target}/$profile/gridassist"
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data_dir=$(mktemp -d)
 log="$data_dir/server.log"
@@ -31,7 +46,7 @@ trap cleanup EXIT
 
 # Generous sign-in throttle: the fuzzer's random logins must not lock the accounts it uses.
 GRIDASSIST_BIND="127.0.0.1:$port" GRIDASSIST_DATA_DIR="$data_dir" GRIDASSIST_LOG=warn \
-  "${CARGO_TARGET_DIR:-target}/$profile/gridassist" demo >"$log" 2>&1 &
+  "$bin" demo >"$log" 2>&1 &
 pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 120); do
@@ -56,8 +71,8 @@ declare -A tokens=(
 fuzz() {
   local who=$1; shift
   echo "== schemathesis as $who =="
-  "$venv/bin/st" run "api-spec/openapi.json" --url "$base" \
-    --checks all --max-examples "$examples" --phases examples,coverage,fuzzing \
+  "$venv/bin/st" --config-file scripts/schemathesis.toml run "api-spec/openapi.json" --url "$base" \
+    --checks all --exclude-checks positive_data_acceptance,missing_required_header --max-examples "$examples" --phases examples,coverage,fuzzing \
     --generation-deterministic --seed 20261129 --no-color \
     --request-timeout 30 --warnings off "$@"
 }

@@ -27,6 +27,7 @@ pub struct AuditQuery {
     /// Rows with a smaller id (the previous page's `next_before`).
     pub before: Option<i64>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -161,7 +161,7 @@ pub async fn refresh(
 
 /// Sign out: revoke the given refresh token's sign-in, or all of the caller's sign-ins.
 /// The access token in hand stays valid until it expires (at most 15 minutes).
-#[utoipa::path(tag = "auth", request_body(content = LogoutRequest, description = "Optional"), security(("bearer" = [])), responses(
+#[utoipa::path(tag = "auth", request_body(content = Option<LogoutRequest>, description = "Optional"), security(("bearer" = [])), responses(
     (status = 204, description = "Signed out"),
     (status = 401, body = Problem, content_type = "application/problem+json")
 ))]

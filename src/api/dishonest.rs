@@ -272,7 +272,7 @@ pub async fn list_entries(
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json")
 ))]
-#[get("/api/v1/dishonest-entries/{id}")]
+#[get("/api/v1/dishonest-entries/{id:-?\\d+}")]
 pub async fn get_entry(
     state: web::Data<AppState>,
     auth: AuthUser,
@@ -300,7 +300,7 @@ pub async fn get_entry(
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`invalid_transition`: the entry is removed", body = Problem, content_type = "application/problem+json")
 ))]
-#[patch("/api/v1/dishonest-entries/{id}")]
+#[patch("/api/v1/dishonest-entries/{id:-?\\d+}")]
 pub async fn update_entry(
     state: web::Data<AppState>,
     auth: AuthUser,

@@ -136,8 +136,10 @@ pub async fn list_grids(
 #[serde(deny_unknown_fields)]
 pub struct LocateQuery {
     /// Latitude, −90…90.
+    #[param(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
     /// Longitude, −180…180.
+    #[param(minimum = -180.0, maximum = 180.0)]
     pub lon: f64,
     /// The system the point is in: `wgs84` (default), `gcj02` (Amap, Tencent) or `bd09` (Baidu).
     pub crs: Option<Crs>,

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body_timeout;
 pub mod cases;
 pub mod check_ins;
+pub mod common_responses;
 pub mod courts;
 pub mod dishonest;
 pub mod dto;
@@ -27,6 +28,7 @@ pub mod scores;
 pub mod statistics;
 pub mod submissions;
 pub mod sync;
+pub mod tagged_unions;
 pub mod tasks;
 pub mod townships;
 pub mod users;
@@ -37,6 +39,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
+use common_responses::CommonResponses;
+use tagged_unions::TaggedUnions;
 
 /// The OpenAPI document. Every handler is listed here; `api-spec/openapi.json` is this,
 /// pretty-printed (`gridassist openapi > api-spec/openapi.json`), and a test keeps them equal.
@@ -134,7 +138,8 @@ use crate::error::ApiError;
         partner_api::list_subscriptions,
         partner_api::delete_subscription,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses, &TaggedUnions),
+    components(schemas(crate::domain::media::EvidenceKind, notifications::DeliveryStatus)),
     tags(
         (name = "health", description = "Probes"),
         (name = "auth", description = "Sign-in, tokens, the caller"),
@@ -293,6 +298,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Unknown paths and methods: a problem document, not an empty body.
 pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
     match allowed_methods(req.path()) {
+        // The path fits a route's template and the method is the route's, but the route did not
+        // take it (an id that is not a number): nothing there.
+        Some(allow) if allow.split(", ").any(|m| m == req.method().as_str()) => {
+            Err(ApiError::NotFound("route"))
+        }
         Some(allow) => Err(ApiError::MethodNotAllowed(allow)),
         None => Err(ApiError::NotFound("route")),
     }
@@ -327,7 +337,7 @@ fn allowed_methods(path: &str) -> Option<String> {
         routes
     });
     let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let mut methods: Vec<&str> = routes
+    let matching: Vec<(usize, &Vec<&str>)> = routes
         .iter()
         .filter(|(segments, _)| {
             segments.len() == wanted.len()
@@ -336,6 +346,14 @@ fn allowed_methods(path: &str) -> Option<String> {
                     .zip(&wanted)
                     .all(|(s, w)| (s.starts_with('{') && !w.is_empty()) || s == w)
         })
+        .map(|(segments, m)| (segments.iter().filter(|s| !s.starts_with('{')).count(), m))
+        .collect();
+    // A literal segment beats a placeholder: `/dishonest-entries/import` is the import route's,
+    // not an entry's.
+    let most_specific = matching.iter().map(|(literal, _)| *literal).max().unwrap_or(0);
+    let mut methods: Vec<&str> = matching
+        .into_iter()
+        .filter(|(literal, _)| *literal == most_specific)
         .flat_map(|(_, m)| m.iter().copied())
         .collect();
     if methods.is_empty() {
@@ -353,6 +371,52 @@ mod tests {
 
     /// The authorization matrix and the OpenAPI document name the same operations: an
     /// operation added without a row in the matrix (or a row left behind) fails here.
+    #[test]
+    fn every_variant_of_a_tagged_union_admits_its_tag() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let branches = doc["components"]["schemas"]["TaskResult"]["oneOf"]
+            .as_array()
+            .unwrap();
+        assert_eq!(branches.len(), crate::domain::TaskKind::ALL.len());
+        for branch in branches {
+            assert!(branch.get("allOf").is_none(), "{branch}");
+            assert_eq!(branch["additionalProperties"], false);
+            assert!(branch["properties"]["kind"]["enum"].is_array(), "{branch}");
+            assert!(
+                branch["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&serde_json::json!("kind"))
+            );
+        }
+    }
+
+    #[test]
+    fn every_operation_documents_the_answers_every_operation_can_give() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let assign = &doc["paths"]["/api/v1/tasks/{id}/assign"]["post"];
+        for status in ["400", "401", "403", "404", "413", "415", "428"] {
+            assert!(
+                assign["responses"][status].is_object(),
+                "assign_task lacks {status}"
+            );
+        }
+        assert!(
+            assign["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "If-Match" && p["in"] == "header" && p["required"] == true)
+        );
+        let check = &doc["paths"]["/api/v1/dishonest-checks"]["post"];
+        assert!(check["responses"]["429"].is_object());
+        let health = &doc["paths"]["/healthz"]["get"];
+        assert!(
+            health["responses"]["401"].is_null(),
+            "public operations need no credential"
+        );
+    }
+
     #[test]
     fn every_documented_operation_has_a_row_in_the_authorization_matrix() {
         let doc = ApiDoc::openapi();

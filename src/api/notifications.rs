@@ -42,6 +42,7 @@ impl DeliveryStatus {
 pub struct NotificationQuery {
     pub status: Option<DeliveryStatus>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -31,7 +31,7 @@ pub struct OptimizeBody {
 /// Assign a batch of tasks at once: as many as possible, with the least total travel distance,
 /// under capacity, certifications, recusals and declines (an exact min-cost-flow method). The
 /// plan is compared with greedy one-at-a-time assignment on the same input.
-#[utoipa::path(tag = "tasks", request_body = OptimizeBody, security(("bearer" = [])), responses(
+#[utoipa::path(tag = "tasks", request_body = Option<OptimizeBody>, security(("bearer" = [])), responses(
     (status = 200, body = PlanDto),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -16,6 +16,7 @@ pub struct PageQuery {
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

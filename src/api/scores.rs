@@ -128,6 +128,7 @@ pub async fn put_scheme(
 #[serde(deny_unknown_fields)]
 pub struct BoardQuery {
     /// `2026-03`, `2026-Q1` or `2026`.
+    #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     pub period: String,
     /// Default: the supervisor's own township (required for admins).
     pub township_id: Option<i64>,
@@ -172,6 +173,7 @@ pub async fn get_board(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClosePeriod {
+    #[schema(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     pub period: String,
     pub township_id: i64,
 }
@@ -207,6 +209,7 @@ pub async fn close_period(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
+    #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     pub period: String,
 }
 

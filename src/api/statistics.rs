@@ -17,6 +17,7 @@ use crate::state::AppState;
 pub struct StatisticsQuery {
     /// A month (`2026-11`), a quarter (`2026-Q4`) or a year (`2026`), in China's calendar; it
     /// must have begun.
+    #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     pub period: Option<String>,
     /// The court (admins, required); officers may leave it out or name their own.
     pub court_id: Option<i64>,

@@ -27,6 +27,7 @@ pub struct SyncQuery {
     /// The `cursor` of the previous response; absent for a full sync.
     pub since: Option<String>,
     /// Changes per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -393,6 +393,7 @@ pub struct TaskQuery {
     pub case_id: Option<i64>,
     pub overdue: Option<bool>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -593,7 +594,7 @@ pub struct CancelTask {
 }
 
 /// The officer cancels an open task.
-#[utoipa::path(tag = "tasks", params(("id" = i64, Path)), request_body(content = CancelTask, description = "Optional"), security(("bearer" = [])), responses(
+#[utoipa::path(tag = "tasks", params(("id" = i64, Path)), request_body(content = Option<CancelTask>, description = "Optional"), security(("bearer" = [])), responses(
     (status = 200, body = TaskDto),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),

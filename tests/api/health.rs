@@ -126,6 +126,19 @@ async fn a_wrong_method_on_a_real_path_is_405_naming_the_allowed_ones() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    // A literal segment is its own route, not an id: only POST imports.
+    let r = app
+        .client
+        .patch(app.url("/api/v1/dishonest-entries/import"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+    // The right method on an id that is no number: nothing there.
+    let admin = app.admin_token().await;
+    let r = app.get("/api/v1/dishonest-entries/x1", Some(&admin)).await;
+    r.assert_problem(404, "not_found");
 }
 
 #[tokio::test]
