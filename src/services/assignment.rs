@@ -119,6 +119,30 @@ fn judge_grid(conn: &mut DbConn, grid_id: i64, req: &Request<'_>) -> Result<Choi
     Ok(choose(&candidates, req.today))
 }
 
+/// The township's grids other than `home` within `radius_m` of the target, nearest first (ties
+/// by code).
+fn neighbours(
+    map: &GridMap,
+    township_id: i64,
+    home: i64,
+    target: LatLon,
+    radius_m: f64,
+) -> Vec<(i64, String, f64)> {
+    let mut others: Vec<(i64, String, f64)> = map
+        .grids
+        .iter()
+        .filter(|(id, g)| g.township_id == township_id && **id != home)
+        .filter_map(|(id, g)| {
+            map.index
+                .distance_to(*id, target)
+                .map(|d| (*id, g.code.clone(), d))
+        })
+        .filter(|(_, _, d)| *d <= radius_m)
+        .collect();
+    others.sort_by(|a, b| a.2.total_cmp(&b.2).then_with(|| a.1.cmp(&b.1)));
+    others
+}
+
 /// Decide where a task goes, reading (not writing) the database.
 pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Placement, ApiError> {
     let excluded_worker_ids = req.exclude.to_vec();
@@ -155,23 +179,14 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
     };
     let (home_grid, township_id) = (shape.grid_id, shape.township_id);
 
-    // The home grid first, then the township's other grids nearest first within the radius.
-    let mut others: Vec<(i64, String, f64)> = map
-        .grids
-        .iter()
-        .filter(|(id, g)| g.township_id == township_id && **id != home_grid)
-        .filter_map(|(id, g)| {
-            map.index
-                .distance_to(*id, target)
-                .map(|d| (*id, g.code.clone(), d))
-        })
-        .filter(|(_, _, d)| *d <= req.radius_m)
-        .collect();
-    others.sort_by(|a, b| a.2.total_cmp(&b.2).then_with(|| a.1.cmp(&b.1)));
-    let order = std::iter::once((home_grid, shape.code.clone(), 0.0)).chain(others);
-
+    // The home grid first, then the township's other grids nearest first within the radius —
+    // measured only when the home grid has nobody eligible (the distances to a township's ~200
+    // polygons were most of the CPU of an assignment that the home grid settles).
+    let mut order = vec![(home_grid, shape.code.clone(), 0.0)];
+    let mut next = 0;
     let mut attempts = Vec::new();
-    for (grid_id, grid_code, distance_m) in order {
+    while let Some((grid_id, grid_code, distance_m)) = order.get(next).cloned() {
+        next += 1;
         let choice = judge_grid(conn, grid_id, req)?;
         let winner = choice.winner;
         attempts.push(GridAttempt {
@@ -200,6 +215,9 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
                     summary,
                 },
             });
+        }
+        if grid_id == home_grid {
+            order.extend(neighbours(map, township_id, home_grid, target, req.radius_m));
         }
     }
     let anyone = attempts.iter().any(|a| !a.choice.candidates.is_empty());
