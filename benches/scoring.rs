@@ -344,7 +344,7 @@ fn seed(conn: &mut DbConn, period: Period) -> Expected {
             due_at: due,
             overdue: false,
             decline_count: 0,
-            version: 1 + 3 * rounds.len() as i64,
+            version: 2 + 3 * rounds.len() as i64,
             created_by: OFFICER_ID,
             created_at: t0,
             updated_at: rounds.last().expect("a round").1,
@@ -375,9 +375,21 @@ fn seed(conn: &mut DbConn, period: Period) -> Expected {
             assigned, OFFICER_ID, "officer", "assign", "created", "assigned", None,
         );
         event(accepted, worker, "worker", "accept", "assigned", "accepted", None);
+        // On site before the first submission, as the state machine requires (accepted →
+        // in_progress by a check-in → submitted).
+        let checked_in = accepted + (submitted - accepted) / 2;
+        event(
+            checked_in,
+            worker,
+            "worker",
+            "check_in",
+            "accepted",
+            "in_progress",
+            None,
+        );
         for (round, &(sub_at, rev_at, approved)) in rounds.iter().enumerate() {
             let submission_id = subs.len() as i64 + 1;
-            let from_status = if round == 0 { "accepted" } else { "returned" };
+            let from_status = if round == 0 { "in_progress" } else { "returned" };
             event(
                 sub_at,
                 worker,

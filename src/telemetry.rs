@@ -61,14 +61,15 @@ pub fn loggable_path<'a>(path: &'a str, route: &'a str) -> &'a str {
 /// Install the global subscriber. `GRIDASSIST_LOG` (or `RUST_LOG`) sets the filter, default
 /// `info`; `json` selects one JSON object per line. Safe to call more than once.
 ///
-/// tracing-actix-web's own per-error lines are kept to real failures: for a 4xx they would
-/// repeat the request line and print the error's debug form, which may quote client input.
+/// tracing-actix-web's own per-error lines are off: for a 4xx they would repeat the request line
+/// and print the error's debug form, which may quote client input, and a 5xx is already logged
+/// once, at ERROR with its code and cause, where the answer is built (`ApiError`).
 pub fn init(json: bool) {
     let filter = std::env::var("GRIDASSIST_LOG")
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())
         .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new("info,tracing_actix_web::middleware=error"));
+        .unwrap_or_else(|| EnvFilter::new("info,tracing_actix_web::middleware=off"));
     let registry = tracing_subscriber::registry().with(filter);
     let result = if json {
         registry

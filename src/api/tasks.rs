@@ -221,14 +221,21 @@ fn with_party(
         _ => None,
     };
     if party.is_some() {
+        let fields: Vec<&str> = PARTY_FIELDS
+            .iter()
+            .chain(services::tasks::TARGET_FIELDS)
+            .copied()
+            .collect();
         repo::audit::record_read(
             conn,
             &caller.actor(),
             ("task.party_read", "task", Some(task.id.to_string())),
             &format!("task:{}", task.id),
-            PARTY_FIELDS,
+            &fields,
             Some(serde_json::json!({"view": format!("{view:?}").to_lowercase()})),
         )?;
+    } else {
+        services::tasks::audit_target_reads(conn, caller, "task", [&task])?;
     }
     Ok(task_dto(task, party, view))
 }

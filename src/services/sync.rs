@@ -105,5 +105,10 @@ pub fn changes(
             Some(serde_json::json!({ "view": "worker", "task_ids": party_reads })),
         )?;
     }
+    let delivered = changes.iter().filter_map(|c| match c {
+        Change::Upsert { task, .. } => Some(task.as_ref()),
+        Change::Tombstone { .. } => None,
+    });
+    crate::services::tasks::audit_target_reads(conn, caller, "sync", delivered)?;
     Ok((changes, more))
 }

@@ -99,6 +99,42 @@ pub enum View {
     Worker,
 }
 
+/// The fields of a task that say where a person is: the target's address and map point.
+pub const TARGET_FIELDS: &[&str] = &["target.address", "target.point"];
+
+/// Record that `caller` read the targets (where the debtor or party is to be found) of these
+/// tasks: one audit row per response, naming each task as the purpose. Tasks without a target
+/// are left out; nothing is written when none has one.
+pub fn audit_target_reads<'a>(
+    conn: &mut DbConn,
+    caller: &Caller,
+    via: &str,
+    tasks: impl IntoIterator<Item = &'a Task>,
+) -> Result<(), ApiError> {
+    let ids: Vec<i64> = tasks
+        .into_iter()
+        .filter(|t| t.target_address.is_some() || t.target_lat.is_some())
+        .map(|t| t.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let purpose = ids
+        .iter()
+        .map(|id| format!("task:{id}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    repo::audit::record_read(
+        conn,
+        &caller.actor(),
+        ("task.target_read", via, None),
+        &purpose,
+        TARGET_FIELDS,
+        Some(serde_json::json!({ "task_ids": ids })),
+    )?;
+    Ok(())
+}
+
 /// Whether the caller may see the task's party (name, ID, phones, addresses): the court and the
 /// township always; the assignee while the task is open and for `grace` after it closed — the
 /// worker needs the data to do the task, not afterwards.
@@ -696,7 +732,9 @@ pub fn list(
         }
         Role::Worker => filter.assignee_id = Some(caller.id),
     }
-    Ok(repo::tasks::list(conn, &filter, page)?)
+    let tasks = repo::tasks::list(conn, &filter, page)?;
+    audit_target_reads(conn, caller, "task_list", &tasks)?;
+    Ok(tasks)
 }
 
 /// The officer pins a queued task's target on the map (an address the geocoder could not

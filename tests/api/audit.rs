@@ -221,3 +221,97 @@ async fn a_read_of_personal_data_records_its_purpose_fields_and_client_address()
     assert_eq!(verified.body["first_broken"]["id"], id, "{}", verified.text);
     assert_eq!(verified.body["first_broken"]["reason"], "content_altered");
 }
+
+/// Where a person is to be found — a task's target address and point — is personal data: every
+/// response that carries it (a task, a task list, a phone's sync) leaves one audit row naming the
+/// tasks; a list of tasks without targets leaves none.
+#[tokio::test]
+async fn reading_where_a_debtor_is_found_is_audited_per_response() {
+    let app = spawn_app().await;
+    let f = field(&app).await;
+    let admin = app.admin_token().await;
+    let created = app
+        .post(
+            &format!("/api/v1/cases/{}/tasks", f.case_id),
+            Some(&f.officer),
+            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005},
+                    "target_address": "泰兴市黄桥镇幸福路8号"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let task_id = created.body["task"]["id"].as_i64().unwrap();
+    let worker = f
+        .workers
+        .iter()
+        .find(|(id, _)| Some(*id) == created.body["task"]["assignee_id"].as_i64())
+        .map(|(_, token)| token.clone())
+        .expect("assigned to a field worker");
+
+    let target_reads = |via: &'static str| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let rows = app
+                .get(
+                    "/api/v1/audit-events?action=task.target_read&limit=200",
+                    Some(&admin),
+                )
+                .await;
+            assert_eq!(rows.status, 200, "{}", rows.text);
+            rows.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["object_type"] == via)
+                .cloned()
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        target_reads("task_list").await.is_empty(),
+        "creating is not reading"
+    );
+
+    let list = app.get("/api/v1/tasks", Some(&f.officer)).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let rows = target_reads("task_list").await;
+    assert_eq!(rows.len(), 1, "one row for the page");
+    assert_eq!(rows[0]["actor_role"], "officer");
+    assert_eq!(rows[0]["purpose"], format!("task:{task_id}"));
+    assert_eq!(rows[0]["fields"], json!(["target.address", "target.point"]));
+
+    let one = app
+        .get(&format!("/api/v1/tasks/{task_id}"), Some(&f.supervisor))
+        .await;
+    assert_eq!(one.status, 200, "{}", one.text);
+    // The answer to the creation carried the target too (as every answer with a task does).
+    let rows = target_reads("task").await;
+    let by_supervisor: Vec<_> = rows.iter().filter(|r| r["actor_role"] == "supervisor").collect();
+    assert_eq!(by_supervisor.len(), 1, "{rows:?}");
+    assert_eq!(by_supervisor[0]["purpose"], format!("task:{task_id}"));
+
+    let sync = app.get("/api/v1/me/tasks", Some(&worker)).await;
+    assert_eq!(sync.status, 200, "{}", sync.text);
+    let rows = target_reads("sync").await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["actor_role"], "worker");
+    assert!(
+        rows[0]["purpose"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("task:{task_id}")),
+        "{}",
+        rows[0]
+    );
+    // An up-to-date phone is told nothing new, and nothing is recorded.
+    let cursor = sync.body["cursor"].as_str().unwrap().to_owned();
+    let again = app
+        .get(&format!("/api/v1/me/tasks?since={cursor}"), Some(&worker))
+        .await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(target_reads("sync").await.len(), 1);
+    // No address, no point: nothing to record.
+    let empty = app.get("/api/v1/tasks?status=approved", Some(&f.officer)).await;
+    assert_eq!(empty.body["items"], json!([]));
+    assert_eq!(target_reads("task_list").await.len(), 1);
+}
