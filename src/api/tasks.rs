@@ -208,11 +208,21 @@ pub(crate) const PARTY_FIELDS: &[&str] =
     &["party.name", "party.id_number", "party.phones", "party.addresses"];
 
 /// Load a task's party (for the response) and record the read of personal data.
+/// What a task answer replies to. A read discloses the target (where the person is) and is
+/// audited as such; the answer to a write shows the caller the task they just changed, and the
+/// write's own audit row already names it — so no second transaction per write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answering {
+    Read,
+    Write,
+}
+
 fn with_party(
     conn: &mut crate::db::DbConn,
     caller: &Caller,
     task: Task,
     (view, grace): (View, chrono::Duration),
+    answering: Answering,
 ) -> Result<TaskDto, ApiError> {
     let party = match task.party_id {
         Some(id) if services::tasks::party_visible(&task, view, grace, time::now()) => {
@@ -221,11 +231,11 @@ fn with_party(
         _ => None,
     };
     if party.is_some() {
-        let fields: Vec<&str> = PARTY_FIELDS
-            .iter()
-            .chain(services::tasks::TARGET_FIELDS)
-            .copied()
-            .collect();
+        let target: &[&str] = match answering {
+            Answering::Read => services::tasks::TARGET_FIELDS,
+            Answering::Write => &[],
+        };
+        let fields: Vec<&str> = PARTY_FIELDS.iter().chain(target).copied().collect();
         repo::audit::record_read(
             conn,
             &caller.actor(),
@@ -234,7 +244,7 @@ fn with_party(
             &fields,
             Some(serde_json::json!({"view": format!("{view:?}").to_lowercase()})),
         )?;
-    } else {
+    } else if answering == Answering::Read {
         services::tasks::audit_target_reads(conn, caller, "task", [&task])?;
     }
     Ok(task_dto(task, party, view))
@@ -348,7 +358,10 @@ pub async fn create_task(
             let map = st.grids.current();
             let (task, explanation) =
                 services::tasks::create(conn, &caller, &map, rules(&st), case_id, input)?;
-            Ok::<_, ApiError>((with_party(conn, &caller, task, (View::Full, grace))?, explanation))
+            Ok::<_, ApiError>((
+                with_party(conn, &caller, task, (View::Full, grace), Answering::Write)?,
+                explanation,
+            ))
         })
         .await?;
     let status = actix_web::http::StatusCode::CREATED;
@@ -383,7 +396,7 @@ pub async fn get_task(
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
             let (task, view) = services::tasks::get(conn, &caller, id)?;
-            with_party(conn, &caller, task, (view, grace))
+            with_party(conn, &caller, task, (view, grace), Answering::Read)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -529,7 +542,7 @@ pub async fn accept_task(
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
             let task = services::tasks::accept(conn, &caller, id, version)?;
-            with_party(conn, &caller, task, (View::Worker, grace))
+            with_party(conn, &caller, task, (View::Worker, grace), Answering::Write)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -625,7 +638,7 @@ pub async fn cancel_task(
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
             let task = services::tasks::cancel(conn, &caller, id, note, version)?;
-            with_party(conn, &caller, task, (View::Full, grace))
+            with_party(conn, &caller, task, (View::Full, grace), Answering::Write)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -668,7 +681,7 @@ pub async fn assign_task(
             let (caller, _) = Caller::load(conn, auth, rid)?;
             let task = services::tasks::reassign(conn, &caller, id, worker_id, note, version)?;
             let (task, view) = services::tasks::get(conn, &caller, task.id)?;
-            with_party(conn, &caller, task, (view, grace))
+            with_party(conn, &caller, task, (view, grace), Answering::Write)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -704,7 +717,10 @@ pub async fn pin_task(
             let map = st.grids.current();
             let (task, explanation) =
                 services::tasks::pin(conn, &caller, &map, rules(&st), id, point, version)?;
-            Ok::<_, ApiError>((with_party(conn, &caller, task, (View::Full, grace))?, explanation))
+            Ok::<_, ApiError>((
+                with_party(conn, &caller, task, (View::Full, grace), Answering::Write)?,
+                explanation,
+            ))
         })
         .await?;
     Ok(respond(
