@@ -79,44 +79,55 @@ pub struct Request<'a> {
     pub now: NaiveDateTime,
 }
 
-/// Judge the workers of one grid.
-fn judge_grid(conn: &mut DbConn, grid_id: i64, req: &Request<'_>) -> Result<Choice, ApiError> {
-    let coverers: Vec<_> = repo::workers::covering(conn, &[grid_id])?
+/// Judge the workers of each of these grids, in the order given: one set of queries for all of
+/// them (a task whose home grid has nobody eligible tries its neighbours, and judging them one by
+/// one cost six queries each, inside the write lock).
+fn judge_grids(conn: &mut DbConn, grid_ids: &[i64], req: &Request<'_>) -> Result<Vec<Choice>, ApiError> {
+    let coverers: Vec<_> = repo::workers::covering(conn, grid_ids)?
         .into_iter()
         .filter(|c| !req.exclude.contains(&c.worker_id))
         .collect();
-    let ids: Vec<i64> = coverers.iter().map(|c| c.worker_id).collect();
+    let mut ids: Vec<i64> = coverers.iter().map(|c| c.worker_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
     let held = repo::tasks::held_counts(conn, &ids)?;
     let certified = repo::workers::certified_among(conn, &ids, req.kind.as_str(), req.today)?;
     let recused: HashSet<i64> = repo::tasks::recused_among(conn, req.case_id, &ids)?;
     let since = req.now - chrono::Duration::days(RECENT_DECLINE_DAYS);
     let declines = repo::tasks::declines_since(conn, &ids, since)?;
     let positions = repo::check_ins::latest_positions(conn, &ids, since)?;
-    let candidates: Vec<Candidate> = coverers
-        .into_iter()
-        .map(|c| Candidate {
-            worker_id: c.worker_id,
-            name: c.display_name,
-            active: c.active,
-            on_leave_until: if c.availability == "on_leave" {
-                c.on_leave_until
-            } else {
-                None
-            },
-            certified: certified.contains(&c.worker_id),
-            open_tasks: held.get(&c.worker_id).copied().unwrap_or(0),
-            capacity: u32::try_from(c.capacity).unwrap_or(0),
-            recused: recused.contains(&c.worker_id),
-            recent_declines: declines.get(&c.worker_id).copied().unwrap_or(0),
-            last_check_in_distance_m: match (positions.get(&c.worker_id), req.target) {
-                (Some(&(lat, lon)), Some(target)) => {
-                    Some(crate::geo::haversine_m(LatLon { lat, lon }, target))
-                }
-                _ => None,
-            },
+    let choices = grid_ids
+        .iter()
+        .map(|grid_id| {
+            let candidates: Vec<Candidate> = coverers
+                .iter()
+                .filter(|c| c.grid_id == *grid_id)
+                .map(|c| Candidate {
+                    worker_id: c.worker_id,
+                    name: c.display_name.clone(),
+                    active: c.active,
+                    on_leave_until: if c.availability == "on_leave" {
+                        c.on_leave_until
+                    } else {
+                        None
+                    },
+                    certified: certified.contains(&c.worker_id),
+                    open_tasks: held.get(&c.worker_id).copied().unwrap_or(0),
+                    capacity: u32::try_from(c.capacity).unwrap_or(0),
+                    recused: recused.contains(&c.worker_id),
+                    recent_declines: declines.get(&c.worker_id).copied().unwrap_or(0),
+                    last_check_in_distance_m: match (positions.get(&c.worker_id), req.target) {
+                        (Some(&(lat, lon)), Some(target)) => {
+                            Some(crate::geo::haversine_m(LatLon { lat, lon }, target))
+                        }
+                        _ => None,
+                    },
+                })
+                .collect();
+            choose(&candidates, req.today)
         })
         .collect();
-    Ok(choose(&candidates, req.today))
+    Ok(choices)
 }
 
 /// The township's grids other than `home` within `radius_m` of the target, nearest first (ties
@@ -182,42 +193,50 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
     // The home grid first, then the township's other grids nearest first within the radius —
     // measured only when the home grid has nobody eligible (the distances to a township's ~200
     // polygons were most of the CPU of an assignment that the home grid settles).
-    let mut order = vec![(home_grid, shape.code.clone(), 0.0)];
-    let mut next = 0;
+    // The home grid first; only if nobody there is eligible, the township's other grids within
+    // the radius, nearest first, judged together.
     let mut attempts = Vec::new();
-    while let Some((grid_id, grid_code, distance_m)) = order.get(next).cloned() {
-        next += 1;
-        let choice = judge_grid(conn, grid_id, req)?;
-        let winner = choice.winner;
-        attempts.push(GridAttempt {
-            grid_id,
-            grid_code: grid_code.clone(),
-            distance_m,
-            choice,
-        });
-        if let Some(worker_id) = winner {
-            let summary = if grid_id == home_grid {
-                format!("assigned within grid {grid_code}, which holds the target")
-            } else {
-                format!(
-                    "nobody eligible in grid {}; assigned in neighbouring grid {grid_code}, {:.0} m away",
-                    shape.code, distance_m
-                )
-            };
-            return Ok(Placement {
-                decision: Decision::Assign { worker_id },
-                grid_id: Some(home_grid),
-                township_id: Some(township_id),
-                explanation: Explanation {
-                    target_grid_id: Some(home_grid),
-                    attempts,
-                    excluded_worker_ids,
-                    summary,
-                },
+    let mut round = vec![(home_grid, shape.code.clone(), 0.0)];
+    let mut choices = judge_grids(conn, &[home_grid], req)?;
+    for first in [true, false] {
+        for ((grid_id, grid_code, distance_m), choice) in round.drain(..).zip(choices.drain(..)) {
+            let winner = choice.winner;
+            attempts.push(GridAttempt {
+                grid_id,
+                grid_code: grid_code.clone(),
+                distance_m,
+                choice,
             });
+            if let Some(worker_id) = winner {
+                let summary = if grid_id == home_grid {
+                    format!("assigned within grid {grid_code}, which holds the target")
+                } else {
+                    format!(
+                        "nobody eligible in grid {}; assigned in neighbouring grid {grid_code}, {:.0} m away",
+                        shape.code, distance_m
+                    )
+                };
+                return Ok(Placement {
+                    decision: Decision::Assign { worker_id },
+                    grid_id: Some(home_grid),
+                    township_id: Some(township_id),
+                    explanation: Explanation {
+                        target_grid_id: Some(home_grid),
+                        attempts,
+                        excluded_worker_ids,
+                        summary,
+                    },
+                });
+            }
         }
-        if grid_id == home_grid {
-            order.extend(neighbours(map, township_id, home_grid, target, req.radius_m));
+        if first {
+            round = neighbours(map, township_id, home_grid, target, req.radius_m);
+            let ids: Vec<i64> = round.iter().map(|(id, _, _)| *id).collect();
+            choices = if ids.is_empty() {
+                Vec::new()
+            } else {
+                judge_grids(conn, &ids, req)?
+            };
         }
     }
     let anyone = attempts.iter().any(|a| !a.choice.candidates.is_empty());
