@@ -529,6 +529,13 @@ fn get(path: String) -> Option<Probe> {
     })
 }
 
+fn delete(path: String) -> Option<Probe> {
+    get(path).map(|p| Probe {
+        method: Method::DELETE,
+        ..p
+    })
+}
+
 fn send(method: Method, path: String, body: Value) -> Option<Probe> {
     Some(Probe {
         method,
@@ -887,13 +894,7 @@ async fn probe(w: &World, op: Operation, in_scope: bool, fresh: bool) -> Option<
                     .await;
                 ok(issued, "issue a code to revoke").await;
             }
-            Some(Probe {
-                method: Method::DELETE,
-                path: format!("/api/v1/cases/{}/access-code", s.case_id),
-                body: Body::None,
-                if_match: None,
-                body_reference: None,
-            })
+            delete(format!("/api/v1/cases/{}/access-code", s.case_id))
         }
         CaseProgress => {
             let issued = w
@@ -1007,13 +1008,7 @@ async fn probe(w: &World, op: Operation, in_scope: bool, fresh: bool) -> Option<
             } else {
                 w.subscription_id
             };
-            Some(Probe {
-                method: Method::DELETE,
-                path: format!("/api/v1/dishonest-subscriptions/{id}"),
-                body: Body::None,
-                if_match: None,
-                body_reference: None,
-            })
+            delete(format!("/api/v1/dishonest-subscriptions/{id}"))
         }
     }
 }
