@@ -186,7 +186,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_database(&config).await?;
             let report = db
                 .run(|conn| {
-                    let report = crate::repo::audit::verify(conn)?;
+                    let mut report = crate::repo::audit::verify(conn)?;
+                    crate::repo::seals::verify_into(conn, &mut report)?;
                     let detail = serde_json::json!({ "ok": report.ok, "rows_checked": report.rows_checked });
                     crate::repo::audit::record(
                         conn,

@@ -12,7 +12,7 @@ use crate::domain::access::Operation;
 use crate::error::{ApiError, NearestGrid, Problem};
 use crate::geo::{Crs, LatLon, validate_point};
 use crate::repo::{self, grids::GridFilter};
-use crate::services::{self, Caller, grid_import::ImportReport};
+use crate::services::{self, Caller, caller::Named, grid_import::ImportReport};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -82,6 +82,9 @@ pub async fn list_grids(
         .db
         .run(move |conn| -> Result<_, ApiError> {
             let (caller, _) = Caller::load(conn, auth, None)?;
+            if let Some(township) = requested {
+                caller.check_named(conn, Named::Township(township))?;
+            }
             let filter = match caller.role {
                 Role::Admin => GridFilter {
                     court_id: None,
@@ -91,15 +94,10 @@ pub async fn list_grids(
                     court_id: caller.court_id,
                     township_id: requested,
                 },
-                Role::Supervisor => {
-                    if requested.is_some_and(|t| Some(t) != caller.township_id) {
-                        return Err(ApiError::Forbidden);
-                    }
-                    GridFilter {
-                        court_id: None,
-                        township_id: caller.township_id,
-                    }
-                }
+                Role::Supervisor => GridFilter {
+                    court_id: None,
+                    township_id: caller.township_id,
+                },
                 Role::Worker => return Err(ApiError::Forbidden),
             };
             Ok(repo::grids::list(conn, filter)?)

@@ -14,7 +14,7 @@ use crate::domain::access::Operation;
 use crate::domain::{Code, Name, Role};
 use crate::error::{ApiError, Problem};
 use crate::repo::{self, townships::TownshipFilter};
-use crate::services::{self, Caller};
+use crate::services::{self, Caller, caller::Named};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -84,20 +84,18 @@ pub async fn list_townships(
         .db
         .run(move |conn| -> Result<_, ApiError> {
             let (caller, _) = Caller::load(conn, auth, None)?;
+            if let Some(court) = requested_court {
+                caller.check_named(conn, Named::Court(court))?;
+            }
             let scope = match caller.role {
                 Role::Admin => TownshipFilter {
                     court_id: requested_court,
                     township_id: None,
                 },
-                Role::Officer => {
-                    if requested_court.is_some_and(|c| Some(c) != caller.court_id) {
-                        return Err(ApiError::Forbidden);
-                    }
-                    TownshipFilter {
-                        court_id: caller.court_id,
-                        township_id: None,
-                    }
-                }
+                Role::Officer => TownshipFilter {
+                    court_id: caller.court_id,
+                    township_id: None,
+                },
                 Role::Supervisor => TownshipFilter {
                     court_id: requested_court,
                     township_id: caller.township_id,

@@ -40,8 +40,8 @@ pub struct UpdateUser {
     pub display_name: Option<String>,
     /// Sets a new password and signs the user out everywhere.
     pub password: Option<String>,
-    /// `false` deactivates: no sign-in, no refresh; access ends when the current access token
-    /// expires.
+    /// `false` deactivates: no sign-in, no refresh, and the account's access tokens are refused
+    /// at once.
     pub active: Option<bool>,
 }
 

@@ -1,20 +1,24 @@
-//! [`AuthUser`]: the authenticated caller, taken from `Authorization: Bearer <access token>`.
-//! Handlers that take it are closed to anonymous callers; role checks are methods on it.
+//! [`AuthUser`]: the authenticated caller, taken from `Authorization: Bearer <access token>`
+//! and checked against the account as the database holds it now. Handlers that take it are
+//! closed to anonymous callers; role checks are methods on it.
 
-use std::future::{Ready, ready};
 use std::net::IpAddr;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
 
 use crate::domain::Role;
 use crate::domain::access::{Operation, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The caller, as proven by a valid access token.
+/// The caller, as proven by a valid access token whose account is active and still holds the
+/// role the token names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthUser {
     pub id: i64,
+    /// The account's current role (equal to the token's: a token whose role the account no
+    /// longer holds is refused).
     pub role: Role,
     /// Where the request came from, for the audit trail.
     pub client_ip: Option<IpAddr>,
@@ -30,17 +34,39 @@ impl AuthUser {
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<AuthUser, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<AuthUser, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let token = verify_token(req);
+        let db = req.app_data::<web::Data<AppState>>().map(|s| s.db.clone());
+        Box::pin(async move {
+            let (claimed, db) = (token?, db.ok_or_else(state_missing)?);
+            check_account(&db, claimed).await
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+fn state_missing() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("application state missing"))
+}
+
+/// The account decides, not the token: a deactivated, deleted or re-roled account's tokens stop
+/// working at once, on every operation (a token lives 15 minutes; waiting that out after a
+/// dismissal or a demotion is too long for court data).
+async fn check_account(db: &crate::db::Db, claimed: AuthUser) -> Result<AuthUser, ApiError> {
+    let account = db
+        .run(move |conn| crate::repo::users::find(conn, claimed.id).map_err(crate::db::DbError::from))
+        .await
+        .map_err(ApiError::from)?;
+    match account {
+        Some(user) if user.active && Role::parse(&user.role) == Some(claimed.role) => Ok(claimed),
+        _ => Err(ApiError::Unauthenticated),
+    }
+}
+
+/// The token's claims, if the token is valid; the account is checked afterwards.
+fn verify_token(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(state_missing)?;
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)

@@ -178,6 +178,13 @@ impl GridIndex {
     /// (byte order), whatever the build order. Points on a grid's boundary
     /// count as inside it. Non-finite input finds nothing.
     pub fn locate(&self, p: LatLon) -> Option<&GridShape> {
+        self.locate_among(p, |_| true)
+    }
+
+    /// The grid containing `p` among those `accept` admits (e.g. the grids of one court's
+    /// townships), with the same tie-break as [`GridIndex::locate`]. Where grids of several
+    /// owners overlap, each owner finds its own.
+    pub fn locate_among(&self, p: LatLon, accept: impl Fn(&GridShape) -> bool) -> Option<&GridShape> {
         if !p.lat.is_finite() || !p.lon.is_finite() {
             return None;
         }
@@ -192,7 +199,7 @@ impl GridIndex {
             if best.is_some_and(|b| entry.shape >= b) {
                 continue;
             }
-            if self.part_contains(entry, c) {
+            if self.part_contains(entry, c) && self.shapes.get(entry.shape as usize).is_some_and(&accept) {
                 best = Some(entry.shape);
             }
         }

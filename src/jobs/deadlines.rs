@@ -15,6 +15,7 @@ use crate::db::schema::tasks;
 use crate::db::{DbConn, task_tx};
 use crate::domain::time;
 use crate::error::ApiError;
+use crate::repo::audit::Actor;
 use crate::repo::tasks::{NewTaskEvent, Task};
 use crate::state::AppState;
 
@@ -50,6 +51,7 @@ fn system_event(
 ) -> Result<(), ApiError> {
     crate::services::task_log::record(
         conn,
+        &Actor::system(),
         &NewTaskEvent {
             task_id: task.id,
             occurred_at: at,
@@ -63,6 +65,7 @@ fn system_event(
             note: None,
             detail: Some(detail.to_string()),
         },
+        None,
     )
 }
 

@@ -24,6 +24,14 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Work the service does on its own: deadlines, automatic placement.
+    pub fn system() -> Actor {
+        Actor {
+            role: Some("system".into()),
+            ..Actor::default()
+        }
+    }
+
     /// Work done from the command line, outside any request.
     pub fn cli() -> Actor {
         Actor {
@@ -229,6 +237,9 @@ pub struct Verification {
     pub head_hash: Option<String>,
     /// The first row that does not verify, and why.
     pub first_broken: Option<BrokenLink>,
+    /// Records outside the trail (task events, check-ins, evidence, submissions, score lines)
+    /// whose seal was recomputed (see `repo::seals`).
+    pub records_checked: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -236,8 +247,20 @@ pub struct BrokenLink {
     pub id: i64,
     /// `content_altered` (the row's hash does not match its content), `chain_broken` (its
     /// `prev_hash` is not the previous row's hash: a row was removed or inserted), or
-    /// `unchained_row` (a row without hashes after the chain began).
+    /// `unchained_row` (a row without hashes after the chain began), `record_altered` or
+    /// `record_missing` (a record the row seals was changed or removed since; `record` names it).
     pub reason: String,
+    /// For `record_altered` / `record_missing`: the sealed record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<SealedRecord>,
+}
+
+/// A record outside the trail, named by its table and id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SealedRecord {
+    /// `task_events`, `check_ins`, `evidence`, `submissions` or `score_lines`.
+    pub table: String,
+    pub id: i64,
 }
 
 /// Walk the whole chain in id order, a page at a time, and report the first broken link.
@@ -249,6 +272,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<Verification> {
         unchained_prefix: 0,
         head_hash: None,
         first_broken: None,
+        records_checked: 0,
     };
     let mut after = 0_i64;
     let mut previous: Option<String> = None;
@@ -267,6 +291,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<Verification> {
             let broken = |reason: &str| BrokenLink {
                 id: row.id,
                 reason: reason.to_owned(),
+                record: None,
             };
             let (Some(prev_hash), Some(hash)) = (&row.prev_hash, &row.hash) else {
                 if chained {

@@ -14,6 +14,7 @@ pub mod partners;
 pub mod progress;
 pub mod refresh_tokens;
 pub mod scores;
+pub mod seals;
 pub mod statistics;
 pub mod submissions;
 pub mod sync_feed;

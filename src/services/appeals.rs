@@ -7,6 +7,7 @@ use crate::db::{DbConn, task_tx};
 use crate::domain::scoring;
 use crate::domain::{Role, time};
 use crate::error::ApiError;
+use crate::repo::seals::Sealed;
 use crate::repo::{self, scores::Appeal, scores::NewScoreLine};
 use crate::services::Caller;
 
@@ -112,13 +113,18 @@ pub fn decide(
         if !repo::scores::decide_appeal(conn, appeal.id, (status, reason), caller.id, correction, now)? {
             return Err(ApiError::PreconditionFailed);
         }
+        let sealed: Vec<(Sealed, i64)> = correction
+            .map(|id| (Sealed::ScoreLines, id))
+            .into_iter()
+            .collect();
+        let seals = repo::seals::sealing(conn, &sealed)?;
         repo::audit::record(
             conn,
             &caller.actor(),
             &format!("score.appeal_{status}"),
             "score_appeal",
             Some(appeal.id.to_string()),
-            None,
+            Some(seals),
         )?;
         repo::scores::find_appeal(conn, appeal.id)?.ok_or(ApiError::NotFound("appeal"))
     })

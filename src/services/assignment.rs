@@ -16,7 +16,7 @@ use crate::domain::assignment::{Candidate, Choice, choose};
 use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::repo;
-use crate::services::grid_map::GridMap;
+use crate::services::grid_map::{CourtArea, GridMap};
 
 /// Declines in this many days count against a worker when ties are broken.
 pub const RECENT_DECLINE_DAYS: i64 = 30;
@@ -68,6 +68,8 @@ pub struct Placement {
 /// What the rule needs to know about the task.
 pub struct Request<'a> {
     pub case_id: i64,
+    /// The case's court: only its townships' grids and workers are considered.
+    pub court_id: i64,
     pub kind: TaskKind,
     pub target: Option<LatLon>,
     /// The queue reason when there is no target point (e.g. `no_target_point`, `geocode_unsure`).
@@ -178,15 +180,30 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
             "the target has no map point yet; pin it on the map to assign the task".into(),
         ));
     };
-    let Some(shape) = map.index.locate(target) else {
-        return Ok(queue(
-            "court",
-            "outside_all_grids",
-            None,
-            None,
-            vec![],
-            "the target is outside every grid; the court must assign it by hand".into(),
-        ));
+    // Only the grids of the case's own court are candidates: a point on another court's map is
+    // never placed there, however close its workers are.
+    let shape = match map.locate_for_court(target, req.court_id) {
+        CourtArea::Inside(shape) => shape,
+        CourtArea::OtherCourt => {
+            return Ok(queue(
+                "court",
+                "outside_court_area",
+                None,
+                None,
+                vec![],
+                "the target lies in another court's area; check the address, or pin it inside this court's area".into(),
+            ));
+        }
+        CourtArea::Outside => {
+            return Ok(queue(
+                "court",
+                "outside_all_grids",
+                None,
+                None,
+                vec![],
+                "the target is outside every grid; the court must assign it by hand".into(),
+            ));
+        }
     };
     let (home_grid, township_id) = (shape.grid_id, shape.township_id);
 

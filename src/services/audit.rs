@@ -32,7 +32,8 @@ pub fn list(
 /// Walk the chain; the check itself is recorded (after the walk, so it is not part of it).
 pub fn verify(conn: &mut DbConn, caller: &Caller) -> Result<Verification, ApiError> {
     admin(caller)?;
-    let report = repo::audit::verify(conn)?;
+    let mut report = repo::audit::verify(conn)?;
+    repo::seals::verify_into(conn, &mut report)?;
     repo::audit::record(
         conn,
         &caller.actor(),

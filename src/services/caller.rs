@@ -58,3 +58,62 @@ impl Caller {
         }
     }
 }
+
+/// An object a list filter (or a batch's scope) names by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Court(i64),
+    Township(i64),
+    Grid(i64),
+    Worker(i64),
+    Case(i64),
+}
+
+impl Caller {
+    /// A filter may name only objects within the caller's reach: an administrator any; an officer
+    /// those of their court; a supervisor their township and what lies in it (and cases of its
+    /// court); a worker themself and their own township. Anything else — another court's, or no
+    /// object at all — is 403, never a silently empty list: the caller learns the filter was
+    /// refused, and a missing id answers exactly as another court's does.
+    pub fn check_named(&self, conn: &mut DbConn, named: Named) -> Result<(), ApiError> {
+        if self.role == Role::Admin {
+            return Ok(());
+        }
+        let own_court = match (self.court_id, self.township_id) {
+            (Some(court), _) => Some(court),
+            (None, Some(township)) => repo::townships::find(conn, township)?.map(|t| t.court_id),
+            (None, None) => None,
+        };
+        let township_court = |conn: &mut DbConn, township: i64| -> Result<Option<i64>, ApiError> {
+            Ok(repo::townships::find(conn, township)?.map(|t| t.court_id))
+        };
+        // Where the named object sits: its court, and its township when it has one.
+        let (court, township) = match named {
+            Named::Court(id) => (repo::courts::find(conn, id)?.map(|c| c.id), None),
+            Named::Township(id) => (township_court(conn, id)?, Some(id)),
+            Named::Grid(id) => match repo::grids::find(conn, id)? {
+                Some(grid) => (township_court(conn, grid.township_id)?, Some(grid.township_id)),
+                None => (None, None),
+            },
+            Named::Worker(id) => {
+                match repo::users::find(conn, id)?.filter(|u| u.role == Role::Worker.as_str()) {
+                    Some(User {
+                        township_id: Some(t), ..
+                    }) => (township_court(conn, t)?, Some(t)),
+                    _ => (None, None),
+                }
+            }
+            Named::Case(id) => (repo::cases::find(conn, id)?.map(|c| c.court_id), None),
+        };
+        let same_court = court.is_some() && court == own_court;
+        let allowed = match (self.role, named) {
+            (Role::Admin, _) => true,
+            (Role::Officer, _) => same_court,
+            (Role::Supervisor | Role::Worker, Named::Court(_) | Named::Case(_)) => same_court,
+            (Role::Supervisor, _) => same_court && township.is_some() && township == self.township_id,
+            (Role::Worker, Named::Worker(id)) => id == self.id,
+            (Role::Worker, _) => same_court && township.is_some() && township == self.township_id,
+        };
+        if allowed { Ok(()) } else { Err(ApiError::Forbidden) }
+    }
+}

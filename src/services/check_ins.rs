@@ -11,6 +11,7 @@ use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::geo::{Crs, LatLon, haversine_m};
+use crate::repo::seals::Sealed;
 use crate::repo::{
     self,
     check_ins::{CheckIn, NewCheckIn},
@@ -157,6 +158,7 @@ fn record_once(
         }
         crate::services::task_log::record(
             conn,
+            &caller.actor(),
             &NewTaskEvent {
                 task_id: task.id,
                 occurred_at: received_at,
@@ -173,6 +175,7 @@ fn record_once(
                         .to_string(),
                 ),
             },
+            Some((Sealed::CheckIns, check_in.id)),
         )?;
         Ok(Recorded::Created(check_in, to))
     })

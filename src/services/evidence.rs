@@ -17,6 +17,7 @@ use crate::domain::media::EvidenceKind;
 use crate::domain::task_state::TaskStatus;
 use crate::domain::{Role, time};
 use crate::error::ApiError;
+use crate::repo::seals::Sealed;
 use crate::repo::{self, tasks::NewTaskEvent};
 use crate::services::Caller;
 use crate::services::tasks::{View, get};
@@ -208,6 +209,7 @@ pub fn upload(
             .get_result(conn)?;
         crate::services::task_log::record(
             conn,
+            &caller.actor(),
             &NewTaskEvent {
                 task_id: task.id,
                 occurred_at: now,
@@ -224,6 +226,7 @@ pub fn upload(
                         .to_string(),
                 ),
             },
+            Some((Sealed::Evidence, row.id)),
         )?;
         Ok::<_, ApiError>(row)
     });

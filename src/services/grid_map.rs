@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 
 use crate::db::{Db, DbConn, DbError};
-use crate::geo::{Crs, GridIndex, GridShape, parse_polygonal};
+use crate::geo::{Crs, GridIndex, GridShape, LatLon, parse_polygonal};
 use crate::repo;
 
 /// A grid's labels, for responses.
@@ -118,6 +118,34 @@ impl GridMap {
             grids,
             townships,
         })
+    }
+}
+
+/// Where a point lies, seen from one court: every court sees only its own townships' grids.
+#[derive(Debug, Clone, Copy)]
+pub enum CourtArea<'a> {
+    /// In this grid of the court's.
+    Inside(&'a GridShape),
+    /// In no grid of the court's, but in another court's: never to be placed there.
+    OtherCourt,
+    /// In no grid at all.
+    Outside,
+}
+
+impl GridMap {
+    /// The court a grid's township belongs to.
+    pub fn court_of_township(&self, township_id: i64) -> Option<i64> {
+        self.townships.get(&township_id).map(|t| t.court_id)
+    }
+
+    /// Which of `court_id`'s grids holds `p`, or why none does.
+    pub fn locate_for_court(&self, p: LatLon, court_id: i64) -> CourtArea<'_> {
+        let own = |shape: &GridShape| self.court_of_township(shape.township_id) == Some(court_id);
+        match self.index.locate_among(p, own) {
+            Some(shape) => CourtArea::Inside(shape),
+            None if self.index.locate(p).is_some() => CourtArea::OtherCourt,
+            None => CourtArea::Outside,
+        }
     }
 }
 

@@ -22,6 +22,7 @@ use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::repo::{self, tasks::NewTaskEvent, tasks::Placement, tasks::Task};
 use crate::services::Caller;
+use crate::services::caller::Named;
 use crate::services::grid_map::GridMap;
 
 /// Most tasks one request may plan.
@@ -52,7 +53,7 @@ pub struct PlannedAssignment {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Unplaced {
     pub task_id: i64,
-    /// `no_target_point`, `outside_all_townships`, or `no_eligible_capacity`.
+    /// `no_target_point`, `outside_all_townships`, `outside_court_area`, or `no_eligible_capacity`.
     pub reason: String,
 }
 
@@ -167,6 +168,9 @@ fn load_tasks(conn: &mut DbConn, caller: &Caller, req: &OptimizeRequest) -> Resu
                 Role::Officer => {
                     query = query.filter(tasks::court_id.nullable().eq(caller.court_id));
                     if let Some(t) = req.township_id {
+                        // A township of another court is outside the officer's scope: 403, as
+                        // every filter naming another court's object answers.
+                        caller.check_named(conn, Named::Township(t))?;
                         query = query.filter(tasks::township_id.eq(t));
                     }
                 }
@@ -280,6 +284,13 @@ fn plan(
                 task_id: task.id,
                 reason: "outside_all_townships".into(),
             }),
+            // A township of another court (placed before the court walls held) is never
+            // planned with that court's workers.
+            (Some(_), Some(township)) if map.court_of_township(township) != Some(task.court_id) => unassigned
+                .push(Unplaced {
+                    task_id: task.id,
+                    reason: "outside_court_area".into(),
+                }),
             (Some(_), Some(_)) => placeable.push(task),
         }
     }
@@ -389,6 +400,7 @@ fn plan(
             }
             crate::services::task_log::record(
                 conn,
+                &caller.actor(),
                 &NewTaskEvent {
                     task_id: task.id,
                     occurred_at: now,
@@ -405,6 +417,7 @@ fn plan(
                             .to_string(),
                     ),
                 },
+                None,
             )?;
         }
         repo::audit::record(

@@ -20,6 +20,7 @@ use crate::domain::scoring::{
 };
 use crate::domain::{Role, TaskKind, time};
 use crate::error::ApiError;
+use crate::repo::seals::{Sealed, sealing};
 use crate::repo::{
     self,
     scores::{NewScoreLine, SchemeVersion, ScoreLine},
@@ -201,29 +202,32 @@ pub fn on_task_event(
     task: &Task,
     event_id: i64,
     event: &NewTaskEvent<'_>,
-) -> Result<(), ApiError> {
+) -> Result<Option<i64>, ApiError> {
     if let Some((worker, line, version)) =
         line_for_event(conn, task, event.action, event.from_status, event.occurred_at)?
     {
         let source = format!("task_event:{event_id}");
-        write_line(
+        let written = write_line(
             conn,
             worker,
             (line, version),
             (&source, event.occurred_at),
             Some(task.id),
         )?;
+        return Ok(Some(written.id));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Bonus lines for an outcome: for each bonus the task's latest outcome earns, the difference
 /// from what earlier outcomes of the task already earned (a corrected outcome corrects the bonus
 /// with a new line).
-pub fn on_outcome(conn: &mut DbConn, task: &Task, outcome: &Outcome) -> Result<(), ApiError> {
+/// Returns the ids of the lines written.
+pub fn on_outcome(conn: &mut DbConn, task: &Task, outcome: &Outcome) -> Result<Vec<i64>, ApiError> {
     let (Some(worker_id), Some(kind)) = (task.assignee_id, TaskKind::parse(&task.kind)) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
+    let mut written = Vec::new();
     let (version, scheme) = scheme_at(conn, outcome.recorded_at)?;
     let facts = OutcomeFacts {
         assets_seized_fen: outcome.assets_seized_fen,
@@ -254,16 +258,17 @@ pub fn on_outcome(conn: &mut DbConn, task: &Task, outcome: &Outcome) -> Result<(
                 detail: serde_json::json!({ "outcome_id": outcome.id, "granted_before": granted, "now_worth": target, "rule": detail }),
             };
             let source = format!("outcome:{}", outcome.id);
-            write_line(
+            let line = write_line(
                 conn,
                 worker_id,
                 (line, version),
                 (&source, outcome.recorded_at),
                 Some(task.id),
             )?;
+            written.push(line.id);
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// An officer of the task's court finds a check-in false (the worker was not where they said).
@@ -297,13 +302,14 @@ pub fn dispute_check_in(
             (&source, now),
             Some(task.id),
         )?;
+        let seals = sealing(conn, &[(Sealed::ScoreLines, written.id)])?;
         repo::audit::record(
             conn,
             &caller.actor(),
             "check_in.dispute",
             "check_in",
             Some(check_in.id.to_string()),
-            None,
+            Some(seals),
         )?;
         Ok(written)
     })
@@ -358,13 +364,14 @@ pub fn claw_back(
             (&source, now),
             Some(task.id),
         )?;
+        let seals = sealing(conn, &[(Sealed::ScoreLines, written.id)])?;
         repo::audit::record(
             conn,
             &caller.actor(),
             "score.clawback",
             "task",
             Some(task.id.to_string()),
-            None,
+            Some(seals),
         )?;
         Ok(written)
     })

@@ -14,6 +14,7 @@ use crate::domain::submission::{self, TaskResult};
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::time;
 use crate::error::ApiError;
+use crate::repo::seals::Sealed;
 use crate::repo::{
     self,
     submissions::{NewSubmission, Outcome, Review, Submission},
@@ -150,6 +151,7 @@ fn submit_once(
         }
         crate::services::task_log::record(
             conn,
+            &caller.actor(),
             &NewTaskEvent {
                 task_id: task.id,
                 occurred_at: now,
@@ -163,6 +165,7 @@ fn submit_once(
                 note: input.note.as_deref(),
                 detail: Some(serde_json::json!({ "submission_id": row.id }).to_string()),
             },
+            Some((Sealed::Submissions, row.id)),
         )?;
         let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
         Ok(Submitted::Created(row, task))
@@ -272,6 +275,7 @@ pub fn review(
         let reason_code = codes.join(",");
         crate::services::task_log::record(
             conn,
+            &caller.actor(),
             &NewTaskEvent {
                 task_id: task.id,
                 occurred_at: now,
@@ -291,13 +295,6 @@ pub fn review(
                     serde_json::json!({ "submission_id": pending.id, "rating": rating }).to_string(),
                 ),
             },
-        )?;
-        repo::audit::record(
-            conn,
-            &caller.actor(),
-            &format!("task.{decided}"),
-            "task",
-            Some(task.id.to_string()),
             None,
         )?;
         let reviewed = repo::submissions::latest(conn, task.id)?.unwrap_or(pending);
@@ -376,14 +373,16 @@ pub fn record_outcome(
                 note: input.note.clone(),
             },
         )?;
-        crate::services::scoring::on_outcome(conn, &task, &outcome)?;
+        let lines = crate::services::scoring::on_outcome(conn, &task, &outcome)?;
+        let sealed: Vec<(Sealed, i64)> = lines.into_iter().map(|id| (Sealed::ScoreLines, id)).collect();
+        let seals = repo::seals::sealing(conn, &sealed)?;
         repo::audit::record(
             conn,
             &caller.actor(),
             "task.outcome",
             "task",
             Some(task.id.to_string()),
-            None,
+            Some(seals),
         )?;
         Ok(outcome)
     })

@@ -136,6 +136,7 @@ fn cancel(
     );
     crate::services::task_log::record(
         conn,
+        &caller.actor(),
         &NewTaskEvent {
             task_id: task.id,
             occurred_at: now,
@@ -149,6 +150,7 @@ fn cancel(
             note: Some(&note),
             detail: Some(json!({ "dishonest_entry_id": entry.id }).to_string()),
         },
+        None,
     )
 }
 
@@ -217,7 +219,9 @@ fn create_take_down(
     };
     crate::services::task_log::record(
         conn,
+        &caller.actor(),
         &event("create", None, TaskStatus::Created, None, None, None),
+        None,
     )?;
     let available = repo::users::find(conn, poster)?.is_some_and(|u| u.active && u.role == "worker");
     let detail = |summary: &str| {
@@ -235,6 +239,7 @@ fn create_take_down(
         }
         crate::services::task_log::record(
             conn,
+            &caller.actor(),
             &event(
                 "assign",
                 Some(TaskStatus::Created),
@@ -243,6 +248,7 @@ fn create_take_down(
                 Some("poster"),
                 detail("assigned to the worker who posted the notice"),
             ),
+            None,
         )?;
     } else {
         let to = transition(TaskStatus::Created, TaskAction::Queue)?;
@@ -257,6 +263,7 @@ fn create_take_down(
         }
         crate::services::task_log::record(
             conn,
+            &caller.actor(),
             &event(
                 "queue",
                 Some(TaskStatus::Created),
@@ -265,6 +272,7 @@ fn create_take_down(
                 Some("poster_unavailable"),
                 detail("the worker who posted the notice can no longer take tasks"),
             ),
+            None,
         )?;
     }
     Ok(task.id)

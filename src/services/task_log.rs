@@ -1,5 +1,5 @@
 //! Every change to a task is written through here, inside the caller's transaction: the event row
-//! (who, when, from, to, why), the workers' sync feeds (the holder hears the new state; a worker
+//! (who, when, from, to, why), its audit row sealing the records it wrote, the workers' sync feeds (the holder hears the new state; a worker
 //! who lost the task gets a tombstone), the notification the change calls for, in the outbox, and
 //! the score line it earns or costs the worker.
 //! Keeping the three together is what makes "nothing acknowledged is lost" hold for phones and
@@ -12,17 +12,50 @@ use crate::db::DbConn;
 use crate::domain::task_state::TaskStatus;
 use crate::domain::time;
 use crate::error::ApiError;
-use crate::repo::{self, tasks::NewTaskEvent, tasks::Task};
+use crate::repo::{self, audit::Actor, seals::Sealed, tasks::NewTaskEvent, tasks::Task};
 
-/// Record a task event and everything that follows from it.
-pub fn record(conn: &mut DbConn, event: &NewTaskEvent<'_>) -> Result<(), ApiError> {
+/// Record a task event and everything that follows from it, with its audit row: `actor` is who
+/// caused it (the system for deadlines and automatic placement), `subject` the record the event
+/// is about when there is one (a check-in, an evidence file, a submission) — the audit row seals
+/// it together with the event row and any score line the event earned (see `repo::seals`).
+pub fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    event: &NewTaskEvent<'_>,
+    subject: Option<(Sealed, i64)>,
+) -> Result<(), ApiError> {
     let event_id = repo::tasks::record_event(conn, event)?;
-    let Some(task) = repo::tasks::find(conn, event.task_id)? else {
-        return Ok(());
-    };
-    update_feeds(conn, &task, event)?;
-    notify(conn, &task, event)?;
-    crate::services::scoring::on_task_event(conn, &task, event_id, event)
+    let mut line = None;
+    if let Some(task) = repo::tasks::find(conn, event.task_id)? {
+        update_feeds(conn, &task, event)?;
+        notify(conn, &task, event)?;
+        line = crate::services::scoring::on_task_event(conn, &task, event_id, event)?;
+    }
+    let mut seals = repo::seals::seal(conn, Sealed::TaskEvents, &[event_id])?;
+    if let Some((table, id)) = subject {
+        seals.extend(repo::seals::seal(conn, table, &[id])?);
+    }
+    if let Some(line) = line {
+        seals.extend(repo::seals::seal(conn, Sealed::ScoreLines, &[line])?);
+    }
+    // The event's own fields, minus the free-text note (it may name people; the seal covers it).
+    let detail = json!({
+        "event_id": event_id,
+        "from": event.from_status,
+        "to": event.to_status,
+        "assignee_id": event.assignee_id,
+        "reason": event.reason_code,
+        "seals": seals,
+    });
+    repo::audit::record(
+        conn,
+        actor,
+        &format!("task.{}", event.action),
+        "task",
+        Some(event.task_id.to_string()),
+        Some(detail),
+    )?;
+    Ok(())
 }
 
 /// The worker whose phone should show the task now, if any. An approved task stays with its

@@ -12,13 +12,15 @@ use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::{Role, TaskKind, time};
 use crate::error::ApiError;
 use crate::geo::LatLon;
+use crate::repo::audit::Actor;
 use crate::repo::{
     self,
     tasks::{NewTask, NewTaskEvent, Placement as Place, Task},
 };
 use crate::services::Caller;
 use crate::services::assignment::{self, Decision, Explanation, Request};
-use crate::services::grid_map::GridMap;
+use crate::services::caller::Named;
+use crate::services::grid_map::{CourtArea, GridMap};
 
 /// Working days a worker gets for each kind when the officer names no due date.
 pub fn default_working_days(kind: TaskKind) -> u32 {
@@ -194,6 +196,7 @@ fn event(
 ) -> Result<(), ApiError> {
     crate::services::task_log::record(
         conn,
+        &caller.map(Caller::actor).unwrap_or_else(Actor::system),
         &NewTaskEvent {
             task_id,
             occurred_at: time::now(),
@@ -207,6 +210,7 @@ fn event(
             note,
             detail,
         },
+        None,
     )?;
     Ok(())
 }
@@ -246,6 +250,7 @@ fn auto_place(
     let now = time::now();
     let request = Request {
         case_id: task.case_id,
+        court_id: task.court_id,
         kind: kind_of(task)?,
         target: target_of(task),
         unlocated_reason,
@@ -414,14 +419,6 @@ pub fn create(
                 decline_count: 0,
                 unlocated_reason: input.unlocated_reason,
             },
-        )?;
-        repo::audit::record(
-            conn,
-            &caller.actor(),
-            "task.create",
-            "task",
-            Some(task.id.to_string()),
-            None,
         )?;
         let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
         Ok((task, explanation))
@@ -655,6 +652,15 @@ pub fn reassign(
             .filter(|u| u.role == "worker")
             .ok_or_else(|| ApiError::invalid("worker_id", "no grid worker has that id"))?;
         let refuse = |why: String| ApiError::unprocessable("worker_not_eligible", why);
+        // The court wall holds whether or not the task has a township yet (an address-only task
+        // waits in the court's queue with none).
+        let worker_court = match worker.township_id {
+            Some(township_id) => repo::townships::find(conn, township_id)?.map(|t| t.court_id),
+            None => worker.court_id,
+        };
+        if worker_court != Some(task.court_id) {
+            return Err(refuse("the worker belongs to another court".into()));
+        }
         if task.township_id.is_some() && worker.township_id != task.township_id {
             return Err(refuse("the worker belongs to another township".into()));
         }
@@ -721,15 +727,19 @@ pub fn list(
     mut filter: repo::tasks::TaskFilter,
     page: repo::PageRequest,
 ) -> Result<Vec<Task>, ApiError> {
+    let named = [
+        filter.township_id.map(Named::Township),
+        filter.grid_id.map(Named::Grid),
+        filter.assignee_id.map(Named::Worker),
+        filter.case_id.map(Named::Case),
+    ];
+    for object in named.into_iter().flatten() {
+        caller.check_named(conn, object)?;
+    }
     match caller.role {
         Role::Admin => {}
         Role::Officer => filter.court_id = caller.court_id,
-        Role::Supervisor => {
-            if filter.township_id.is_some_and(|t| Some(t) != caller.township_id) {
-                return Err(ApiError::Forbidden);
-            }
-            filter.township_id = caller.township_id;
-        }
+        Role::Supervisor => filter.township_id = caller.township_id,
         Role::Worker => filter.assignee_id = Some(caller.id),
     }
     let tasks = repo::tasks::list(conn, &filter, page)?;
@@ -752,6 +762,12 @@ pub fn pin(
     use diesel::prelude::*;
     task_tx(conn, |conn| {
         let (task, from) = prepare(conn, caller, task_id, if_match, court_officer)?;
+        if let CourtArea::OtherCourt = map.locate_for_court(point, task.court_id) {
+            return Err(ApiError::unprocessable(
+                "outside_court_area",
+                "the point lies in another court's area; pin the task inside this court's area",
+            ));
+        }
         if from != TaskStatus::Queued {
             return Err(ApiError::conflict(
                 "invalid_transition",

@@ -13,6 +13,7 @@ use crate::db::schema::{submissions, worker_certifications};
 use crate::db::{DbConn, task_tx, write_tx};
 use crate::domain::{Role, TaskKind, scoring, time};
 use crate::error::ApiError;
+use crate::repo::seals::Sealed;
 use crate::repo::{
     self,
     scores::{Completion, Module, NewCompletion, NewModule},
@@ -109,6 +110,7 @@ pub fn record_completion(
             .map_err(|_| ApiError::invalid("worker_id", "no grid worker in your scope has that id"))?;
         let now = time::now();
         let passed = quiz_score >= module.pass_score;
+        let mut sealed = Vec::new();
         let completion = repo::scores::insert_completion(
             conn,
             &NewCompletion {
@@ -130,7 +132,7 @@ pub fn record_completion(
             let (version, scheme) = crate::services::scoring::scheme_at(conn, now)?;
             let line = scoring::training(&scheme);
             if line.points != 0 {
-                repo::scores::add_line(
+                let written = repo::scores::add_line(
                     conn,
                     &repo::scores::NewScoreLine {
                         worker_id: worker.id,
@@ -145,15 +147,19 @@ pub fn record_completion(
                         created_at: now,
                     },
                 )?;
+                sealed.push((Sealed::ScoreLines, written.id));
             }
         }
+        let mut detail = repo::seals::sealing(conn, &sealed)?;
+        detail["module_id"] = module.id.into();
+        detail["passed"] = passed.into();
         repo::audit::record(
             conn,
             &caller.actor(),
             "training.completion",
             "user",
             Some(worker.id.to_string()),
-            Some(serde_json::json!({ "module_id": module.id, "passed": passed })),
+            Some(detail),
         )?;
         Ok(completion)
     })

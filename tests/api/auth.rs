@@ -286,6 +286,77 @@ async fn a_deactivated_user_can_neither_log_in_nor_refresh() {
     assert_eq!(app.login("officer.gone", PASSWORD).await.status, 200);
 }
 
+/// The account decides, not the token: an administrator deactivated mid-token is refused at once
+/// by every operation — also those that read no scope (the user list, a user, the courts, the
+/// grid lookup) — and a token naming a role its account no longer holds is refused.
+#[tokio::test]
+async fn the_account_not_the_token_decides_on_every_operation() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let c = county(&app).await;
+    let second = app.create_user(&c.admin, "admin.two", "admin", None, None).await;
+    let token = app.token("admin.two", PASSWORD).await;
+    for path in [
+        "/api/v1/users",
+        &format!("/api/v1/users/{second}"),
+        "/api/v1/courts",
+    ] {
+        assert_eq!(
+            app.get(path, Some(&token)).await.status,
+            200,
+            "{path} while active"
+        );
+    }
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{second}"),
+            Some(&c.admin),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for path in [
+        "/api/v1/users",
+        &format!("/api/v1/users/{second}"),
+        "/api/v1/courts",
+        "/api/v1/grids/locate?lat=32.005&lon=120.005",
+        "/api/v1/training/modules",
+        "/api/v1/me",
+    ] {
+        app.get(path, Some(&token))
+            .await
+            .assert_problem(401, "unauthenticated");
+    }
+
+    // A role changed under a live token (an administrator moved to an officer's post): the
+    // token's claim no longer holds, for the old role's operations and the new role's alike.
+    let moved = app
+        .create_user(&c.admin, "admin.moved", "admin", None, None)
+        .await;
+    let token = app.token("admin.moved", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/users", Some(&token)).await.status, 200);
+    let court = c.court_id;
+    app.app_state
+        .db
+        .run(move |conn| {
+            conn.batch_execute(&format!(
+                "UPDATE users SET role = 'officer', court_id = {court} WHERE id = {moved}"
+            ))
+            .map_err(gridassist::db::DbError::from)
+        })
+        .await
+        .expect("move to an officer's post");
+    for path in [
+        "/api/v1/users",
+        "/api/v1/cases",
+        "/api/v1/grids/locate?lat=32.005&lon=120.005",
+    ] {
+        app.get(path, Some(&token))
+            .await
+            .assert_problem(401, "unauthenticated");
+    }
+}
+
 #[tokio::test]
 async fn logout_without_a_body_ends_every_sign_in_of_the_caller() {
     let app = spawn_app().await;

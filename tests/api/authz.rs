@@ -20,71 +20,74 @@ use crate::helpers::{PASSWORD, TestApp, collection, id_number, spawn_app, square
 
 /// One side of the world: a court with one township, two grids, two workers and a case with
 /// tasks in every state. Side A is the callers' own; side B is out of their scope.
-struct Side {
-    court_id: i64,
-    township_id: i64,
-    grid_ids: [i64; 2],
-    officer: String,
-    supervisor: String,
+pub(crate) struct Side {
+    pub(crate) court_id: i64,
+    pub(crate) township_id: i64,
+    pub(crate) grid_ids: [i64; 2],
+    pub(crate) officer: String,
+    pub(crate) officer_id: i64,
+    pub(crate) supervisor: String,
     /// The worker covering the first grid (tasks there go to them), and a colleague.
-    worker_id: i64,
-    worker: String,
-    colleague_id: i64,
-    case_id: i64,
+    pub(crate) worker_id: i64,
+    pub(crate) worker: String,
+    pub(crate) colleague_id: i64,
+    pub(crate) case_id: i64,
+    /// The case's debtor (a party).
+    pub(crate) debtor_party_id: i64,
     /// Assigned to `worker`, not yet accepted.
-    assigned: i64,
+    pub(crate) assigned: i64,
     /// Queued at the court: only an address was known.
-    queued: i64,
+    pub(crate) queued: i64,
     /// Accepted and checked in by `worker`, with one photo uploaded.
-    in_progress: i64,
-    evidence_id: i64,
+    pub(crate) in_progress: i64,
+    pub(crate) evidence_id: i64,
     /// Submitted, waiting for review.
-    submitted: i64,
+    pub(crate) submitted: i64,
     /// Approved, with an outcome recorded; its check-in.
-    approved: i64,
-    check_in_id: i64,
+    pub(crate) approved: i64,
+    pub(crate) check_in_id: i64,
     /// Score lines of `worker`: one left for an appeal, one already appealed.
-    free_line: i64,
-    appeal_id: i64,
+    pub(crate) free_line: i64,
+    pub(crate) appeal_id: i64,
     /// A point inside the first grid (WGS-84).
-    point: (f64, f64),
+    pub(crate) point: (f64, f64),
     /// The court's entry on the list of dishonest debtors (its debtor's ID number).
-    entry_id: i64,
+    pub(crate) entry_id: i64,
 }
 
-struct World {
-    app: TestApp,
-    admin: String,
-    a: Side,
-    b: Side,
-    module_id: i64,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
+    pub(crate) a: Side,
+    pub(crate) b: Side,
+    pub(crate) module_id: i64,
     /// Every piece of personal data in the world: none may appear in a refusal.
-    personal: Vec<String>,
+    pub(crate) personal: Vec<String>,
     /// What only side B's objects contain: none may reach a side-A caller.
-    b_markers: Vec<String>,
-    counter: std::cell::Cell<u32>,
+    pub(crate) b_markers: Vec<String>,
+    pub(crate) counter: std::cell::Cell<u32>,
     /// Partner department A: a key holding only `dishonest:check`, one holding only
     /// `dishonest:subscribe`, and a subscription of its own.
-    partner_id: i64,
-    check_key: String,
-    subscribe_key: String,
-    subscription_id: i64,
+    pub(crate) partner_id: i64,
+    pub(crate) check_key: String,
+    pub(crate) subscribe_key: String,
+    pub(crate) subscription_id: i64,
     /// Partner department B's subscription: out of A's reach.
-    b_subscription_id: i64,
+    pub(crate) b_subscription_id: i64,
 }
 
 impl World {
-    fn next(&self) -> u32 {
+    pub(crate) fn next(&self) -> u32 {
         let n = self.counter.get() + 1;
         self.counter.set(n);
         n
     }
 
-    fn side(&self, in_scope: bool) -> &Side {
+    pub(crate) fn side(&self, in_scope: bool) -> &Side {
         if in_scope { &self.a } else { &self.b }
     }
 
-    fn token(&self, role: Role) -> &str {
+    pub(crate) fn token(&self, role: Role) -> &str {
         match role {
             Role::Admin => &self.admin,
             Role::Officer => &self.a.officer,
@@ -98,7 +101,7 @@ fn ago(minutes: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339()
 }
 
-fn this_month() -> String {
+pub(crate) fn this_month() -> String {
     gridassist::domain::period::Period::month_of(gridassist::domain::time::today_local()).to_string()
 }
 
@@ -109,7 +112,7 @@ fn jpeg(seed: u32) -> Vec<u8> {
     bytes
 }
 
-async fn ok(reply: crate::helpers::Reply, what: &str) -> Value {
+pub(crate) async fn ok(reply: crate::helpers::Reply, what: &str) -> Value {
     assert!(
         reply.status.is_success(),
         "{what}: {} {}",
@@ -144,7 +147,8 @@ async fn build_side(app: &TestApp, admin: &str, tag: &str, lon: f64, personal: &
 
     let officer_name = format!("officer.{tag}");
     let supervisor_name = format!("supervisor.{tag}");
-    app.create_user(admin, &officer_name, "officer", Some(court_id), None)
+    let officer_id = app
+        .create_user(admin, &officer_name, "officer", Some(court_id), None)
         .await;
     app.create_user(admin, &supervisor_name, "supervisor", None, Some(township_id))
         .await;
@@ -207,17 +211,24 @@ async fn build_side(app: &TestApp, admin: &str, tag: &str, lon: f64, personal: &
     )
     .await;
     let case_id = case["id"].as_i64().expect("case id");
+    let debtor_party_id = case["parties"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["role"] == "debtor"))
+        .and_then(|p| p["id"].as_i64())
+        .unwrap_or_else(|| panic!("the case lists its debtor: {case}"));
 
     let mut side = Side {
         court_id,
         township_id,
         grid_ids,
         officer,
+        officer_id,
         supervisor,
         worker_id: worker_ids[0],
         worker,
         colleague_id: worker_ids[1],
         case_id,
+        debtor_party_id,
         assigned: 0,
         queued: 0,
         in_progress: 0,
@@ -315,7 +326,7 @@ async fn line_ids(app: &TestApp, side: &Side) -> Vec<i64> {
 }
 
 /// A new task in the side's first grid: assigned to its worker.
-async fn new_task(app: &TestApp, side: &Side) -> i64 {
+pub(crate) async fn new_task(app: &TestApp, side: &Side) -> i64 {
     let r = app
         .post(
             &format!("/api/v1/cases/{}/tasks", side.case_id),
@@ -411,7 +422,7 @@ async fn approved_task(app: &TestApp, side: &Side, n: u32) -> (i64, i64) {
     (id, check_in)
 }
 
-async fn build_world() -> World {
+pub(crate) async fn build_world() -> World {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let mut personal = Vec::new();
@@ -502,24 +513,24 @@ async fn subscription(app: &TestApp, key: &str, url: &str) -> i64 {
 
 // ---- the probes ----------------------------------------------------------------------------
 
-enum Body {
+pub(crate) enum Body {
     None,
     Json(Value),
     Raw(&'static str, Vec<u8>),
 }
 
-struct Probe {
-    method: Method,
-    path: String,
-    body: Body,
-    if_match: Option<String>,
+pub(crate) struct Probe {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) body: Body,
+    pub(crate) if_match: Option<String>,
     /// The out-of-scope object is named in the body (`task_ids`, `line_id`, `worker_id`), not
     /// the path: it is invalid input, answered 400 naming the field exactly as an id that does
     /// not exist would be — existence is not revealed either way. The id named.
-    body_reference: Option<i64>,
+    pub(crate) body_reference: Option<i64>,
 }
 
-fn get(path: String) -> Option<Probe> {
+pub(crate) fn get(path: String) -> Option<Probe> {
     Some(Probe {
         method: Method::GET,
         path,
@@ -536,7 +547,7 @@ fn delete(path: String) -> Option<Probe> {
     })
 }
 
-fn send(method: Method, path: String, body: Value) -> Option<Probe> {
+pub(crate) fn send(method: Method, path: String, body: Value) -> Option<Probe> {
     Some(Probe {
         method,
         path,
@@ -546,7 +557,7 @@ fn send(method: Method, path: String, body: Value) -> Option<Probe> {
     })
 }
 
-fn post(path: String, body: Value) -> Option<Probe> {
+pub(crate) fn post(path: String, body: Value) -> Option<Probe> {
     send(Method::POST, path, body)
 }
 
@@ -567,7 +578,7 @@ fn replace_id(value: &mut Value, id: i64, by: i64) {
     }
 }
 
-async fn etag(w: &World, task: i64) -> String {
+pub(crate) async fn etag(w: &World, task: i64) -> String {
     let r = w.app.get(&format!("/api/v1/tasks/{task}"), Some(&w.admin)).await;
     r.headers
         .get("etag")
@@ -580,7 +591,7 @@ async fn etag(w: &World, task: i64) -> String {
 /// for an object of its own where the call would change or use one up (a granted in-scope
 /// call); refusals may share the standing objects. None: the operation has no object outside
 /// the caller's scope to aim at.
-async fn probe(w: &World, op: Operation, in_scope: bool, fresh: bool) -> Option<Probe> {
+pub(crate) async fn probe(w: &World, op: Operation, in_scope: bool, fresh: bool) -> Option<Probe> {
     use Operation::*;
     let s = w.side(in_scope);
     let n = w.next();
@@ -1036,12 +1047,12 @@ async fn dead_notification(w: &World) -> i64 {
     id
 }
 
-async fn call(w: &World, p: &Probe, token: Option<&str>) -> crate::helpers::Reply {
+pub(crate) async fn call(w: &World, p: &Probe, token: Option<&str>) -> crate::helpers::Reply {
     call_as(w, p, token.map(|t| format!("Bearer {t}"))).await
 }
 
 /// `p` sent with this `Authorization` header (a partner's `ApiKey …`, say).
-async fn call_as(w: &World, p: &Probe, authorization: Option<String>) -> crate::helpers::Reply {
+pub(crate) async fn call_as(w: &World, p: &Probe, authorization: Option<String>) -> crate::helpers::Reply {
     let mut request = w.app.client.request(p.method.clone(), w.app.url(&p.path));
     if let Some(a) = authorization {
         request = request.header("authorization", a);
@@ -1057,7 +1068,7 @@ async fn call_as(w: &World, p: &Probe, authorization: Option<String>) -> crate::
     crate::helpers::Reply::from(request.send().await.expect("request")).await
 }
 
-fn leaks<'a>(text: &str, secrets: &'a [String]) -> Vec<&'a str> {
+pub(crate) fn leaks<'a>(text: &str, secrets: &'a [String]) -> Vec<&'a str> {
     secrets
         .iter()
         .filter(|s| text.contains(s.as_str()))
