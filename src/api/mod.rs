@@ -42,127 +42,142 @@ use crate::error::ApiError;
 use common_responses::CommonResponses;
 use tagged_unions::TaggedUnions;
 
-/// The OpenAPI document. Every handler is listed here; `api-spec/openapi.json` is this,
-/// pretty-printed (`gridassist openapi > api-spec/openapi.json`), and a test keeps them equal.
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "gridassist",
-        description = "Court enforcement assistance by community grid workers (网格+执行). \
-            Errors are RFC 9457 problem+json with a stable `code`.",
-        license(name = "MIT OR Apache-2.0")
-    ),
-    paths(
-        health::healthz,
-        health::readyz,
-        metrics::metrics,
-        auth::login,
-        auth::refresh,
-        auth::logout,
-        me::me,
-        courts::create_court,
-        courts::list_courts,
-        townships::create_township,
-        townships::list_townships,
-        grids::import_grids,
-        grids::list_grids,
-        grids::locate,
-        users::create_user,
-        users::list_users,
-        users::get_user,
-        users::update_user,
-        workers::list_workers,
-        workers::get_worker,
-        workers::update_worker,
-        cases::create_case,
-        cases::list_cases,
-        cases::get_case,
-        cases::close_case,
-        progress::issue_access_code,
-        progress::access_code_state,
-        progress::revoke_access_code,
-        progress::case_progress,
-        statistics::court_statistics,
-        tasks::create_task,
-        tasks::list_tasks,
-        tasks::get_task,
-        tasks::task_events,
-        tasks::accept_task,
-        tasks::decline_task,
-        tasks::cancel_task,
-        tasks::assign_task,
-        tasks::pin_task,
-        optimize::optimize,
-        check_ins::create_check_in,
-        evidence::upload_evidence,
-        evidence::download_evidence,
-        evidence::list_evidence,
-        submissions::submit_result,
-        submissions::list_submissions,
-        submissions::review_result,
-        submissions::record_outcome,
-        submissions::get_outcome,
-        sync::sync_tasks,
-        notifications::list_notifications,
-        notifications::retry_notification,
-        scores::get_scheme,
-        scores::put_scheme,
-        scores::get_board,
-        scores::close_period,
-        scores::worker_scores,
-        scores::incentives,
-        scores::create_appeal,
-        scores::list_appeals,
-        scores::decide_appeal,
-        scores::create_module,
-        scores::list_modules,
-        scores::record_completion,
-        scores::worker_training,
-        scores::dispute_check_in,
-        scores::claw_back,
-        audit::list_audit_events,
-        audit::verify_audit_events,
-        dishonest::create_entry,
-        dishonest::import_entries,
-        dishonest::list_entries,
-        dishonest::get_entry,
-        dishonest::update_entry,
-        dishonest::remove_entry,
-        partners::create_partner,
-        partners::list_partners,
-        partners::issue_key,
-        partners::list_keys,
-        partners::revoke_key,
-        partner_api::check_identities,
-        partner_api::create_subscription,
-        partner_api::list_subscriptions,
-        partner_api::delete_subscription,
-    ),
-    modifiers(&BearerAuth, &CommonResponses, &TaggedUnions),
-    components(schemas(crate::domain::media::EvidenceKind, notifications::DeliveryStatus)),
-    tags(
-        (name = "health", description = "Probes"),
-        (name = "auth", description = "Sign-in, tokens, the caller"),
-        (name = "organisation", description = "Courts and townships"),
-        (name = "grids", description = "The grid map"),
-        (name = "users", description = "Accounts (admins)"),
-        (name = "workers", description = "Grid-worker profiles"),
-        (name = "cases", description = "Enforcement cases (officers)"),
-        (name = "applicants", description = "Applicants' access codes and the public progress of a case"),
-        (name = "statistics", description = "The court's statistics per period"),
-        (name = "tasks", description = "Assistance tasks and their assignment"),
-        (name = "results", description = "Workers' results, their review, and outcomes"),
-        (name = "sync", description = "The grid worker's phone catching up"),
-        (name = "notifications", description = "The notification outbox (admins)"),
-        (name = "scores", description = "Scores, leaderboards, incentives and appeals"),
-        (name = "training", description = "Training modules, completions and certification"),
-        (name = "audit", description = "The tamper-evident audit trail (admins)"),
-        (name = "dishonest", description = "The list of dishonest judgment debtors (失信被执行人名单), kept by the courts"),
-        (name = "partners", description = "Partner departments and their API keys (admins)"),
-        (name = "partner-api", description = "For partner departments' systems, with an API key: checks against the list, webhook subscriptions"),
-    )
-)]
-pub struct ApiDoc;
+/// The one list of the API's operations. It generates both the OpenAPI document ([`ApiDoc`]) and
+/// the routes ([`configure`]), so an operation cannot be served undocumented or documented but not
+/// served; the authorization matrix (`domain::access`) is held to the document by a unit test.
+/// Routes are registered in this order.
+macro_rules! api_operations {
+    ($($module:ident :: $handler:ident),* $(,)?) => {
+        /// The OpenAPI document; `api-spec/openapi.json` is this, pretty-printed
+        /// (`gridassist openapi > api-spec/openapi.json`), and a test keeps them equal.
+        #[derive(OpenApi)]
+        #[openapi(
+            info(
+                title = "gridassist",
+                description = "Court enforcement assistance by community grid workers (网格+执行). \
+                    Errors are RFC 9457 problem+json with a stable `code`.",
+                license(name = "MIT OR Apache-2.0")
+            ),
+            paths($($module::$handler),*),
+            modifiers(&BearerAuth, &CommonResponses, &TaggedUnions),
+            components(schemas(crate::domain::media::EvidenceKind, notifications::DeliveryStatus)),
+            tags(
+                (name = "health", description = "Probes"),
+                (name = "auth", description = "Sign-in, tokens, the caller"),
+                (name = "organisation", description = "Courts and townships"),
+                (name = "grids", description = "The grid map"),
+                (name = "users", description = "Accounts (admins)"),
+                (name = "workers", description = "Grid-worker profiles"),
+                (name = "cases", description = "Enforcement cases (officers)"),
+                (name = "applicants", description = "Applicants' access codes and the public progress of a case"),
+                (name = "statistics", description = "The court's statistics per period"),
+                (name = "tasks", description = "Assistance tasks and their assignment"),
+                (name = "results", description = "Workers' results, their review, and outcomes"),
+                (name = "sync", description = "The grid worker's phone catching up"),
+                (name = "notifications", description = "The notification outbox (admins)"),
+                (name = "scores", description = "Scores, leaderboards, incentives and appeals"),
+                (name = "training", description = "Training modules, completions and certification"),
+                (name = "audit", description = "The tamper-evident audit trail (admins)"),
+                (name = "dishonest", description = "The list of dishonest judgment debtors (失信被执行人名单), kept by the courts"),
+                (name = "partners", description = "Partner departments and their API keys (admins)"),
+                (name = "partner-api", description = "For partner departments' systems, with an API key: checks against the list, webhook subscriptions"),
+            )
+        )]
+        pub struct ApiDoc;
+
+        /// Register every documented operation.
+        fn register_operations(cfg: &mut web::ServiceConfig) {
+            $(cfg.service($module::$handler);)*
+        }
+    };
+}
+
+api_operations! {
+    health::healthz,
+    health::readyz,
+    metrics::metrics,
+    auth::login,
+    auth::refresh,
+    auth::logout,
+    me::me,
+    courts::create_court,
+    courts::list_courts,
+    townships::create_township,
+    townships::list_townships,
+    grids::import_grids,
+    grids::locate,
+    grids::list_grids,
+    users::create_user,
+    users::list_users,
+    users::get_user,
+    users::update_user,
+    workers::list_workers,
+    workers::get_worker,
+    workers::update_worker,
+    cases::create_case,
+    cases::list_cases,
+    cases::get_case,
+    cases::close_case,
+    progress::issue_access_code,
+    progress::access_code_state,
+    progress::revoke_access_code,
+    progress::case_progress,
+    statistics::court_statistics,
+    tasks::create_task,
+    tasks::list_tasks,
+    tasks::get_task,
+    tasks::task_events,
+    tasks::accept_task,
+    tasks::decline_task,
+    tasks::cancel_task,
+    tasks::assign_task,
+    tasks::pin_task,
+    optimize::optimize,
+    check_ins::create_check_in,
+    evidence::upload_evidence,
+    evidence::download_evidence,
+    evidence::list_evidence,
+    submissions::submit_result,
+    submissions::list_submissions,
+    submissions::review_result,
+    submissions::record_outcome,
+    submissions::get_outcome,
+    sync::sync_tasks,
+    notifications::list_notifications,
+    notifications::retry_notification,
+    scores::get_scheme,
+    scores::put_scheme,
+    scores::get_board,
+    scores::close_period,
+    scores::worker_scores,
+    scores::incentives,
+    scores::create_appeal,
+    scores::list_appeals,
+    scores::decide_appeal,
+    scores::create_module,
+    scores::list_modules,
+    scores::record_completion,
+    scores::worker_training,
+    scores::dispute_check_in,
+    scores::claw_back,
+    audit::list_audit_events,
+    audit::verify_audit_events,
+    dishonest::import_entries,
+    dishonest::create_entry,
+    dishonest::list_entries,
+    dishonest::get_entry,
+    dishonest::update_entry,
+    dishonest::remove_entry,
+    partners::create_partner,
+    partners::list_partners,
+    partners::issue_key,
+    partners::list_keys,
+    partners::revoke_key,
+    partner_api::check_identities,
+    partner_api::create_subscription,
+    partner_api::list_subscriptions,
+    partner_api::delete_subscription,
+}
 
 /// The two ways in: users' bearer tokens, and partner departments' API keys.
 struct BearerAuth;
@@ -208,91 +223,8 @@ async fn openapi_document() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(extract::query_config())
         .app_data(extract::path_config())
-        .service(health::healthz)
-        .service(health::readyz)
-        .service(metrics::metrics)
-        .service(openapi_document)
-        .service(auth::login)
-        .service(auth::refresh)
-        .service(auth::logout)
-        .service(me::me)
-        .service(courts::create_court)
-        .service(courts::list_courts)
-        .service(townships::create_township)
-        .service(townships::list_townships)
-        .service(grids::import_grids)
-        .service(grids::locate)
-        .service(grids::list_grids)
-        .service(users::create_user)
-        .service(users::list_users)
-        .service(users::get_user)
-        .service(users::update_user)
-        .service(workers::list_workers)
-        .service(workers::get_worker)
-        .service(workers::update_worker)
-        .service(cases::create_case)
-        .service(cases::list_cases)
-        .service(cases::get_case)
-        .service(cases::close_case)
-        .service(progress::issue_access_code)
-        .service(progress::access_code_state)
-        .service(progress::revoke_access_code)
-        .service(progress::case_progress)
-        .service(statistics::court_statistics)
-        .service(tasks::create_task)
-        .service(tasks::list_tasks)
-        .service(tasks::get_task)
-        .service(tasks::task_events)
-        .service(tasks::accept_task)
-        .service(tasks::decline_task)
-        .service(tasks::cancel_task)
-        .service(tasks::assign_task)
-        .service(tasks::pin_task)
-        .service(optimize::optimize)
-        .service(check_ins::create_check_in)
-        .service(evidence::upload_evidence)
-        .service(evidence::download_evidence)
-        .service(evidence::list_evidence)
-        .service(submissions::submit_result)
-        .service(submissions::list_submissions)
-        .service(submissions::review_result)
-        .service(submissions::record_outcome)
-        .service(submissions::get_outcome)
-        .service(sync::sync_tasks)
-        .service(notifications::list_notifications)
-        .service(notifications::retry_notification)
-        .service(scores::get_scheme)
-        .service(scores::put_scheme)
-        .service(scores::get_board)
-        .service(scores::close_period)
-        .service(scores::worker_scores)
-        .service(scores::incentives)
-        .service(scores::create_appeal)
-        .service(scores::list_appeals)
-        .service(scores::decide_appeal)
-        .service(scores::create_module)
-        .service(scores::list_modules)
-        .service(scores::record_completion)
-        .service(scores::worker_training)
-        .service(scores::dispute_check_in)
-        .service(scores::claw_back)
-        .service(audit::list_audit_events)
-        .service(audit::verify_audit_events)
-        .service(dishonest::import_entries)
-        .service(dishonest::create_entry)
-        .service(dishonest::list_entries)
-        .service(dishonest::get_entry)
-        .service(dishonest::update_entry)
-        .service(dishonest::remove_entry)
-        .service(partners::create_partner)
-        .service(partners::list_partners)
-        .service(partners::issue_key)
-        .service(partners::list_keys)
-        .service(partners::revoke_key)
-        .service(partner_api::check_identities)
-        .service(partner_api::create_subscription)
-        .service(partner_api::list_subscriptions)
-        .service(partner_api::delete_subscription);
+        .service(openapi_document);
+    register_operations(cfg);
 }
 
 /// Unknown paths and methods: a problem document, not an empty body.
@@ -369,8 +301,8 @@ mod tests {
     use super::*;
     use crate::domain::access::{Access, Operation};
 
-    /// The authorization matrix and the OpenAPI document name the same operations: an
-    /// operation added without a row in the matrix (or a row left behind) fails here.
+    /// Every branch of a tagged union (a task result per kind) is a closed object that requires
+    /// its own `kind`, so a client can build each one from the document.
     #[test]
     fn every_variant_of_a_tagged_union_admits_its_tag() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
@@ -417,6 +349,8 @@ mod tests {
         );
     }
 
+    /// The authorization matrix and the OpenAPI document name the same operations: an
+    /// operation added without a row in the matrix (or a row left behind) fails here.
     #[test]
     fn every_documented_operation_has_a_row_in_the_authorization_matrix() {
         let doc = ApiDoc::openapi();

@@ -1,7 +1,6 @@
 use std::collections::BTreeSet;
 
 use diesel::prelude::*;
-use gridassist::db::schema::*;
 
 use crate::helpers::spawn_app;
 
