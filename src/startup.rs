@@ -23,6 +23,10 @@ use crate::services::grid_map::{GridMap, GridMapHandle};
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
 
+/// How long requests in flight, and then background jobs in a pass, may take to finish at
+/// shutdown.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -166,7 +170,7 @@ impl Application {
         .listen(listener)?
         .client_request_timeout(head_timeout)
         .client_disconnect_timeout(Duration::from_secs(5))
-        .shutdown_timeout(30)
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
         .run();
         Ok(Application { port, server, state })
     }
@@ -182,31 +186,37 @@ impl Application {
 
     /// Serve until a shutdown signal arrives and in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let refresher =
-            crate::jobs::grid_map_refresh::spawn(self.state.clone(), self.state.config.grid_refresh_interval);
-        let deadlines =
-            crate::jobs::deadlines::spawn(self.state.clone(), self.state.config.deadline_sweep_interval);
-        let housekeeping = crate::jobs::housekeeping::spawn(self.state.clone());
-        let webhooks = self.state.webhook.clone().map(|deliverer| {
-            crate::jobs::webhooks::spawn(
+        use crate::jobs;
+        let (stopper, shutdown) = jobs::shutdown_signal();
+        let config = &self.state.config;
+        let mut background = vec![
+            jobs::grid_map_refresh::spawn(self.state.clone(), config.grid_refresh_interval, shutdown.clone()),
+            jobs::deadlines::spawn(
+                self.state.clone(),
+                config.deadline_sweep_interval,
+                shutdown.clone(),
+            ),
+            jobs::housekeeping::spawn(self.state.clone(), shutdown.clone()),
+            // Partners' webhooks are delivered whether or not a gateway is configured.
+            jobs::webhooks::spawn_partners(
+                self.state.clone(),
+                config.webhook_poll_interval,
+                shutdown.clone(),
+            ),
+        ];
+        if let Some(deliverer) = self.state.webhook.clone() {
+            background.push(jobs::webhooks::spawn(
                 self.state.clone(),
                 deliverer,
-                self.state.config.webhook_poll_interval,
-            )
-        });
-        // Partners' webhooks are delivered whether or not a gateway is configured.
-        let partner_webhooks = crate::jobs::webhooks::spawn_partners(
-            self.state.clone(),
-            self.state.config.webhook_poll_interval,
-        );
-        let result = self.server.await;
-        refresher.abort();
-        deadlines.abort();
-        housekeeping.abort();
-        partner_webhooks.abort();
-        if let Some(job) = webhooks {
-            job.abort();
+                config.webhook_poll_interval,
+                shutdown,
+            ));
         }
+        let result = self.server.await;
+        // Each job finishes the pass it is in (a delivery batch, a sweep) and stops; one that
+        // overruns the grace is left to the process exit, which its transaction survives intact
+        // (it commits whole or not at all, and an undelivered message is sent again later).
+        stopper.stop(background, SHUTDOWN_GRACE).await;
         result
     }
 }

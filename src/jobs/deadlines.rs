@@ -11,6 +11,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::Shutdown;
 use crate::db::schema::tasks;
 use crate::db::{DbConn, task_tx};
 use crate::domain::time;
@@ -123,12 +124,14 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<SweepReport, ApiEr
 }
 
 /// Sweep every `interval` in the background, as of the real clock.
-pub fn spawn(state: web::Data<AppState>, interval: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    state: web::Data<AppState>,
+    interval: Duration,
+    mut shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
+        let mut ticker = super::ticker(interval);
+        while shutdown.tick(&mut ticker).await.is_some() {
             match state.db.run(|conn| sweep(conn, time::now())).await {
                 Ok(r) if r.reminded + r.overdue > 0 => {
                     tracing::info!(reminded = r.reminded, overdue = r.overdue, "deadline sweep")

@@ -6,16 +6,19 @@ use std::time::Duration;
 
 use actix_web::web;
 
+use super::Shutdown;
 use crate::state::AppState;
 
 /// Check every `interval`; rebuild only when the database's grids differ from the map's.
-pub fn spawn(state: web::Data<AppState>, interval: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    state: web::Data<AppState>,
+    interval: Duration,
+    mut shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticker = super::ticker(interval);
         ticker.tick().await; // the first tick is immediate; the map was just loaded
-        loop {
-            ticker.tick().await;
+        while shutdown.tick(&mut ticker).await.is_some() {
             let grids = state.grids.clone();
             match state
                 .db

@@ -4,18 +4,17 @@ use std::time::Duration;
 
 use actix_web::web;
 
+use super::Shutdown;
 use crate::api::idempotency::RETENTION;
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::repo;
 use crate::state::AppState;
 
-pub fn spawn(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(state: web::Data<AppState>, mut shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(Duration::from_secs(3600));
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
+        let mut ticker = super::ticker(Duration::from_secs(3600));
+        while shutdown.tick(&mut ticker).await.is_some() {
             let purged = state
                 .db
                 .run(|conn| Ok::<_, ApiError>(repo::idempotency::purge(conn, time::now() - RETENTION)?))

@@ -18,6 +18,7 @@ use std::time::Duration;
 use actix_web::web;
 use chrono::NaiveDateTime;
 
+use super::Shutdown;
 use crate::db::Db;
 use crate::domain::time;
 use crate::error::ApiError;
@@ -207,37 +208,45 @@ fn clip(error: &str) -> String {
 }
 
 /// Deliver to the configured gateway every `interval` in the background, as of the real clock,
-/// until aborted.
+/// until shutdown (the batch under way is finished).
 pub fn spawn(
     state: web::Data<AppState>,
     deliverer: Arc<Deliverer>,
     interval: Duration,
+    shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     let db = state.db.clone();
-    run_every(interval, "notifications", move || {
+    run_every(interval, shutdown, "notifications", move || {
         let (db, deliverer) = (db.clone(), deliverer.clone());
         async move { deliver_due(&db, &deliverer, time::now()).await }
     })
 }
 
-/// Deliver to partners' webhooks every `interval` in the background, until aborted.
-pub fn spawn_partners(state: web::Data<AppState>, interval: Duration) -> tokio::task::JoinHandle<()> {
-    run_every(interval, "partner webhooks", move || {
+/// Deliver to partners' webhooks every `interval` in the background, until shutdown.
+pub fn spawn_partners(
+    state: web::Data<AppState>,
+    interval: Duration,
+    shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    run_every(interval, shutdown, "partner webhooks", move || {
         let state = state.clone();
         async move { deliver_partner_due(&state.db, &state.partner_webhooks, time::now()).await }
     })
 }
 
-fn run_every<F, Fut>(interval: Duration, what: &'static str, pass: F) -> tokio::task::JoinHandle<()>
+fn run_every<F, Fut>(
+    interval: Duration,
+    mut shutdown: Shutdown,
+    what: &'static str,
+    pass: F,
+) -> tokio::task::JoinHandle<()>
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<DeliveryReport, ApiError>> + Send,
 {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
+        let mut ticker = super::ticker(interval);
+        while shutdown.tick(&mut ticker).await.is_some() {
             // Keep going while whole batches come back, so a backlog drains quickly.
             loop {
                 match pass().await {
