@@ -132,6 +132,7 @@ use tagged_unions::TaggedUnions;
         partners::list_partners,
         partners::issue_key,
         partners::list_keys,
+        partners::update_key,
         partners::revoke_key,
         partner_api::check_identities,
         partner_api::create_subscription,
@@ -288,6 +289,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(partners::list_partners)
         .service(partners::issue_key)
         .service(partners::list_keys)
+        .service(partners::update_key)
         .service(partners::revoke_key)
         .service(partner_api::check_identities)
         .service(partner_api::create_subscription)

@@ -100,6 +100,10 @@ async fn schema_matches_the_migrated_database() {
                 .select(partner_keys::all_columns)
                 .limit(0)
                 .load::<gridassist::repo::partners::PartnerKey>(conn)?;
+            partner_key_usage::table
+                .select(partner_key_usage::all_columns)
+                .limit(0)
+                .load::<(i64, chrono::NaiveDateTime, chrono::NaiveDate, i64)>(conn)?;
             partner_subscriptions::table
                 .select(partner_subscriptions::all_columns)
                 .limit(0)
