@@ -106,6 +106,15 @@ pub struct Config {
     pub partner_rate_per_minute: u32,
     /// `GRIDASSIST_PARTNER_BURST`: requests a partner API key may make at once. Default 10.
     pub partner_burst: u32,
+    /// `GRIDASSIST_PARTNER_IDENTITIES_PER_MINUTE` and `GRIDASSIST_PARTNER_IDENTITIES_PER_DAY`:
+    /// how many identities a partner API key may check, for keys an admin gave no budget of their
+    /// own. Counted in the database, so they hold across nodes and restarts. Default 1,000 a
+    /// minute, 20,000 a (China-local) day.
+    pub partner_budgets: crate::domain::partner_budget::Budgets,
+    /// `GRIDASSIST_PARTNER_BUDGET_ALERT_PERCENT`: when a key's checks of the day reach this share
+    /// of its daily budget, a `partner_key.daily_budget_alert` notification goes to the admins
+    /// through the outbox. Default 80.
+    pub partner_budget_alert_percent: u8,
 }
 
 impl std::fmt::Debug for Config {
@@ -260,6 +269,20 @@ impl Config {
             )?),
             partner_rate_per_minute: bounded("GRIDASSIST_PARTNER_RATE_PER_MINUTE", 60, 1..=100_000)? as u32,
             partner_burst: bounded("GRIDASSIST_PARTNER_BURST", 10, 1..=10_000)? as u32,
+            partner_budgets: crate::domain::partner_budget::Budgets {
+                per_minute: bounded(
+                    "GRIDASSIST_PARTNER_IDENTITIES_PER_MINUTE",
+                    1_000,
+                    1..=crate::domain::partner_budget::MAX_PER_MINUTE as u64,
+                )? as i64,
+                per_day: bounded(
+                    "GRIDASSIST_PARTNER_IDENTITIES_PER_DAY",
+                    20_000,
+                    1..=crate::domain::partner_budget::MAX_PER_DAY as u64,
+                )? as i64,
+            },
+            partner_budget_alert_percent: bounded("GRIDASSIST_PARTNER_BUDGET_ALERT_PERCENT", 80, 1..=100)?
+                as u8,
             cors_origins,
             client_ip_header: non_empty("GRIDASSIST_CLIENT_IP_HEADER").map(|h| h.trim().to_lowercase()),
             party_access_grace: chrono::Duration::hours(bounded(
@@ -379,6 +402,35 @@ mod tests {
         ] {
             let e = config(&[(key, bad)]).unwrap_err().to_string();
             assert!(e.contains(key), "{e}");
+        }
+    }
+
+    #[test]
+    fn partner_identity_budgets_have_defaults_and_bounds() {
+        let c = config(&[]).unwrap();
+        assert_eq!(
+            (c.partner_budgets.per_minute, c.partner_budgets.per_day),
+            (1_000, 20_000)
+        );
+        assert_eq!(c.partner_budget_alert_percent, 80);
+        let c = config(&[
+            ("GRIDASSIST_PARTNER_IDENTITIES_PER_MINUTE", "50"),
+            ("GRIDASSIST_PARTNER_IDENTITIES_PER_DAY", "500"),
+            ("GRIDASSIST_PARTNER_BUDGET_ALERT_PERCENT", "90"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.partner_budgets.per_minute, c.partner_budgets.per_day),
+            (50, 500)
+        );
+        assert_eq!(c.partner_budget_alert_percent, 90);
+        for (name, bad) in [
+            ("GRIDASSIST_PARTNER_IDENTITIES_PER_MINUTE", "0"),
+            ("GRIDASSIST_PARTNER_IDENTITIES_PER_DAY", "many"),
+            ("GRIDASSIST_PARTNER_BUDGET_ALERT_PERCENT", "101"),
+        ] {
+            let e = config(&[(name, bad)]).unwrap_err().to_string();
+            assert!(e.contains(name), "{e}");
         }
     }
 

@@ -61,6 +61,10 @@ pub enum ApiError {
     /// A partner key's rate limit is spent; carries the seconds to wait (`Retry-After`).
     #[error("too many requests for this API key; try again in {0} seconds")]
     TooManyRequests(u64),
+    /// A partner key's budget of identities is spent for now; the detail names the budget, and
+    /// `retry_after` the seconds until the request fits (`Retry-After`).
+    #[error("{detail}")]
+    BudgetSpent { detail: String, retry_after: u64 },
     #[error("request body is too large")]
     PayloadTooLarge,
     /// The client did not send the request (its body) within the configured time.
@@ -70,11 +74,11 @@ pub enum ApiError {
     PreconditionFailed,
     #[error("this operation needs an If-Match header with the ETag you last read")]
     PreconditionRequired,
-    #[error("the body must be sent as application/json")]
-    UnsupportedMediaType,
-    /// The body must be sent with another media type (e.g. `text/csv` for an import).
-    #[error("the body must be sent as {0}")]
-    UnsupportedMediaTypeFor(&'static str),
+    /// The body is not of a type the operation takes; carries what it does take, in words the
+    /// operation supplies (`JSON (application/json)`, `CSV (text/csv)`, the file types a kind of
+    /// evidence accepts), so the answer never names a type the operation does not accept.
+    #[error("the body must be {0}")]
+    UnsupportedMediaType(std::borrow::Cow<'static, str>),
     /// A stored evidence file no longer matches its recorded digest (or is gone).
     #[error("{0}; it has not been served — the incident is logged and audited")]
     EvidenceIntegrity(String),
@@ -143,12 +147,12 @@ impl ApiError {
             ApiError::Conflict { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) => "too_many_attempts",
-            ApiError::TooManyRequests(_) => "too_many_requests",
+            ApiError::TooManyRequests(_) | ApiError::BudgetSpent { .. } => "too_many_requests",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::RequestTimeout => "request_timeout",
             ApiError::PreconditionFailed => "stale_etag",
             ApiError::PreconditionRequired => "if_match_required",
-            ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeFor(_) => "unsupported_media_type",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::EvidenceIntegrity(_) => "evidence_integrity_failed",
             ApiError::Internal(_) => "internal_error",
@@ -169,12 +173,12 @@ impl ApiError {
             ApiError::Unprocessable { .. } => "Unprocessable content",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) => "Too many attempts",
-            ApiError::TooManyRequests(_) => "Too many requests",
+            ApiError::TooManyRequests(_) | ApiError::BudgetSpent { .. } => "Too many requests",
             ApiError::PayloadTooLarge => "Payload too large",
             ApiError::RequestTimeout => "Request timeout",
             ApiError::PreconditionFailed => "Precondition failed",
             ApiError::PreconditionRequired => "Precondition required",
-            ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeFor(_) => "Unsupported media type",
+            ApiError::UnsupportedMediaType(_) => "Unsupported media type",
             ApiError::Unavailable(_) => "Service unavailable",
             ApiError::EvidenceIntegrity(_) => "Evidence integrity check failed",
             ApiError::Internal(_) => "Internal error",
@@ -215,16 +219,15 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::TooManyAttempts(_) | ApiError::TooManyLookups(_) | ApiError::TooManyRequests(_) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::TooManyAttempts(_)
+            | ApiError::TooManyLookups(_)
+            | ApiError::TooManyRequests(_)
+            | ApiError::BudgetSpent { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeFor(_) => {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            }
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::EvidenceIntegrity(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -251,7 +254,10 @@ impl ResponseError for ApiError {
         }
         if let ApiError::TooManyAttempts(seconds)
         | ApiError::TooManyLookups(seconds)
-        | ApiError::TooManyRequests(seconds) = self
+        | ApiError::TooManyRequests(seconds)
+        | ApiError::BudgetSpent {
+            retry_after: seconds, ..
+        } = self
         {
             response.insert_header(("Retry-After", seconds.to_string()));
         }

@@ -457,7 +457,7 @@ pub async fn import_entries(
         .and_then(|v| v.split(';').next())
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"));
     if !is_csv {
-        return Err(ApiError::UnsupportedMediaTypeFor("text/csv"));
+        return Err(ApiError::UnsupportedMediaType("CSV (text/csv)".into()));
     }
     let declared = req
         .headers()

@@ -68,7 +68,7 @@ fn dto(e: Evidence) -> EvidenceDto {
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Not a file type evidence accepts", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Not a file type this kind of evidence accepts; the answer names those it does", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "evidence_kind_mismatch or idempotency_conflict", body = Problem, content_type = "application/problem+json")
 ))]
 #[post("/api/v1/tasks/{id}/evidence")]
@@ -96,7 +96,10 @@ pub async fn upload_evidence(
         return Err(ApiError::invalid("body", "the file is empty"));
     }
     let q = query.into_inner();
-    let media_type = sniff(&bytes).ok_or(ApiError::UnsupportedMediaType)?;
+    // The body is the file, whatever its Content-Type says: a refusal names the types this kind
+    // of evidence takes, never the JSON that other operations do.
+    let media_type =
+        sniff(&bytes).ok_or_else(|| ApiError::UnsupportedMediaType(q.kind.expected_body().into()))?;
     if !q.kind.accepts(media_type) {
         return Err(ApiError::unprocessable(
             "evidence_kind_mismatch",

@@ -84,7 +84,7 @@ impl<T: DeserializeOwned + 'static, L: BodyLimit + 'static> FromRequest for ApiJ
                 return parse_json(b"null").map(|v| ApiJson(v, PhantomData));
             }
             if !is_json {
-                return Err(ApiError::UnsupportedMediaType);
+                return Err(ApiError::UnsupportedMediaType("JSON (application/json)".into()));
             }
             parse_json(&body).map(|v| ApiJson(v, PhantomData))
         })
@@ -124,6 +124,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         detail: e.to_string(),
     })?;
     Ok(value)
+}
+
+/// For `#[serde(default, deserialize_with = "nullable")]` on an `Option<Option<T>>` field of a
+/// PATCH body: a field left out stays `None` (unchanged), `null` is `Some(None)` (cleared, or
+/// back to a default), a value is `Some(Some(value))`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
 /// A domain parse result as the API reports it: a refusal becomes 400 `invalid_input` naming
@@ -222,6 +233,19 @@ mod tests {
             field(parse_json(br#"{"items":[],"limit":"x"}"#)).as_deref(),
             Some("limit")
         );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Patch {
+        #[serde(default, deserialize_with = "nullable")]
+        n: Option<Option<i64>>,
+    }
+
+    #[test]
+    fn nullable_fields_tell_absent_from_null() {
+        assert_eq!(parse_json::<Patch>(b"{}").unwrap().n, None);
+        assert_eq!(parse_json::<Patch>(br#"{"n":null}"#).unwrap().n, Some(None));
+        assert_eq!(parse_json::<Patch>(br#"{"n":5}"#).unwrap().n, Some(Some(5)));
     }
 
     #[test]

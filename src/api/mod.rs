@@ -172,6 +172,7 @@ api_operations! {
     partners::list_partners,
     partners::issue_key,
     partners::list_keys,
+    partners::update_key,
     partners::revoke_key,
     partner_api::check_identities,
     partner_api::create_subscription,

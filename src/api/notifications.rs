@@ -51,8 +51,9 @@ pub struct NotificationDto {
     pub id: i64,
     /// Sent as `webhook-id` on every attempt.
     pub message_id: String,
-    /// `task.assigned`, `task.reminder`, `task.overdue`, `task.returned`, `task.approved`; to
-    /// partners, `dishonest.listed` and `dishonest.removed`.
+    /// `task.assigned`, `task.reminder`, `task.overdue`, `task.returned`, `task.approved`,
+    /// `partner_key.daily_budget_alert` (to the admins: a partner key has used most of its daily
+    /// budget of identities); to partners, `dishonest.listed` and `dishonest.removed`.
     pub event_type: String,
     /// The partner subscription it goes to; absent for the configured gateway.
     pub subscription_id: Option<i64>,

@@ -1,8 +1,9 @@
 //! The operations partner departments call from their own systems, with an API key
 //! (`Authorization: ApiKey <key>`) instead of a user's token: checking identities against the
 //! list of dishonest debtors, and managing webhook subscriptions for additions and removals.
-//! Every call is rate-limited per key (`429 too_many_requests` with `Retry-After`). User tokens
-//! are refused here (401), as API keys are everywhere else.
+//! Every call is rate-limited per key (`429 too_many_requests` with `Retry-After`), and checks
+//! also spend the key's budget of identities per minute and per day (the same 429 once spent).
+//! User tokens are refused here (401), as API keys are everywhere else.
 
 use std::time::Instant;
 
@@ -21,7 +22,7 @@ use crate::domain::dishonest::DebtorIdentity;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::partners::Subscription;
-use crate::services::partners::{self, CheckAnswer, MAX_BATCH, PartnerCaller};
+use crate::services::partners::{self, BudgetPolicy, CheckAnswer, MAX_BATCH, PartnerCaller};
 use crate::state::AppState;
 
 /// The partner behind the key, once its scope and its rate limit allow the call.
@@ -135,13 +136,15 @@ fn identifiers(body: CheckRequest) -> Result<Vec<(String, String)>, ApiError> {
 /// Check identities against the list of dishonest debtors (scope `dishonest:check`). Each answer
 /// says whether the identity is listed and, if so, on which case by which court — nothing else.
 /// An invalid identifier is answered with an error and does not fail the batch. Every check is
-/// audited.
+/// audited. The well-formed identifiers (`checked` in the answer) are spent from the key's
+/// budgets of identities per minute and per day; a request they cannot take is refused whole and
+/// spends nothing.
 #[utoipa::path(tag = "partner-api", request_body = CheckRequest, security(("api_key" = [])), responses(
     (status = 200, body = CheckResponse),
-    (status = 400, description = "Neither or both of `id_number` and `id_numbers`, an empty batch, or more than 1,000", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "Neither or both of `id_number` and `id_numbers`, an empty batch, more than 1,000, or more identities than the key's whole budget per minute or per day (`field` = `id_numbers`)", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "No valid, unrevoked API key (`WWW-Authenticate: ApiKey`)", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "The key lacks the `dishonest:check` scope", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "`too_many_requests`: the key's rate limit; `Retry-After` says when to retry", body = Problem, content_type = "application/problem+json")
+    (status = 429, description = "`too_many_requests`: the key's rate limit, or its budget of identities per minute or per day, is spent; `Retry-After` says in how many seconds the request fits", body = Problem, content_type = "application/problem+json")
 ))]
 #[post("/api/v1/dishonest-checks")]
 pub async fn check_identities(
@@ -158,9 +161,13 @@ pub async fn check_identities(
         .iter()
         .map(|(_, raw)| DebtorIdentity::lookup_key(raw, today).map_err(|e| e.0))
         .collect();
+    let policy = BudgetPolicy {
+        defaults: state.config.partner_budgets,
+        alert_percent: state.config.partner_budget_alert_percent,
+    };
     let answers = state
         .db
-        .run(move |conn| partners::check(conn, &partner, checked))
+        .run(move |conn| partners::check(conn, &partner, checked, &policy))
         .await?;
     let mut response = CheckResponse {
         results: Vec::with_capacity(answers.len()),
@@ -211,8 +218,10 @@ pub async fn check_identities(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSubscription {
-    /// Where to send `dishonest.listed` and `dishonest.removed` events: `https` (plain `http`
-    /// and private addresses only where the server allows an on-premises receiver).
+    /// Where to send `dishonest.listed` and `dishonest.removed` events: `https`, to a public
+    /// address — a URL whose host is or resolves to a loopback, private or link-local address is
+    /// refused (plain `http` and private addresses only where the server allows an on-premises
+    /// receiver).
     pub url: String,
     /// Your signing secret, `whsec_<base64>` (at least 16 bytes); when absent, one is made and
     /// returned this once.
@@ -247,7 +256,7 @@ fn subscription_dto(s: Subscription, secret: Option<String>) -> SubscriptionDto 
 /// removed_on}}`.
 #[utoipa::path(tag = "partner-api", request_body = CreateSubscription, security(("api_key" = [])), responses(
     (status = 201, body = SubscriptionDto),
-    (status = 400, description = "A bad URL (not https, user info, ...) or secret", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A bad URL (not https, user info, a host that is or resolves to a loopback, private or link-local address, ...) or secret, named by `field`", body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "The key lacks the `dishonest:subscribe` scope", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`subscription_limit`: at most 5 per partner", body = Problem, content_type = "application/problem+json"),
@@ -262,10 +271,16 @@ pub async fn create_subscription(
 ) -> Result<HttpResponse, ApiError> {
     let partner = partner(&state, key, &rid, Operation::CreateSubscription).await?;
     let b = body.0;
-    let allow_private = state.config.webhook_allow_private;
+    let target = partners::vet_target(
+        &b.url,
+        b.secret,
+        state.config.webhook_allow_private,
+        state.config.webhook_timeout,
+    )
+    .await?;
     let (subscription, secret) = state
         .db
-        .run(move |conn| partners::subscribe(conn, &partner, &b.url, b.secret, allow_private))
+        .run(move |conn| partners::subscribe(conn, &partner, target))
         .await?;
     Ok(HttpResponse::Created().json(subscription_dto(subscription, secret)))
 }

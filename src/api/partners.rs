@@ -1,21 +1,23 @@
 //! Partner departments and their API keys, managed by admins: create a partner, issue a key (the
-//! key is shown once), list keys (never the secret), revoke one.
+//! key is shown once), list keys (never the secret) with their budgets of identities and what
+//! each checked today, change a key's budgets, revoke one.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 use utoipa::ToSchema;
 
-use super::extract::{ApiJson, request_id, valid};
+use super::extract::{ApiJson, nullable, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::{AuthUser, api_key};
 use crate::domain::access::Operation;
 use crate::domain::dishonest::PartnerScope;
+use crate::domain::partner_budget;
 use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
-use crate::repo::partners::{Partner, PartnerKey};
-use crate::services::partners::scopes_of;
+use crate::repo::partners::Partner;
+use crate::services::partners::{BudgetPatch, BudgetPolicy, KeyView, OwnBudgets, scopes_of};
 use crate::services::{self, Caller};
 use crate::state::AppState;
 
@@ -40,6 +42,44 @@ pub struct IssueKey {
     pub scopes: Vec<PartnerScope>,
     /// What the key is for, e.g. "审批系统生产环境".
     pub label: Option<String>,
+    /// Identities the key may check per minute (1 to 1,000,000); absent or null: the server's
+    /// default (`GRIDASSIST_PARTNER_IDENTITIES_PER_MINUTE`, 1,000).
+    #[schema(minimum = 1, maximum = 1_000_000)]
+    pub identities_per_minute: Option<i64>,
+    /// Identities the key may check per China-local day (1 to 100,000,000); absent or null: the
+    /// server's default (`GRIDASSIST_PARTNER_IDENTITIES_PER_DAY`, 20,000).
+    #[schema(minimum = 1, maximum = 100_000_000)]
+    pub identities_per_day: Option<i64>,
+}
+
+/// A change of a key's budgets. A field left out stays as it is; `null` returns it to the
+/// server's default.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateKey {
+    /// Identities per minute (1 to 1,000,000), or null for the server's default.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
+    pub identities_per_minute: Option<Option<i64>>,
+    /// Identities per China-local day (1 to 100,000,000), or null for the server's default.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100_000_000)]
+    pub identities_per_day: Option<Option<i64>>,
+}
+
+/// What a key may check, and what it has checked today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyBudgetDto {
+    /// Identities the key may check per minute (the allowance refills continuously).
+    pub identities_per_minute: i64,
+    /// True when that is the server's default rather than the key's own.
+    pub per_minute_is_default: bool,
+    /// Identities the key may check per China-local day.
+    pub identities_per_day: i64,
+    /// True when that is the server's default rather than the key's own.
+    pub per_day_is_default: bool,
+    /// Identities the key checked today (China-local day).
+    pub identities_today: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,6 +96,7 @@ pub struct KeyDto {
     pub revoked_at: Option<DateTime<Utc>>,
     /// False once revoked.
     pub active: bool,
+    pub budget: KeyBudgetDto,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -75,8 +116,20 @@ fn partner_dto(p: Partner) -> PartnerDto {
     }
 }
 
-fn key_dto(k: PartnerKey) -> KeyDto {
+fn key_dto(view: KeyView) -> KeyDto {
+    let KeyView {
+        key: k,
+        budgets,
+        identities_today,
+    } = view;
     KeyDto {
+        budget: KeyBudgetDto {
+            identities_per_minute: budgets.per_minute,
+            per_minute_is_default: k.identities_per_minute.is_none(),
+            identities_per_day: budgets.per_day,
+            per_day_is_default: k.identities_per_day.is_none(),
+            identities_today,
+        },
         id: k.id,
         partner_id: k.partner_id,
         prefix: format!("{}{}", api_key::PREFIX, k.prefix),
@@ -139,7 +192,24 @@ pub async fn list_partners(
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |p| p.id, partner_dto)))
 }
 
-/// Issue an API key to a partner. The answer holds the whole key, this once.
+fn policy(state: &AppState) -> BudgetPolicy {
+    BudgetPolicy {
+        defaults: state.config.partner_budgets,
+        alert_percent: state.config.partner_budget_alert_percent,
+    }
+}
+
+/// A key's own budget as given (absent: the default), checked against its bounds.
+fn own_budget(
+    field: &str,
+    raw: Option<i64>,
+    parse: fn(i64) -> Result<i64, crate::domain::ValidationError>,
+) -> Result<Option<i64>, ApiError> {
+    raw.map(|n| valid(field, parse(n))).transpose()
+}
+
+/// Issue an API key to a partner, optionally with budgets of its own. The answer holds the whole
+/// key, this once.
 #[utoipa::path(tag = "partners", params(("id" = i64, Path, description = "partner id")), request_body = IssueKey, security(("bearer" = [])), responses(
     (status = 201, body = IssuedKeyDto),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -162,12 +232,24 @@ pub async fn issue_key(
         .filter(|l| !l.trim().is_empty())
         .map(|l| valid("label", Name::parse(l)))
         .transpose()?;
-    let (id, rid) = (path.into_inner(), request_id(&rid));
+    let own = OwnBudgets {
+        per_minute: own_budget(
+            "identities_per_minute",
+            b.identities_per_minute,
+            partner_budget::per_minute,
+        )?,
+        per_day: own_budget(
+            "identities_per_day",
+            b.identities_per_day,
+            partner_budget::per_day,
+        )?,
+    };
+    let (id, rid, policy) = (path.into_inner(), request_id(&rid), policy(&state));
     let (key, secret) = state
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::partners::issue_key(conn, &caller, id, b.scopes, label)
+            services::partners::issue_key(conn, &caller, id, (b.scopes, label, own), &policy)
         })
         .await?;
     Ok(HttpResponse::Created().json(IssuedKeyDto {
@@ -176,7 +258,8 @@ pub async fn issue_key(
     }))
 }
 
-/// A partner's keys, oldest first, without their secrets.
+/// A partner's keys, oldest first, without their secrets, each with its budgets and what it
+/// checked today.
 #[utoipa::path(tag = "partners", params(("id" = i64, Path, description = "partner id")), security(("bearer" = [])), responses(
     (status = 200, body = Page<KeyDto>),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -189,12 +272,12 @@ pub async fn list_keys(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     auth.permit(Operation::ListKeys)?;
-    let id = path.into_inner();
+    let (id, policy) = (path.into_inner(), policy(&state));
     let keys = state
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, None)?;
-            services::partners::list_keys(conn, &caller, id)
+            services::partners::list_keys(conn, &caller, id, &policy)
         })
         .await?;
     // A partner holds a handful of keys: one page.
@@ -202,6 +285,46 @@ pub async fn list_keys(
         items: keys.into_iter().map(key_dto).collect::<Vec<_>>(),
         next_cursor: None,
     }))
+}
+
+/// Change a key's budgets of identities per minute and per day (a field left out stays; `null`
+/// returns it to the server's default). Takes effect at the key's next check, on every node.
+#[utoipa::path(tag = "partners", params(("id" = i64, Path, description = "partner id"), ("key_id" = i64, Path)), request_body = UpdateKey, security(("bearer" = [])), responses(
+    (status = 200, body = KeyDto),
+    (status = 400, description = "A budget out of bounds, named by `field`", body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`invalid_transition`: the key is revoked", body = Problem, content_type = "application/problem+json")
+))]
+#[patch("/api/v1/partners/{id}/keys/{key_id}")]
+pub async fn update_key(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: RequestId,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<UpdateKey>,
+) -> Result<HttpResponse, ApiError> {
+    auth.permit(Operation::UpdateKey)?;
+    let b = body.0;
+    let patch = BudgetPatch {
+        per_minute: b
+            .identities_per_minute
+            .map(|n| own_budget("identities_per_minute", n, partner_budget::per_minute))
+            .transpose()?,
+        per_day: b
+            .identities_per_day
+            .map(|n| own_budget("identities_per_day", n, partner_budget::per_day))
+            .transpose()?,
+    };
+    let (ids, rid, policy) = (path.into_inner(), request_id(&rid), policy(&state));
+    let key = state
+        .db
+        .run(move |conn| {
+            let (caller, _) = Caller::load(conn, auth, rid)?;
+            services::partners::update_key(conn, &caller, ids, patch, &policy)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(key_dto(key)))
 }
 
 /// Revoke a key: it stops working at once (401), and webhook subscriptions registered with it
@@ -220,12 +343,12 @@ pub async fn revoke_key(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     auth.permit(Operation::RevokeKey)?;
-    let ((id, key_id), rid) = (path.into_inner(), request_id(&rid));
+    let (ids, rid, policy) = (path.into_inner(), request_id(&rid), policy(&state));
     let key = state
         .db
         .run(move |conn| {
             let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::partners::revoke_key(conn, &caller, id, key_id)
+            services::partners::revoke_key(conn, &caller, ids, &policy)
         })
         .await?;
     Ok(HttpResponse::Ok().json(key_dto(key)))

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, request_id};
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
+use crate::domain::names::refused_char;
 use crate::domain::period::Period;
 use crate::domain::scoring::{Payouts, Scheme, payouts_csv};
 use crate::domain::{Role, TaskKind, time};
@@ -36,10 +37,10 @@ fn period_of(text: &str) -> Result<Period, ApiError> {
 
 fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let t = value.trim();
-    if t.is_empty() || t.chars().count() > max || t.chars().any(|c| c.is_control() && c != '\n') {
+    if t.is_empty() || t.chars().count() > max || t.chars().any(|c| refused_char(c, true)) {
         return Err(ApiError::invalid(
             field,
-            format!("1–{max} characters, no control characters"),
+            format!("1–{max} characters, no control characters but line breaks, no bidirectional overrides"),
         ));
     }
     Ok(t.to_owned())

@@ -14,6 +14,7 @@ use super::extract::{ApiJson, client_id, request_id};
 use super::tasks::{TaskDto, if_match, respond, task_dto};
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
+use crate::domain::names::refused_char;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::submissions::{Outcome, Submission};
@@ -95,9 +96,14 @@ pub struct SubmittedTask {
 
 fn text_checked(field: &str, text: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
     match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-        Some(t) if t.chars().count() > max || t.chars().any(|c| c.is_control() && c != '\n') => Err(
-            ApiError::invalid(field, format!("at most {max} characters, no control characters")),
-        ),
+        Some(t) if t.chars().count() > max || t.chars().any(|c| refused_char(c, true)) => {
+            Err(ApiError::invalid(
+                field,
+                format!(
+                    "at most {max} characters, no control characters but line breaks, no bidirectional overrides"
+                ),
+            ))
+        }
         other => Ok(other),
     }
 }

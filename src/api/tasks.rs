@@ -10,13 +10,15 @@ use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
 
 use super::cases::{AddressDto, party_dto, target_point};
-use super::extract::{ApiJson, request_id};
+use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::identity::{NationalId, Phone};
+use crate::domain::names::check_chars;
+use crate::domain::task_kind::INSTRUCTIONS_MAX_CHARS;
 use crate::domain::task_state::TaskStatus;
-use crate::domain::{Role, TaskKind, time};
+use crate::domain::{FreeText, Role, TaskKind, time};
 use crate::error::{ApiError, Problem};
 use crate::geo::Crs;
 use crate::repo::{self, tasks::Task};
@@ -288,25 +290,23 @@ pub async fn create_task(
     auth.permit(Operation::CreateTask)?;
     let case_id = path.into_inner();
     let b = body.0;
-    if b.instructions.chars().count() > 2000 || b.instructions.contains('\0') {
-        return Err(ApiError::invalid(
-            "instructions",
-            "at most 2,000 characters, no NUL",
-        ));
-    }
+    // The same text rules as names (a worker reads these on the phone): no control characters
+    // but line breaks, no bidirectional overrides.
+    let instructions = valid(
+        "instructions",
+        FreeText::parse(&b.instructions, INSTRUCTIONS_MAX_CHARS),
+    )?;
     let target_address = match b
         .target_address
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        Some(a) if a.chars().count() > 200 || a.chars().any(char::is_control) => {
-            return Err(ApiError::invalid(
-                "target_address",
-                "at most 200 characters, no control characters",
-            ));
+        Some(a) if a.chars().count() > 200 => {
+            return Err(ApiError::invalid("target_address", "at most 200 characters"));
         }
-        other => other.map(str::to_owned),
+        Some(a) => Some(valid("target_address", check_chars(a, false)).map(|()| a.to_owned())?),
+        None => None,
     };
     let (target, source) = match &b.target {
         Some(p) => {
@@ -342,7 +342,7 @@ pub async fn create_task(
         kind: b.kind,
         party_id: b.party_id,
         urgent: b.priority == Some(Priority::Urgent),
-        instructions: b.instructions,
+        instructions: instructions.into_string(),
         target,
         target_source: source,
         target_address,
@@ -599,12 +599,10 @@ pub async fn decline_task(
 }
 
 fn note_checked(note: Option<String>) -> Result<Option<String>, ApiError> {
-    match note {
-        Some(n) if n.chars().count() > 500 || n.contains('\0') => {
-            Err(ApiError::invalid("note", "at most 500 characters, no NUL"))
-        }
-        other => Ok(other.filter(|n| !n.trim().is_empty())),
-    }
+    let note = note
+        .map(|n| valid("note", FreeText::parse(&n, 500)))
+        .transpose()?;
+    Ok(note.map(FreeText::into_string).filter(|n| !n.is_empty()))
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]

@@ -239,6 +239,7 @@ diesel::joinable!(dishonest_entries -> courts (court_id));
 diesel::joinable!(dishonest_entry_events -> dishonest_entries (entry_id));
 diesel::joinable!(partner_keys -> partners (partner_id));
 diesel::joinable!(partner_subscriptions -> partner_keys (key_id));
+diesel::joinable!(partner_key_usage -> partner_keys (key_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     courts,
@@ -274,6 +275,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     dishonest_entry_events,
     partners,
     partner_keys,
+    partner_key_usage,
     partner_subscriptions,
 );
 
@@ -507,6 +509,17 @@ diesel::table! {
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
         revoked_by -> Nullable<BigInt>,
+        identities_per_minute -> Nullable<BigInt>,
+        identities_per_day -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    partner_key_usage (key_id) {
+        key_id -> BigInt,
+        minute_full_at -> Timestamp,
+        counted_on -> Date,
+        day_identities -> BigInt,
     }
 }
 

@@ -138,6 +138,7 @@ operations! {
     ListPartners => "list_partners",
     IssueKey => "issue_key",
     ListKeys => "list_keys",
+    UpdateKey => "update_key",
     RevokeKey => "revoke_key",
     CheckIdentities => "check_identities",
     CreateSubscription => "create_subscription",
@@ -226,7 +227,7 @@ impl Operation {
                 Granted(&[(Admin, All), (Officer, Court)])
             }
             ListEntries | GetEntry => Granted(&[(Admin, All), (Officer, All)]),
-            CreatePartner | ListPartners | IssueKey | ListKeys | RevokeKey => Granted(ADMIN),
+            CreatePartner | ListPartners | IssueKey | ListKeys | UpdateKey | RevokeKey => Granted(ADMIN),
             CheckIdentities => Partner(PartnerScope::Check),
             // A partner sees and deletes only the subscriptions its own keys registered.
             CreateSubscription | ListSubscriptions | DeleteSubscription => Partner(PartnerScope::Subscribe),

@@ -1,8 +1,13 @@
-//! Reading CSV (RFC 4180) the way court clerks' spreadsheets export it: comma-separated, fields
-//! optionally in double quotes (a quote inside is doubled, and a quoted field may hold commas and
-//! line breaks), lines ending in CRLF or LF, UTF-8 with or without a byte-order mark. Each record
-//! carries the line it starts on, so a report can point the clerk at it. Rows with nothing in
-//! them (blank lines, the `,,,,` a spreadsheet leaves below a table) are skipped. Pure.
+//! CSV (RFC 4180) as court clerks' spreadsheets read and write it.
+//!
+//! Reading ([`read`]): comma-separated, fields optionally in double quotes (a quote inside is
+//! doubled, and a quoted field may hold commas and line breaks), lines ending in CRLF or LF,
+//! UTF-8 with or without a byte-order mark. Each record carries the line it starts on, so a
+//! report can point the clerk at it. Rows with nothing in them (blank lines, the `,,,,` a
+//! spreadsheet leaves below a table) are skipped.
+//!
+//! Writing ([`field`]): every field of a file people open in a spreadsheet goes through one
+//! function that neutralises formulas ("CSV injection") and quotes. Pure.
 
 use std::fmt;
 
@@ -110,6 +115,26 @@ pub fn read(text: &str) -> Result<Vec<Record>, CsvError> {
     Ok(records)
 }
 
+/// What makes a spreadsheet take a cell for a formula when it comes first: `=`, `+`, `-`, `@`,
+/// tab and CR — and their full-width forms `＝` `＋` `－` `＠`, which a Chinese input method types
+/// in full-width mode and which Excel and WPS read as the ASCII ones.
+const FORMULA_STARTERS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+
+/// One field of a CSV file: text that starts like a formula gets a leading `'` (shown as text,
+/// never run), then fields with a comma, quote or line break are quoted, quotes doubled.
+pub fn field(raw: &str) -> String {
+    let mut text = String::with_capacity(raw.len() + 3);
+    if raw.starts_with(FORMULA_STARTERS) {
+        text.push('\'');
+    }
+    text.push_str(raw);
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +196,27 @@ mod tests {
     #[test]
     fn a_quote_in_the_middle_of_a_plain_field_is_kept() {
         assert_eq!(rows("5\"2,x"), [(1, vec!["5\"2", "x"])]);
+    }
+
+    #[test]
+    fn fields_that_start_like_formulas_are_neutralised_full_width_ones_too() {
+        assert_eq!(field("张三"), "张三");
+        assert_eq!(field("-1"), "'-1");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("+86"), "'+86");
+        assert_eq!(field("a-b"), "a-b");
+        assert_eq!(field("\tx"), "'\tx");
+        assert_eq!(field("\rx"), "\"'\rx\"");
+        for starter in ['＝', '＋', '－', '＠'] {
+            let raw = format!("{starter}HYPERLINK(\"http://x\")");
+            assert_eq!(
+                field(&raw),
+                format!("\"'{}\"", raw.replace('"', "\"\"")),
+                "{starter}"
+            );
+        }
+        assert_eq!(field("王＝五"), "王＝五", "only the first character matters");
+        assert_eq!(field("a,b"), "\"a,b\"");
     }
 
     #[test]

@@ -293,7 +293,7 @@ pub fn earliest_listing() -> NaiveDate {
 pub const NOTE_MAX_CHARS: usize = 500;
 
 /// An optional free-text note: trimmed, blank is absent, at most [`NOTE_MAX_CHARS`], line breaks
-/// allowed but no other control characters.
+/// allowed but none of the other characters typed text refuses ([`super::names::refused_char`]).
 pub fn note(raw: Option<&str>) -> Result<Option<String>, ValidationError> {
     let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
@@ -303,12 +303,7 @@ pub fn note(raw: Option<&str>) -> Result<Option<String>, ValidationError> {
             "must be at most {NOTE_MAX_CHARS} characters"
         )));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(ValidationError::new("must not contain control characters"));
-    }
+    super::names::check_chars(text, true)?;
     Ok(Some(text.to_owned()))
 }
 
@@ -550,8 +545,7 @@ impl SeenKeys {
 // Take-down task
 // ---------------------------------------------------------------------------------------------
 
-/// Longest task instructions the API accepts.
-const INSTRUCTIONS_MAX_CHARS: usize = 2000;
+use super::task_kind::INSTRUCTIONS_MAX_CHARS;
 
 /// The instructions of a take-down task: which case, since when, and where the notice was posted
 /// (from the worker's own posting result), within the 2,000 characters instructions may hold.

@@ -27,14 +27,29 @@ impl EvidenceKind {
         }
     }
 
-    /// The media types this kind accepts.
-    pub fn accepts(self, media_type: &str) -> bool {
+    /// The media types this kind accepts, each one [`sniff`] can recognise.
+    pub fn media_types(self) -> &'static [&'static str] {
         match self {
-            EvidenceKind::Photo => matches!(media_type, "image/jpeg" | "image/png" | "image/heic"),
-            EvidenceKind::Signature => media_type == "image/png",
-            EvidenceKind::Audio => media_type.starts_with("audio/"),
-            EvidenceKind::Pdf => media_type == "application/pdf",
+            EvidenceKind::Photo => &["image/jpeg", "image/png", "image/heic"],
+            EvidenceKind::Signature => &["image/png"],
+            EvidenceKind::Audio => &["audio/mpeg", "audio/mp4", "audio/wav", "audio/amr", "audio/ogg"],
+            EvidenceKind::Pdf => &["application/pdf"],
         }
+    }
+
+    /// Whether this kind accepts a file of `media_type`.
+    pub fn accepts(self, media_type: &str) -> bool {
+        self.media_types().contains(&media_type)
+    }
+
+    /// What an upload of this kind must be, for a refusal: the kind and its media types, said
+    /// from the same list [`accepts`](Self::accepts) judges by.
+    pub fn expected_body(self) -> String {
+        format!(
+            "a {} file ({}), recognised from its bytes",
+            self.as_str(),
+            self.media_types().join(", ")
+        )
     }
 }
 
@@ -96,5 +111,34 @@ mod tests {
         assert!(!EvidenceKind::Signature.accepts("image/jpeg"));
         assert!(EvidenceKind::Audio.accepts("audio/amr"));
         assert!(EvidenceKind::Pdf.accepts("application/pdf"));
+    }
+
+    #[test]
+    fn every_accepted_media_type_is_one_sniff_recognises() {
+        let recognised = [
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            sniff(b"\x89PNG\r\n\x1a\n...."),
+            sniff(b"%PDF-1.7\n"),
+            sniff(b"\0\0\0\x18ftypheic\0\0"),
+            sniff(b"\0\0\0\x20ftypM4A \0\0"),
+            sniff(b"ID3\x04\0"),
+            sniff(b"RIFF\0\0\0\0WAVEfmt "),
+            sniff(b"#!AMR\n"),
+            sniff(b"OggS\0"),
+        ];
+        for kind in [
+            EvidenceKind::Photo,
+            EvidenceKind::Signature,
+            EvidenceKind::Audio,
+            EvidenceKind::Pdf,
+        ] {
+            for media in kind.media_types() {
+                assert!(recognised.contains(&Some(media)), "{media}");
+            }
+        }
+        assert_eq!(
+            EvidenceKind::Photo.expected_body(),
+            "a photo file (image/jpeg, image/png, image/heic), recognised from its bytes"
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod dishonest;
 pub mod identity;
 pub mod media;
 pub mod names;
+pub mod partner_budget;
 pub mod period;
 pub mod progress;
 pub mod role;
@@ -24,7 +25,7 @@ pub mod task_state;
 pub mod time;
 pub mod worker;
 
-pub use names::{Code, Name, Password, Username, ValidationError};
+pub use names::{Code, FreeText, Name, Password, Username, ValidationError};
 pub use role::Role;
 pub use task_kind::TaskKind;
 pub use worker::{Availability, Capacity};

@@ -1,5 +1,12 @@
-//! Validated strings: codes of courts, townships and grids; display names; usernames; passwords.
-//! Each `parse` is the only way to build one, so a value in hand is known to be valid.
+//! Validated strings: codes of courts, townships and grids; display names; free text (notes,
+//! instructions); usernames; passwords. Each `parse` is the only way to build one, so a value in
+//! hand is known to be valid.
+//!
+//! Text people type is judged by one rule, [`refused_char`], whether it is a name or a paragraph:
+//! no control characters (free text may break lines) and no invisible bidirectional controls. The
+//! latter (U+202E RIGHT-TO-LEFT OVERRIDE and its kin) make text display in another order than it
+//! is stored (a name ending `\u{202E}txt.exe` shows as `exe.txt`), so what an officer reads on a
+//! task, a worker on the phone or a clerk in an exported file would not be what was written.
 
 /// Why a value was refused, in words a clerk understands. The caller adds the field name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -10,6 +17,30 @@ impl ValidationError {
     pub fn new(message: impl Into<String>) -> ValidationError {
         ValidationError(message.into())
     }
+}
+
+/// The invisible characters that reorder text on display: the bidirectional embeddings and
+/// overrides (U+202A–U+202E), isolates (U+2066–U+2069) and marks (U+200E, U+200F, U+061C).
+fn bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Whether typed text may not hold `c`: a control character — except line breaks and tabs where
+/// the text may span lines (`multiline`) — or a bidirectional control.
+pub fn refused_char(c: char, multiline: bool) -> bool {
+    (c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) || bidi_control(c)
+}
+
+/// The refusal [`refused_char`] gives, in one wording everywhere.
+pub const REFUSED_CHARS: &str =
+    "must not contain control characters or bidirectional overrides (U+202A–U+202E, U+2066–U+2069)";
+
+/// Check `text` against [`refused_char`].
+pub fn check_chars(text: &str, multiline: bool) -> Result<(), ValidationError> {
+    if text.chars().any(|c| refused_char(c, multiline)) {
+        return Err(ValidationError::new(REFUSED_CHARS));
+    }
+    Ok(())
 }
 
 /// An identifier a court or civil-affairs office already uses, e.g. a township's administrative
@@ -52,8 +83,8 @@ impl Code {
     }
 }
 
-/// A human-readable name (Chinese or otherwise): trimmed, 1–100 characters, no control
-/// characters.
+/// A human-readable name (Chinese or otherwise): trimmed, 1–100 characters, on one line, none
+/// of the [`refused_char`]s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
@@ -71,10 +102,34 @@ impl Name {
                 Self::MAX_CHARS
             )));
         }
-        if trimmed.chars().any(char::is_control) {
-            return Err(ValidationError::new("must not contain control characters"));
-        }
+        check_chars(trimmed, false)?;
         Ok(Name(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Free text a person writes — a task's instructions, a note: trimmed, at most a given number
+/// of characters, may be empty and may span lines, none of the other [`refused_char`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeText(String);
+
+impl FreeText {
+    pub fn parse(raw: &str, max_chars: usize) -> Result<FreeText, ValidationError> {
+        let trimmed = raw.trim();
+        if trimmed.chars().count() > max_chars {
+            return Err(ValidationError::new(format!(
+                "must be at most {max_chars} characters"
+            )));
+        }
+        check_chars(trimmed, true)?;
+        Ok(FreeText(trimmed.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -194,6 +249,32 @@ mod tests {
         assert!(Name::parse(&"网".repeat(101)).is_err());
         assert!(Name::parse("a\u{0}b").is_err());
         assert!(Name::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn names_and_free_text_refuse_bidirectional_overrides_alike() {
+        for sneaky in ["张三\u{202E}txt.exe", "a\u{2066}b", "a\u{200F}b", "a\u{061C}b"] {
+            assert!(Name::parse(sneaky).is_err(), "{sneaky:?}");
+            let e = FreeText::parse(sneaky, 100).unwrap_err();
+            assert!(e.0.contains("bidirectional"), "{e}");
+        }
+        // Joiners used in ordinary text stay allowed.
+        assert!(Name::parse("a\u{200D}b").is_ok());
+    }
+
+    #[test]
+    fn free_text_spans_lines_but_refuses_other_controls_and_length() {
+        assert_eq!(
+            FreeText::parse("  第一行\r\n第二行\t备注 ", 100)
+                .unwrap()
+                .as_str(),
+            "第一行\r\n第二行\t备注"
+        );
+        assert_eq!(FreeText::parse("   ", 10).unwrap().as_str(), "");
+        assert!(FreeText::parse("a\u{0}b", 10).is_err());
+        assert!(FreeText::parse("a\u{7}b", 10).is_err());
+        assert!(FreeText::parse(&"字".repeat(11), 10).is_err());
+        assert!(FreeText::parse(&"字".repeat(10), 10).is_ok());
     }
 
     #[test]

@@ -704,9 +704,8 @@ fn text(field: &str, value: &mut String, rule: TextRule) -> Checked {
             format!("must be at most {} characters", rule.max_chars),
         ));
     }
-    let line_break = |c: char| rule.multiline && matches!(c, '\n' | '\r' | '\t');
-    if trimmed.chars().any(|c| c.is_control() && !line_break(c)) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+    if let Err(e) = super::names::check_chars(trimmed, rule.multiline) {
+        return Err(FieldError::new(field, e.0));
     }
     if trimmed.len() != value.len() {
         *value = trimmed.to_owned();

@@ -6,6 +6,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// Longest instructions a task may carry, in characters.
+pub const INSTRUCTIONS_MAX_CHARS: usize = 2000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {

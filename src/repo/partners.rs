@@ -1,11 +1,13 @@
-//! Partner departments, their API keys (digests only) and their webhook subscriptions.
+//! Partner departments, their API keys (digests only, with their own identity budgets), what each
+//! key has spent of its budgets, and their webhook subscriptions.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::PageRequest;
 use crate::db::DbConn;
-use crate::db::schema::{partner_keys, partner_subscriptions, partners};
+use crate::db::schema::{partner_key_usage, partner_keys, partner_subscriptions, partners};
+use crate::domain::partner_budget::Usage;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = partners)]
@@ -32,6 +34,10 @@ pub struct PartnerKey {
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
     pub revoked_by: Option<i64>,
+    /// The key's own budget of identities a minute; None follows the server's default.
+    pub identities_per_minute: Option<i64>,
+    /// The key's own budget of identities a day; None follows the server's default.
+    pub identities_per_day: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -44,6 +50,8 @@ pub struct NewKey<'a> {
     pub label: Option<&'a str>,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    pub identities_per_minute: Option<i64>,
+    pub identities_per_day: Option<i64>,
 }
 
 #[derive(Clone, Queryable, Selectable)]
@@ -156,12 +164,89 @@ pub fn revoke_key(conn: &mut DbConn, id: i64, by: i64, now: NaiveDateTime) -> Qu
     Ok(n == 1)
 }
 
-/// Note that a key was just used (shown to admins deciding which keys are still needed).
+/// Note that a key was just used (shown to admins deciding which keys are still needed). On
+/// PostgreSQL the update also locks the key's row until the transaction ends, which is what makes
+/// checks with one key take turns on its budget (see [`usage`]).
 pub fn touch_key(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(partner_keys::table.find(id))
         .set(partner_keys::last_used_at.eq(now))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Set a key's own budgets (None: back to the server's defaults).
+pub fn set_budgets(
+    conn: &mut DbConn,
+    id: i64,
+    per_minute: Option<i64>,
+    per_day: Option<i64>,
+) -> QueryResult<()> {
+    diesel::update(partner_keys::table.find(id))
+        .set((
+            partner_keys::identities_per_minute.eq(per_minute),
+            partner_keys::identities_per_day.eq(per_day),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = partner_key_usage)]
+struct UsageRow {
+    minute_full_at: NaiveDateTime,
+    counted_on: NaiveDate,
+    day_identities: i64,
+}
+
+impl From<UsageRow> for Usage {
+    fn from(r: UsageRow) -> Usage {
+        Usage {
+            minute_full_at: r.minute_full_at,
+            counted_on: r.counted_on,
+            day_identities: r.day_identities,
+        }
+    }
+}
+
+/// What a key has spent. Read it after [`touch_key`] in the same transaction: on PostgreSQL the
+/// key's row lock makes a concurrent check with the same key (on any node) wait, and this read
+/// then sees what that check committed; SQLite's write transactions run one at a time anyway.
+pub fn usage(conn: &mut DbConn, key_id: i64) -> QueryResult<Option<Usage>> {
+    partner_key_usage::table
+        .find(key_id)
+        .select(UsageRow::as_select())
+        .first(conn)
+        .optional()
+        .map(|row| row.map(Usage::from))
+}
+
+/// What each of `key_ids` has spent (keys that never checked anything are absent).
+pub fn usage_of(conn: &mut DbConn, key_ids: &[i64]) -> QueryResult<Vec<(i64, Usage)>> {
+    partner_key_usage::table
+        .filter(partner_key_usage::key_id.eq_any(key_ids))
+        .select((partner_key_usage::key_id, UsageRow::as_select()))
+        .load::<(i64, UsageRow)>(conn)
+        .map(|rows| rows.into_iter().map(|(k, u)| (k, u.into())).collect())
+}
+
+/// Store what a key has spent; `existed` says whether [`usage`] found a row.
+pub fn save_usage(conn: &mut DbConn, key_id: i64, usage: &Usage, existed: bool) -> QueryResult<()> {
+    let values = (
+        partner_key_usage::minute_full_at.eq(usage.minute_full_at),
+        partner_key_usage::counted_on.eq(usage.counted_on),
+        partner_key_usage::day_identities.eq(usage.day_identities),
+    );
+    if existed {
+        diesel::update(partner_key_usage::table.find(key_id))
+            .set(values)
+            .execute(conn)
+            .map(|_| ())
+    } else {
+        diesel::insert_into(partner_key_usage::table)
+            .values((partner_key_usage::key_id.eq(key_id), values))
+            .execute(conn)
+            .map(|_| ())
+    }
 }
 
 pub fn insert_subscription(

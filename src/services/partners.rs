@@ -1,12 +1,17 @@
 //! Partner departments (a permit office, a housing authority, …) that compare people against the
 //! list of dishonest debtors from their own systems.
 //!
-//! Admins create partners and issue, list and revoke their API keys. A partner authenticates with
-//! a key ([`authenticate`]); what it may do is the key's scopes. With `dishonest:check` it asks
-//! whether identities are listed and hears only "listed or not" and, if listed, the case numbers
-//! and courts — every check is audited. With `dishonest:subscribe` it registers webhooks for
-//! additions and removals; [`announce`] queues those events in the outbox in the transaction of
-//! the list change itself, and the delivery job signs and sends them.
+//! Admins create partners and issue, list, re-budget and revoke their API keys. A partner
+//! authenticates with a key ([`authenticate`]); what it may do is the key's scopes. With
+//! `dishonest:check` it asks whether identities are listed and hears only "listed or not" and, if
+//! listed, the case numbers and courts — every check is audited, and spends the key's budget of
+//! identities per minute and per day ([`crate::domain::partner_budget`]) in the check's own
+//! transaction, so the budgets hold across nodes and restarts; the check that takes a key past
+//! most of its daily budget tells the admins through the outbox. With `dishonest:subscribe` it
+//! registers webhooks for additions and removals — to public addresses only, judged by the
+//! delivery job's SSRF guard at registration ([`vet_target`]); [`announce`] queues those events in
+//! the outbox in the transaction of the list change itself, and the delivery job signs and sends
+//! them.
 
 use std::time::Duration;
 
@@ -19,6 +24,7 @@ use crate::auth::api_key;
 use crate::db::{DbConn, write_tx};
 use crate::domain::access::{Access, Operation};
 use crate::domain::dishonest::PartnerScope;
+use crate::domain::partner_budget::{self, Budgets, Refusal, Usage};
 use crate::domain::{Name, time};
 use crate::error::ApiError;
 use crate::repo::{
@@ -29,7 +35,7 @@ use crate::repo::{
     partners::{NewKey, Partner, PartnerKey, Subscription},
 };
 use crate::services::Caller;
-use crate::services::webhook::{ConfigError, WebhookConfig};
+use crate::services::webhook::{self, ConfigError, TargetError, WebhookConfig};
 
 /// Most identities one check may carry.
 pub const MAX_BATCH: usize = 1_000;
@@ -42,8 +48,60 @@ pub struct PartnerCaller {
     pub partner_id: i64,
     pub key_id: i64,
     pub scopes: Vec<PartnerScope>,
+    /// The key's own budgets (identities a minute, a day); None follows the server's default.
+    pub own_budgets: (Option<i64>, Option<i64>),
     pub request_id: Option<String>,
     pub client_ip: Option<std::net::IpAddr>,
+}
+
+/// How checks are budgeted: the server's defaults for keys without budgets of their own, and the
+/// share of a daily budget at which admins are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetPolicy {
+    pub defaults: Budgets,
+    pub alert_percent: u8,
+}
+
+impl BudgetPolicy {
+    /// The budgets a key with these overrides has.
+    pub fn for_key(&self, (per_minute, per_day): (Option<i64>, Option<i64>)) -> Budgets {
+        Budgets {
+            per_minute: per_minute.unwrap_or(self.defaults.per_minute),
+            per_day: per_day.unwrap_or(self.defaults.per_day),
+        }
+    }
+}
+
+/// A key as admins see it: the row, the budgets it has now, and what it checked today.
+#[derive(Debug, Clone)]
+pub struct KeyView {
+    pub key: PartnerKey,
+    pub budgets: Budgets,
+    /// Identities checked on the current China-local day.
+    pub identities_today: i64,
+}
+
+fn key_view(key: PartnerKey, usage: Option<Usage>, policy: &BudgetPolicy) -> KeyView {
+    KeyView {
+        budgets: policy.for_key((key.identities_per_minute, key.identities_per_day)),
+        identities_today: usage.map_or(0, |u| u.spent_today(time::now())),
+        key,
+    }
+}
+
+/// A key's own budgets, as an admin sets them; each `None` follows the server's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OwnBudgets {
+    pub per_minute: Option<i64>,
+    pub per_day: Option<i64>,
+}
+
+/// A change of a key's own budgets: a field left out stays; `Some(None)` returns it to the
+/// server's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BudgetPatch {
+    pub per_minute: Option<Option<i64>>,
+    pub per_day: Option<Option<i64>>,
 }
 
 impl PartnerCaller {
@@ -98,6 +156,7 @@ pub fn authenticate(
         partner_id: row.partner_id,
         key_id: row.id,
         scopes: scopes_of(&row.scopes),
+        own_budgets: (row.identities_per_minute, row.identities_per_day),
         request_id,
         client_ip,
     })
@@ -142,14 +201,15 @@ fn partner(conn: &mut DbConn, id: i64) -> Result<Partner, ApiError> {
     repo::partners::find_partner(conn, id)?.ok_or(ApiError::NotFound("partner"))
 }
 
-/// Issue a new key; returns it with the whole key, which is shown this once.
+/// Issue a new key, with budgets of its own or the server's defaults; returns it with the whole
+/// key, which is shown this once.
 pub fn issue_key(
     conn: &mut DbConn,
     caller: &Caller,
     partner_id: i64,
-    mut scopes: Vec<PartnerScope>,
-    label: Option<Name>,
-) -> Result<(PartnerKey, String), ApiError> {
+    (mut scopes, label, own): (Vec<PartnerScope>, Option<Name>, OwnBudgets),
+    policy: &BudgetPolicy,
+) -> Result<(KeyView, String), ApiError> {
     caller.permit(Operation::IssueKey)?;
     if scopes.is_empty() {
         return Err(ApiError::invalid("scopes", "give at least one scope"));
@@ -171,6 +231,8 @@ pub fn issue_key(
                 label: label.as_ref().map(Name::as_str),
                 created_by: Some(caller.id),
                 created_at: time::now(),
+                identities_per_minute: own.per_minute,
+                identities_per_day: own.per_day,
             },
         )?;
         repo::audit::record(
@@ -179,25 +241,86 @@ pub fn issue_key(
             "partner_key.issue",
             "partner_key",
             Some(key.id.to_string()),
-            Some(json!({ "partner_id": partner_id, "scopes": scopes })),
+            Some(json!({
+                "partner_id": partner_id,
+                "scopes": scopes,
+                "identities_per_minute": own.per_minute,
+                "identities_per_day": own.per_day,
+            })),
         )?;
-        Ok((key, issued.key))
+        Ok((key_view(key, None, policy), issued.key))
     })
 }
 
-pub fn list_keys(conn: &mut DbConn, caller: &Caller, partner_id: i64) -> Result<Vec<PartnerKey>, ApiError> {
+/// A partner's keys with their budgets and what each checked today.
+pub fn list_keys(
+    conn: &mut DbConn,
+    caller: &Caller,
+    partner_id: i64,
+    policy: &BudgetPolicy,
+) -> Result<Vec<KeyView>, ApiError> {
     caller.permit(Operation::ListKeys)?;
     partner(conn, partner_id)?;
-    Ok(repo::partners::keys_of(conn, partner_id)?)
+    let keys = repo::partners::keys_of(conn, partner_id)?;
+    let ids: Vec<i64> = keys.iter().map(|k| k.id).collect();
+    let usage = repo::partners::usage_of(conn, &ids)?;
+    Ok(keys
+        .into_iter()
+        .map(|k| {
+            let spent = usage.iter().find(|(id, _)| *id == k.id).map(|(_, u)| *u);
+            key_view(k, spent, policy)
+        })
+        .collect())
+}
+
+/// Change a key's own budgets (an admin raising or lowering what a partner may check); takes
+/// effect at the key's next check, on every node. A revoked key is not changed.
+pub fn update_key(
+    conn: &mut DbConn,
+    caller: &Caller,
+    (partner_id, key_id): (i64, i64),
+    patch: BudgetPatch,
+    policy: &BudgetPolicy,
+) -> Result<KeyView, ApiError> {
+    caller.permit(Operation::UpdateKey)?;
+    write_tx(conn, |conn| {
+        let key = repo::partners::find_key(conn, key_id)?
+            .filter(|k| k.partner_id == partner_id)
+            .ok_or(ApiError::NotFound("key"))?;
+        if key.revoked_at.is_some() {
+            return Err(ApiError::conflict(
+                "invalid_transition",
+                "the key is revoked; issue a new one",
+            ));
+        }
+        let per_minute = patch.per_minute.unwrap_or(key.identities_per_minute);
+        let per_day = patch.per_day.unwrap_or(key.identities_per_day);
+        repo::partners::set_budgets(conn, key.id, per_minute, per_day)?;
+        repo::audit::record(
+            conn,
+            &caller.actor(),
+            "partner_key.update",
+            "partner_key",
+            Some(key.id.to_string()),
+            Some(json!({
+                "partner_id": partner_id,
+                "identities_per_minute": { "from": key.identities_per_minute, "to": per_minute },
+                "identities_per_day": { "from": key.identities_per_day, "to": per_day },
+            })),
+        )?;
+        let key = repo::partners::find_key(conn, key.id)?.ok_or(ApiError::NotFound("key"))?;
+        let usage = repo::partners::usage(conn, key.id)?;
+        Ok(key_view(key, usage, policy))
+    })
 }
 
 /// Revoke a key: it stops working at once, and the subscriptions it registered end with it.
 pub fn revoke_key(
     conn: &mut DbConn,
     caller: &Caller,
-    partner_id: i64,
-    key_id: i64,
-) -> Result<PartnerKey, ApiError> {
+    (partner_id, key_id): (i64, i64),
+    policy: &BudgetPolicy,
+) -> Result<KeyView, ApiError> {
     caller.permit(Operation::RevokeKey)?;
     write_tx(conn, |conn| {
         let key = repo::partners::find_key(conn, key_id)?
@@ -217,7 +340,9 @@ pub fn revoke_key(
             Some(key.id.to_string()),
             Some(json!({ "partner_id": partner_id })),
         )?;
-        repo::partners::find_key(conn, key.id)?.ok_or(ApiError::NotFound("key"))
+        let key = repo::partners::find_key(conn, key.id)?.ok_or(ApiError::NotFound("key"))?;
+        let usage = repo::partners::usage(conn, key.id)?;
+        Ok(key_view(key, usage, policy))
     })
 }
 
@@ -247,17 +372,26 @@ pub enum CheckAnswer {
 
 /// Answer a check of identities (each already validated to its canonical form, or refused), and
 /// audit it: the partner, the key, how many identities, how many were invalid, and which list
-/// entries matched — by entry id, never the ID numbers themselves.
+/// entries matched — by entry id, never the ID numbers themselves. The well-formed identities
+/// (those answered, as the response's `checked` counts them) are spent from the key's budgets
+/// first; a request they cannot take is refused whole and spends nothing.
 pub fn check(
     conn: &mut DbConn,
     partner: &PartnerCaller,
     items: Vec<Result<String, String>>,
+    policy: &BudgetPolicy,
 ) -> Result<Vec<CheckAnswer>, ApiError> {
     partner.permit(Operation::CheckIdentities)?;
     let mut wanted: Vec<String> = items.iter().filter_map(|i| i.as_ref().ok().cloned()).collect();
+    let identities = i64::try_from(wanted.len()).unwrap_or(i64::MAX);
     wanted.sort_unstable();
     wanted.dedup();
     write_tx(conn, |conn| {
+        let now = time::now();
+        // First, so that on PostgreSQL this transaction holds the key's row lock while it reads
+        // and spends the budget: checks with one key take turns, on every node.
+        repo::partners::touch_key(conn, partner.key_id, now)?;
+        spend_budget(conn, partner, policy, identities, now)?;
         let listed = repo::dishonest::listed_for(conn, &wanted)?;
         let mut matched: Vec<i64> = listed.iter().map(|l| l.entry_id).collect();
         matched.sort_unstable();
@@ -296,9 +430,102 @@ pub fn check(
                 "matched_entries": matched,
             })),
         )?;
-        repo::partners::touch_key(conn, partner.key_id, time::now())?;
         Ok(answers)
     })
+}
+
+/// Event raised, once a day per key, when a key's checks reach the alert share of its budget.
+pub const BUDGET_ALERT_EVENT: &str = "partner_key.daily_budget_alert";
+
+/// Spend `identities` of the key's budgets at `now`, in the check's transaction, or refuse: 400
+/// naming `id_numbers` when the request is larger than a whole budget (it could never be taken),
+/// else 429 with the wait. The request that crosses the alert share of the daily budget queues
+/// [`BUDGET_ALERT_EVENT`] for the admins in the same transaction.
+fn spend_budget(
+    conn: &mut DbConn,
+    partner: &PartnerCaller,
+    policy: &BudgetPolicy,
+    identities: i64,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    if identities == 0 {
+        return Ok(());
+    }
+    let budgets = policy.for_key(partner.own_budgets);
+    let before = repo::partners::usage(conn, partner.key_id)?;
+    let after = partner_budget::spend(budgets, before, identities, now).map_err(|refusal| {
+        match refusal {
+            Refusal::LargerThanBudget { period, limit } => ApiError::invalid(
+                "id_numbers",
+                format!(
+                    "this API key may check at most {limit} identities a {}; split the batch",
+                    period.as_str()
+                ),
+            ),
+            Refusal::Spent { period, limit, wait } => {
+                let wait = wait.to_std().unwrap_or_default();
+                let retry_after = crate::auth::rate_limit::retry_after_secs(wait);
+                tracing::info!(
+                    key_id = partner.key_id,
+                    period = period.as_str(),
+                    identities,
+                    "partner key budget spent; check refused"
+                );
+                ApiError::BudgetSpent {
+                    detail: format!(
+                        "this API key's budget of {limit} identities a {} is spent; the {identities} of this request fit again in {retry_after} seconds",
+                        period.as_str()
+                    ),
+                    retry_after,
+                }
+            }
+        }
+    })?;
+    repo::partners::save_usage(conn, partner.key_id, &after, before.is_some())?;
+    let spent_before = before.map_or(0, |u| u.spent_today(now));
+    if partner_budget::crossed_alert(
+        budgets.per_day,
+        policy.alert_percent,
+        spent_before,
+        after.day_identities,
+    ) {
+        budget_alert(conn, partner, budgets, &after, policy.alert_percent, now)?;
+    }
+    Ok(())
+}
+
+/// Queue the admins' notice that a key has used most of its daily budget: a key working through
+/// its day's allowance is either a partner that needs a larger budget or a leaked key sweeping ID
+/// numbers, and either way an admin should look. Carries the key's public prefix, never a secret
+/// or an identity.
+fn budget_alert(
+    conn: &mut DbConn,
+    partner: &PartnerCaller,
+    budgets: Budgets,
+    usage: &Usage,
+    percent: u8,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let key = repo::partners::find_key(conn, partner.key_id)?.ok_or(ApiError::NotFound("key"))?;
+    let name = repo::partners::find_partner(conn, partner.partner_id)?.map(|p| p.name);
+    let payload = json!({
+        "type": BUDGET_ALERT_EVENT,
+        "timestamp": time::to_utc(now),
+        "data": {
+            "partner_id": partner.partner_id,
+            "partner_name": name,
+            "key_id": key.id,
+            "key_prefix": format!("{}{}", api_key::PREFIX, key.prefix),
+            "key_label": key.label,
+            "day": usage.counted_on,
+            "identities_checked": usage.day_identities,
+            "identities_per_day": budgets.per_day,
+            "alert_percent": percent,
+            "recipient": { "role": "admin" },
+        }
+    });
+    repo::outbox::enqueue(conn, BUDGET_ALERT_EVENT, &payload.to_string(), now)?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,18 +542,35 @@ fn new_secret() -> String {
     )
 }
 
-/// Register a webhook for additions to and removals from the list. `secret` is the partner's own
-/// (`whsec_<base64>`, at least 16 bytes) or, when absent, one made here and returned this once.
-/// The URL must be `https`: the messages carry ID numbers. Plain `http` (and private addresses)
-/// only where `GRIDASSIST_WEBHOOK_ALLOW_PRIVATE` allows an on-premises receiver.
-pub fn subscribe(
-    conn: &mut DbConn,
-    partner: &PartnerCaller,
+/// A webhook target a partner asked for, checked: the URL, the signing secret (the partner's, or
+/// one made here and shown once), and where the host leads.
+pub struct Target {
+    url: String,
+    secret: String,
+    generated: Option<String>,
+}
+
+// The secret must never reach a log through `{:?}`.
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target").finish_non_exhaustive()
+    }
+}
+
+/// Check a webhook a partner wants to register. `secret` is the partner's own
+/// (`whsec_<base64>`, at least 16 bytes) or, when absent, one is made. The URL must be `https`:
+/// the messages carry ID numbers. And it must lead to a public address — the delivery job's SSRF
+/// guard ([`webhook::checked_addresses`]) is asked now, so a target on loopback, a private
+/// network or link-local (cloud metadata) is refused at once (`400`, field `url`) instead of
+/// being accepted and then dead-lettered. A name that does not resolve (yet) is taken: nothing is
+/// known against it, and every delivery resolves and checks again. Plain `http` and private
+/// addresses only where `GRIDASSIST_WEBHOOK_ALLOW_PRIVATE` allows an on-premises receiver.
+pub async fn vet_target(
     url: &str,
     secret: Option<String>,
     allow_private: bool,
-) -> Result<(Subscription, Option<String>), ApiError> {
-    partner.permit(Operation::CreateSubscription)?;
+    resolve_timeout: Duration,
+) -> Result<Target, ApiError> {
     let generated = secret.is_none().then(new_secret);
     let secret = secret.or_else(|| generated.clone()).unwrap_or_default();
     let checked =
@@ -341,6 +585,42 @@ pub fn subscribe(
             "must be https: the messages carry ID numbers",
         ));
     }
+    match webhook::checked_addresses(&checked.url, allow_private, resolve_timeout).await {
+        Ok(_) | Err(TargetError::Unresolved(_)) => {}
+        Err(TargetError::Refused { host, ip }) => {
+            let what = match host {
+                Some(_) => format!("its host resolves to {ip}, which"),
+                None => ip.to_string(),
+            };
+            return Err(ApiError::invalid(
+                "url",
+                format!(
+                    "{what} is a loopback, private, link-local or otherwise non-public address; webhooks go to public addresses only"
+                ),
+            ));
+        }
+        Err(TargetError::Invalid(detail)) => return Err(ApiError::invalid("url", detail)),
+    }
+    Ok(Target {
+        url: checked.url.to_string(),
+        secret: secret.trim().to_owned(),
+        generated,
+    })
+}
+
+/// Register a checked webhook ([`vet_target`]) for additions to and removals from the list;
+/// returns the subscription and the secret when it was made here (shown this once).
+pub fn subscribe(
+    conn: &mut DbConn,
+    partner: &PartnerCaller,
+    target: Target,
+) -> Result<(Subscription, Option<String>), ApiError> {
+    partner.permit(Operation::CreateSubscription)?;
+    let Target {
+        url,
+        secret,
+        generated,
+    } = target;
     write_tx(conn, |conn| {
         if repo::partners::subscriptions_of(conn, partner.partner_id)?.len() >= MAX_SUBSCRIPTIONS {
             return Err(ApiError::conflict(
@@ -352,8 +632,8 @@ pub fn subscribe(
         let subscription = repo::partners::insert_subscription(
             conn,
             (partner.partner_id, partner.key_id),
-            checked.url.as_str(),
-            secret.trim(),
+            &url,
+            &secret,
             now,
         )?;
         repo::audit::record(
@@ -477,6 +757,7 @@ mod tests {
             partner_id: 1,
             key_id: 2,
             scopes: vec![PartnerScope::Subscribe],
+            own_budgets: (None, None),
             request_id: None,
             client_ip: None,
         };

@@ -29,7 +29,9 @@
 //! (with a resolver that refuses every other lookup), so a DNS answer that changes between the
 //! check and the connection (DNS rebinding) cannot redirect the request. Redirects are never
 //! followed and system proxy settings are ignored, for the same reason. A gateway that really
-//! lives on a private network is allowed with `GRIDASSIST_WEBHOOK_ALLOW_PRIVATE=true`.
+//! lives on a private network is allowed with `GRIDASSIST_WEBHOOK_ALLOW_PRIVATE=true`. The same
+//! check ([`checked_addresses`]) runs when a partner registers a webhook, so a target the guard
+//! would refuse is refused there and then.
 //!
 //! # What is stored and logged
 //!
@@ -327,6 +329,97 @@ fn ipv6_public(ip: Ipv6Addr) -> bool {
     global_unicast && !refused
 }
 
+/// Why a webhook target cannot be called (now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetError {
+    /// The URL lacks what a call needs.
+    Invalid(&'static str),
+    /// The host did not resolve (in time); it may later.
+    Unresolved(String),
+    /// The guard refuses an address the target is, or resolves to.
+    Refused {
+        /// The host name, when the URL holds a name rather than an address.
+        host: Option<String>,
+        /// The first refused address.
+        ip: IpAddr,
+    },
+}
+
+impl fmt::Display for TargetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TargetError::Invalid(what) => write!(f, "invalid webhook URL: {what}"),
+            TargetError::Unresolved(why) => f.write_str(why),
+            TargetError::Refused { host, ip } => {
+                match host {
+                    Some(host) => write!(f, "target {} resolves to {ip}, which", excerpt(host, 100))?,
+                    None => write!(f, "target address {ip}")?,
+                }
+                write!(
+                    f,
+                    " is private or local; set {ALLOW_PRIVATE_SETTING}=true to allow"
+                )
+            }
+        }
+    }
+}
+
+/// The guard itself: the addresses a call to `url` may use, and the host name to pin them to
+/// (None for an IP literal). The host is resolved (within `timeout`) and refused if *any* of its
+/// addresses is not allowed by [`address_allowed`] — one bad answer is enough for a rebinding
+/// attack. Used before every delivery, and when a partner registers a webhook so that a refusal
+/// comes at once rather than as dead messages.
+pub async fn checked_addresses(
+    url: &Url,
+    allow_private: bool,
+    timeout: Duration,
+) -> Result<(Option<&str>, Vec<SocketAddr>), TargetError> {
+    let port = url
+        .port_or_known_default()
+        .ok_or(TargetError::Invalid("no port"))?;
+    let host = url.host_str().ok_or(TargetError::Invalid("no host"))?;
+    // IP literals (IPv6 ones come bracketed) need no lookup and are never re-resolved.
+    let literal = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let (domain, mut addrs) = match literal.parse::<IpAddr>() {
+        Ok(ip) => (None, vec![SocketAddr::new(ip, port)]),
+        Err(_) => match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
+            Err(_) => {
+                return Err(TargetError::Unresolved(format!(
+                    "timed out after {} resolving {}",
+                    human(timeout),
+                    excerpt(host, 100)
+                )));
+            }
+            Ok(Err(e)) => {
+                return Err(TargetError::Unresolved(format!(
+                    "could not resolve {}: {}",
+                    excerpt(host, 100),
+                    excerpt(&e.to_string(), 100)
+                )));
+            }
+            Ok(Ok(found)) => (Some(host), found.collect::<Vec<_>>()),
+        },
+    };
+    addrs.sort_unstable();
+    addrs.dedup();
+    if addrs.is_empty() {
+        return Err(TargetError::Unresolved(format!(
+            "{} resolved to no addresses",
+            excerpt(domain.unwrap_or_default(), 100)
+        )));
+    }
+    if let Some(bad) = addrs.iter().find(|a| !address_allowed(a.ip(), allow_private)) {
+        return Err(TargetError::Refused {
+            host: domain.map(str::to_owned),
+            ip: bad.ip(),
+        });
+    }
+    Ok((domain, addrs))
+}
+
 /// The outcome of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
@@ -434,59 +527,11 @@ impl Deliverer {
         if !matches!(url.scheme(), "http" | "https") {
             return Attempt::permanent("invalid webhook URL: scheme must be http or https");
         }
-        let Some(port) = url.port_or_known_default() else {
-            return Attempt::permanent("invalid webhook URL: no port");
+        let (domain, addrs) = match checked_addresses(url, self.config.allow_private, timeout).await {
+            Ok(target) => target,
+            Err(e @ TargetError::Unresolved(_)) => return Attempt::retry(e.to_string()),
+            Err(e) => return Attempt::permanent(e.to_string()),
         };
-
-        let Some(host) = url.host_str() else {
-            return Attempt::permanent("invalid webhook URL: no host");
-        };
-        // IP literals (IPv6 ones come bracketed) need no lookup and are never re-resolved.
-        let literal = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
-        let (domain, addrs) = match literal.parse::<IpAddr>() {
-            Ok(ip) => (None, vec![SocketAddr::new(ip, port)]),
-            Err(_) => match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
-                Err(_) => {
-                    return Attempt::retry(format!(
-                        "timed out after {} resolving {}",
-                        human(timeout),
-                        excerpt(host, 100)
-                    ));
-                }
-                Ok(Err(e)) => {
-                    return Attempt::retry(format!(
-                        "could not resolve {}: {}",
-                        excerpt(host, 100),
-                        excerpt(&e.to_string(), 100)
-                    ));
-                }
-                Ok(Ok(found)) => (Some(host), found.collect::<Vec<_>>()),
-            },
-        };
-        let mut addrs = addrs;
-        addrs.sort_unstable();
-        addrs.dedup();
-        if addrs.is_empty() {
-            return Attempt::retry(format!(
-                "{} resolved to no addresses",
-                excerpt(domain.unwrap_or_default(), 100)
-            ));
-        }
-        if let Some(bad) = addrs
-            .iter()
-            .find(|a| !address_allowed(a.ip(), self.config.allow_private))
-        {
-            let target = match domain {
-                Some(d) => format!("target {} resolves to {}, which", excerpt(d, 100), bad.ip()),
-                None => format!("target address {}", bad.ip()),
-            };
-            return Attempt::permanent(format!(
-                "{target} is private or local; set {ALLOW_PRIVATE_SETTING}=true to allow"
-            ));
-        }
 
         let client = match self.client_for(domain, &addrs) {
             Ok(client) => client,

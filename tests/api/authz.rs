@@ -987,6 +987,22 @@ pub(crate) async fn probe(w: &World, op: Operation, in_scope: bool, fresh: bool)
             json!({"scopes": ["dishonest:check"]}),
         ),
         ListKeys => get(format!("/api/v1/partners/{}/keys", w.partner_id)),
+        UpdateKey => {
+            let issued = w
+                .app
+                .post(
+                    &format!("/api/v1/partners/{}/keys", w.partner_id),
+                    Some(&w.admin),
+                    &json!({"scopes": ["dishonest:check"]}),
+                )
+                .await;
+            let key = ok(issued, "key to re-budget").await["id"].as_i64().expect("key id");
+            send(
+                Method::PATCH,
+                format!("/api/v1/partners/{}/keys/{key}", w.partner_id),
+                json!({"identities_per_day": 5_000 + n, "identities_per_minute": null}),
+            )
+        }
         RevokeKey => {
             let issued = w
                 .app

@@ -262,7 +262,8 @@ async fn listed_debtor(app: &TestApp) -> (Field, i64) {
 
 #[tokio::test]
 async fn a_partner_hears_only_listed_or_not_with_the_case_and_the_court_and_every_check_is_audited() {
-    let app = spawn_app().await;
+    // A full batch of 1,000 right after other checks needs more than the default minute's budget.
+    let app = spawn_app_with(&[("GRIDASSIST_PARTNER_IDENTITIES_PER_MINUTE", "5000".to_owned())]).await;
     let (f, entry_id) = listed_debtor(&app).await;
     let admin = app.admin_token().await;
     let org = "91350100M000100Y43";
@@ -404,6 +405,320 @@ async fn a_key_over_its_rate_limit_is_told_when_to_retry_and_other_keys_are_not_
     );
     // A refused request checked nothing: three audit rows, not four.
     assert_eq!(audit(&app, &admin, "dishonest.check").await.len(), 3);
+}
+
+/// `n` distinct, well-formed national ID numbers (none of them listed).
+fn identities(n: usize, from: usize) -> Vec<String> {
+    (from..from + n)
+        .map(|i| id_number(&format!("32128319750101{:03}", i % 1000)))
+        .collect()
+}
+
+async fn check_batch(app: &TestApp, key: &str, ids: &[String]) -> Reply {
+    check(app, key, &json!({ "id_numbers": ids })).await
+}
+
+fn retry_after(r: &Reply) -> u64 {
+    r.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After in seconds")
+}
+
+/// The admin's view of one key of a partner.
+async fn key_listing(app: &TestApp, admin: &str, partner: i64, key_id: i64) -> Value {
+    let keys = app
+        .get(&format!("/api/v1/partners/{partner}/keys"), Some(admin))
+        .await;
+    assert_eq!(keys.status, 200, "{}", keys.text);
+    keys.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == key_id)
+        .cloned()
+        .unwrap()
+}
+
+/// The admins' notices that a key has spent most of its daily budget.
+async fn budget_alerts(app: &TestApp, admin: &str) -> Vec<Value> {
+    let outbox = app.get("/api/v1/notifications?limit=200", Some(admin)).await;
+    assert_eq!(outbox.status, 200, "{}", outbox.text);
+    outbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["event_type"] == "partner_key.daily_budget_alert")
+        .cloned()
+        .collect()
+}
+
+/// Server settings that keep the request-rate limit out of the way of the identity budgets.
+fn budget_settings(per_minute: &str, per_day: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("GRIDASSIST_PARTNER_RATE_PER_MINUTE", "6000".to_owned()),
+        ("GRIDASSIST_PARTNER_BURST", "100".to_owned()),
+        ("GRIDASSIST_PARTNER_IDENTITIES_PER_MINUTE", per_minute.to_owned()),
+        ("GRIDASSIST_PARTNER_IDENTITIES_PER_DAY", per_day.to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn a_key_checks_at_most_its_budget_of_identities_a_minute_and_a_refused_request_spends_nothing() {
+    let app = spawn_app_with(&budget_settings("5", "1000")).await;
+    let admin = app.admin_token().await;
+    let (partner, key_id, key) = partner_key(&app, &admin, "公积金中心", &["dishonest:check"]).await;
+
+    // Three of five; then three more do not fit and are refused whole, told when they will.
+    let first = check_batch(&app, &key, &identities(3, 0)).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.body["checked"], 3);
+    let refused = check_batch(&app, &key, &identities(3, 3)).await;
+    refused.assert_problem(429, "too_many_requests");
+    let wait = retry_after(&refused);
+    assert!((1..=60).contains(&wait), "{wait}");
+    let detail = refused.body["detail"].as_str().unwrap();
+    assert!(detail.contains("5 identities a minute"), "{detail}");
+    // The refused three were not counted: two more still fit, then nothing does.
+    assert_eq!(check_batch(&app, &key, &identities(2, 6)).await.status, 200);
+    check_batch(&app, &key, &identities(1, 8))
+        .await
+        .assert_problem(429, "too_many_requests");
+    // Identifiers answered with an error are not checked and cost nothing.
+    let invalid = check(&app, &key, &json!({"id_numbers": ["12345", "not an id"]})).await;
+    assert_eq!(invalid.status, 200, "{}", invalid.text);
+    assert_eq!(invalid.body["invalid"], 2);
+    // A batch larger than the whole budget could never fit: 400 naming the field and the limit.
+    let larger = check_batch(&app, &key, &identities(6, 10)).await;
+    larger.assert_problem(400, "invalid_input");
+    assert_eq!(larger.body["field"], "id_numbers");
+    assert!(
+        larger.body["detail"].as_str().unwrap().contains("at most 5"),
+        "{}",
+        larger.text
+    );
+
+    // Only the checks that ran are audited; admins see the budget and today's spending.
+    assert_eq!(audit(&app, &admin, "dishonest.check").await.len(), 3);
+    let listed = key_listing(&app, &admin, partner, key_id).await;
+    assert_eq!(
+        listed["budget"],
+        json!({"identities_per_minute": 5, "per_minute_is_default": true,
+               "identities_per_day": 1000, "per_day_is_default": true, "identities_today": 5})
+    );
+
+    // Another key has its own allowance, here one an admin gave it when issuing it.
+    let own = app
+        .post(
+            &format!("/api/v1/partners/{partner}/keys"),
+            Some(&admin),
+            &json!({"scopes": ["dishonest:check"], "identities_per_minute": 2}),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{}", own.text);
+    assert_eq!(own.body["budget"]["identities_per_minute"], 2);
+    assert_eq!(own.body["budget"]["per_minute_is_default"], false);
+    let own_key = own.body["key"].as_str().unwrap().to_owned();
+    check_batch(&app, &own_key, &identities(3, 20))
+        .await
+        .assert_problem(400, "invalid_input");
+    assert_eq!(check_batch(&app, &own_key, &identities(2, 20)).await.status, 200);
+    check_batch(&app, &own_key, &identities(1, 22))
+        .await
+        .assert_problem(429, "too_many_requests");
+    // Budgets out of bounds are refused by name.
+    for (field, value) in [
+        ("identities_per_minute", json!(0)),
+        ("identities_per_day", json!(-1)),
+    ] {
+        let r = app
+            .post(
+                &format!("/api/v1/partners/{partner}/keys"),
+                Some(&admin),
+                &json!({"scopes": ["dishonest:check"], field: value}),
+            )
+            .await;
+        r.assert_problem(400, "invalid_input");
+        assert_eq!(r.body["field"], field);
+    }
+}
+
+#[tokio::test]
+async fn a_key_checks_at_most_its_daily_budget_and_admins_hear_once_when_most_of_it_is_spent() {
+    let app = spawn_app_with(&budget_settings("1000", "10")).await;
+    let admin = app.admin_token().await;
+    let (partner, key_id, key) = partner_key(&app, &admin, "出入境管理大队", &["dishonest:check"]).await;
+
+    assert_eq!(check_batch(&app, &key, &identities(5, 0)).await.status, 200);
+    assert!(
+        budget_alerts(&app, &admin).await.is_empty(),
+        "half the day's budget is not most of it"
+    );
+    // Eight of ten is 80 %: the admins are told, once.
+    assert_eq!(check_batch(&app, &key, &identities(3, 5)).await.status, 200);
+    assert_eq!(check_batch(&app, &key, &identities(2, 8)).await.status, 200);
+    let raised = budget_alerts(&app, &admin).await;
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    let data = &raised[0]["payload"]["data"];
+    assert_eq!(data["key_id"], key_id);
+    assert_eq!(data["partner_id"], partner);
+    assert_eq!(data["identities_checked"], 8);
+    assert_eq!(data["identities_per_day"], 10);
+    assert_eq!(data["recipient"]["role"], "admin");
+    assert!(key.starts_with(data["key_prefix"].as_str().unwrap()));
+    let text = raised[0].to_string();
+    assert!(!text.contains(&key[21..]), "no secret in the notice");
+    assert!(!text.contains(&identities(1, 0)[0]), "no identity in the notice");
+
+    // The day is spent: refused until local midnight, which is more than a minute away unless the
+    // test runs in the last minute of a Chinese day.
+    let refused = check_batch(&app, &key, &identities(1, 10)).await;
+    refused.assert_problem(429, "too_many_requests");
+    assert!((1..=86_400).contains(&retry_after(&refused)));
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("10 identities a day")
+    );
+    assert_eq!(
+        key_listing(&app, &admin, partner, key_id).await["budget"]["identities_today"],
+        10
+    );
+
+    // An admin raises the key's daily budget: it takes effect at the next check. 11 of 20 is
+    // under 80 %, so no second notice.
+    let path = format!("/api/v1/partners/{partner}/keys/{key_id}");
+    let raised_budget = app
+        .patch(&path, Some(&admin), &json!({"identities_per_day": 20}))
+        .await;
+    assert_eq!(raised_budget.status, 200, "{}", raised_budget.text);
+    assert_eq!(raised_budget.body["budget"]["identities_per_day"], 20);
+    assert_eq!(raised_budget.body["budget"]["per_day_is_default"], false);
+    assert_eq!(
+        raised_budget.body["budget"]["identities_per_minute"], 1000,
+        "left out: unchanged"
+    );
+    assert_eq!(check_batch(&app, &key, &identities(1, 10)).await.status, 200);
+    assert_eq!(budget_alerts(&app, &admin).await.len(), 1);
+    let updates = audit(&app, &admin, "partner_key.update").await;
+    assert_eq!(updates.len(), 1);
+    // `null` returns it to the server's default, which is spent.
+    let back = app
+        .patch(&path, Some(&admin), &json!({"identities_per_day": null}))
+        .await;
+    assert_eq!(back.status, 200, "{}", back.text);
+    assert_eq!(back.body["budget"]["per_day_is_default"], true);
+    check_batch(&app, &key, &identities(1, 11))
+        .await
+        .assert_problem(429, "too_many_requests");
+    // Out of bounds, by name; a revoked key is not re-budgeted; only admins may.
+    let bad = app
+        .patch(&path, Some(&admin), &json!({"identities_per_day": 0}))
+        .await;
+    bad.assert_problem(400, "invalid_input");
+    assert_eq!(bad.body["field"], "identities_per_day");
+    let c = crate::helpers::county(&app).await;
+    app.create_user(&admin, "officer.sun", "officer", Some(c.court_id), None)
+        .await;
+    let officer = app.token("officer.sun", PASSWORD).await;
+    app.patch(&path, Some(&officer), &json!({"identities_per_day": 50}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(&format!("{path}/revoke"), Some(&admin), &json!({}))
+        .await;
+    app.patch(&path, Some(&admin), &json!({"identities_per_day": 50}))
+        .await
+        .assert_problem(409, "invalid_transition");
+}
+
+#[tokio::test]
+async fn a_budget_holds_across_nodes_sharing_the_database_under_concurrent_checks() {
+    let settings = budget_settings("12", "1000");
+    let one = spawn_app_with(&settings).await;
+    let two = one.another_node(&settings).await;
+    let admin = one.admin_token().await;
+    let (partner, key_id, key) = partner_key(&one, &admin, "市场监管局", &["dishonest:check"]).await;
+    // 30 checks of one identity at once, alternating between the nodes: exactly 12 fit.
+    let checks = (0..30).map(|i| {
+        let node = if i % 2 == 0 { &one } else { &two };
+        let ids = identities(1, i);
+        let key = key.clone();
+        async move { check_batch(node, &key, &ids).await }
+    });
+    let replies = futures_util::future::join_all(checks).await;
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    let refused = replies.iter().filter(|r| r.status == 429).count();
+    assert_eq!(
+        (ok, refused),
+        (12, 18),
+        "{:?}",
+        replies.iter().map(|r| &r.text).collect::<Vec<_>>()
+    );
+    assert_eq!(audit(&one, &admin, "dishonest.check").await.len(), 12);
+    let listed = key_listing(&two, &admin, partner, key_id).await;
+    assert_eq!(listed["budget"]["identities_today"], 12);
+}
+
+#[tokio::test]
+async fn webhooks_to_loopback_private_or_link_local_addresses_are_refused_when_subscribing() {
+    // Room for a dozen requests at once under the key's request rate.
+    let app = spawn_app_with(&[("GRIDASSIST_PARTNER_BURST", "20".to_owned())]).await;
+    let admin = app.admin_token().await;
+    let (_, _, key) = partner_key(&app, &admin, "不动产登记中心", &["dishonest:subscribe"]).await;
+    let subscribe = |url: &'static str| {
+        let key = key.clone();
+        let app = &app;
+        async move {
+            send_as(
+                app,
+                reqwest::Method::POST,
+                "/api/v1/dishonest-subscriptions",
+                Some(format!("ApiKey {key}")),
+                Some(&json!({ "url": url })),
+            )
+            .await
+        }
+    };
+    for url in [
+        "https://127.0.0.1/hook",
+        "https://127.0.0.1:8443/hook",
+        "https://10.20.30.40/hook",
+        "https://192.168.1.10/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[fe80::1]/hook",
+        // A name is resolved and judged by what it resolves to.
+        "https://localhost/hook",
+        "https://localhost:9443/hook",
+    ] {
+        let r = subscribe(url).await;
+        r.assert_problem(400, "invalid_input");
+        assert_eq!(r.body["field"], "url", "{url}: {}", r.text);
+        assert!(
+            r.body["detail"].as_str().unwrap().contains("public"),
+            "{url}: {}",
+            r.text
+        );
+    }
+    // Nothing was registered.
+    let none = send_as(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/dishonest-subscriptions",
+        Some(format!("ApiKey {key}")),
+        None,
+    )
+    .await;
+    assert_eq!(none.body["items"], json!([]));
+    // A public address is taken. So is a name that does not resolve now: nothing is known
+    // against it, and every delivery resolves and checks again.
+    for url in ["https://203.0.114.7/hook", "https://hooks.partner.example/x"] {
+        let r = subscribe(url).await;
+        assert_eq!(r.status, 201, "{url}: {}", r.text);
+    }
 }
 
 #[tokio::test]

@@ -169,10 +169,20 @@ async fn uploads_are_judged_by_their_bytes_size_and_digest() {
     .await;
     r.assert_problem(400, "invalid_input");
     assert_eq!(r.body["field"], "sha256");
-    // Declared as a photo, but the bytes are a web page.
-    upload(&app, &s.worker, t, "kind=photo", b"<html><script>".to_vec())
+    // Declared as a photo, but the bytes are a web page. The refusal says what this upload takes
+    // — a photo's file types — not the JSON other operations take.
+    let html = upload(&app, &s.worker, t, "kind=photo", b"<html><script>".to_vec()).await;
+    html.assert_problem(415, "unsupported_media_type");
+    let detail = html.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("image/jpeg") && detail.contains("image/heic") && !detail.contains("json"),
+        "{detail}"
+    );
+    let detail = upload(&app, &s.worker, t, "kind=pdf", b"<html>".to_vec())
         .await
-        .assert_problem(415, "unsupported_media_type");
+        .body["detail"]
+        .clone();
+    assert!(detail.as_str().unwrap().contains("application/pdf"), "{detail}");
     // A signature must be a PNG.
     upload(&app, &s.worker, t, "kind=signature", jpeg(100))
         .await

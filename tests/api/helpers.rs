@@ -25,6 +25,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub app_state: actix_web::web::Data<gridassist::state::AppState>,
+    database_url: String,
     _data_dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
 }
@@ -66,13 +67,30 @@ pub async fn spawn_empty_app() -> TestApp {
 }
 
 async fn spawn_configured(extra: &[(&str, String)]) -> TestApp {
+    spawn_on(extra, None).await
+}
+
+impl TestApp {
+    /// Another node of the same deployment: a second server on this one's database, as several
+    /// app nodes share one PostgreSQL, with its own in-memory state (rate limiters, caches).
+    pub async fn another_node(&self, extra: &[(&str, String)]) -> TestApp {
+        spawn_on(extra, Some(self.database_url.clone())).await
+    }
+}
+
+/// A server on `database` (the database of another node, which owns it), or on a fresh one.
+async fn spawn_on(extra: &[(&str, String)], database: Option<String>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-        Some(base) => {
+    let (database_url, postgres) = match (
+        database,
+        std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()),
+    ) {
+        (Some(shared), _) => (shared, None),
+        (None, Some(base)) => {
             let (url, base, name) = fresh_postgres(&base);
             (url, Some((base, name)))
         }
-        None => (
+        (None, None) => (
             data_dir
                 .path()
                 .join("test.sqlite3")
@@ -82,7 +100,7 @@ async fn spawn_configured(extra: &[(&str, String)]) -> TestApp {
         ),
     };
     let mut env = HashMap::new();
-    env.insert("DATABASE_URL", database_url);
+    env.insert("DATABASE_URL", database_url.clone());
     env.insert("GRIDASSIST_BIND", "127.0.0.1:0".to_owned());
     env.insert(
         "GRIDASSIST_DATA_DIR",
@@ -109,6 +127,7 @@ async fn spawn_configured(extra: &[(&str, String)]) -> TestApp {
             .build()
             .unwrap(),
         app_state,
+        database_url,
         _data_dir: data_dir,
         postgres,
     }

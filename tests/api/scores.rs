@@ -790,3 +790,55 @@ async fn outcomes_earn_the_bonus_their_kind_calls_for_and_corrections_adjust_it(
         .collect();
     assert_eq!(recovered, [1500, 3500]);
 }
+
+#[tokio::test]
+async fn a_payroll_cell_that_starts_like_a_formula_is_neutralised_full_width_ones_too() {
+    let app = spawn_app().await;
+    let f = field(&app).await;
+    let admin = app.admin_token().await;
+    // A Chinese input method in full-width mode types ＝, which Excel and WPS read as =.
+    let (worker, _) = f.workers[0];
+    let renamed = app
+        .patch(
+            &format!("/api/v1/users/{worker}"),
+            Some(&admin),
+            &json!({"display_name": "＝HYPERLINK(\"http://x.example\",\"点击\")"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let (other, _) = f.workers[1];
+    let renamed = app
+        .patch(
+            &format!("/api/v1/users/{other}"),
+            Some(&admin),
+            &json!({"display_name": "=1+1"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    for who in [0, 1] {
+        reviewed_task(&app, &f, who, json!({"decision": "approve", "rating": 4})).await;
+    }
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/v1/incentives?period={}", this_month())))
+        .bearer_auth(&f.supervisor)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(',').map(|(_, rest)| rest))
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("\"'＝HYPERLINK(")),
+        "the full-width = is shown as text: {text}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("'=1+1,")),
+        "and so is the ASCII one: {text}"
+    );
+}

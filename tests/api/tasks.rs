@@ -850,3 +850,48 @@ async fn every_assignment_rule_shows_in_the_explanation() {
         .await
         .assert_problem(400, "invalid_input");
 }
+
+#[tokio::test]
+async fn instructions_follow_the_text_rules_of_names_bidirectional_overrides_and_controls_refused() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    // U+202E makes "送达通知书exe.txt" read backwards on the worker's phone; a bell or an escape
+    // has no place in text people read either. Party names refuse both; so do instructions.
+    for (bad, what) in [
+        ("送达\u{202E}txt.exe", "a right-to-left override"),
+        ("送达\u{2067}通知书", "a directional isolate"),
+        ("送达\u{7}通知书", "a control character"),
+        ("送达\u{1b}[31m通知书", "an escape"),
+    ] {
+        let mut body = serve_at(32.005, 120.005);
+        body["instructions"] = json!(bad);
+        let r = new_task(&app, &w, body).await;
+        r.assert_problem(400, "invalid_input");
+        assert_eq!(r.body["field"], "instructions", "{what}: {}", r.text);
+        let mut party = case_body("(2026)苏1283执150号", &id_number("32128319800101123"));
+        party["parties"][1]["name"] = json!(bad);
+        let r = app.post("/api/v1/cases", Some(&w.officer), &party).await;
+        r.assert_problem(400, "invalid_input");
+        assert_eq!(r.body["field"], "parties[1].name", "{what}: {}", r.text);
+    }
+    // Line breaks and tabs stay: instructions are paragraphs.
+    let mut body = serve_at(32.005, 120.005);
+    body["instructions"] = json!("  第一步：送达执行通知书\r\n第二步：\t拍照留存  ");
+    let r = new_task(&app, &w, body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        r.body["task"]["instructions"],
+        "第一步：送达执行通知书\r\n第二步：\t拍照留存"
+    );
+    // A cancellation note goes through the same rules.
+    let task = r.body["task"]["id"].as_i64().unwrap();
+    let cancel = app
+        .post(
+            &format!("/api/v1/tasks/{task}/cancel"),
+            Some(&w.officer),
+            &json!({"note": "撤回\u{202E}"}),
+        )
+        .await;
+    cancel.assert_problem(400, "invalid_input");
+    assert_eq!(cancel.body["field"], "note");
+}

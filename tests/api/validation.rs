@@ -67,6 +67,11 @@ async fn a_body_that_is_not_json_is_refused_by_media_type() {
         )
         .await;
     r.assert_problem(415, "unsupported_media_type");
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("application/json"),
+        "{}",
+        r.text
+    );
 }
 
 #[tokio::test]
