@@ -29,3 +29,30 @@ pub struct AppState {
     /// How messages to partners' webhooks are delivered.
     pub partner_webhooks: Arc<crate::jobs::webhooks::PartnerWebhooks>,
 }
+
+impl AppState {
+    /// The one way from a handler into the services for a signed-in caller: on a blocking
+    /// thread, load the account the permit names (as the database holds it now), judge it by the
+    /// authorization matrix, and hand the service a [`Caller`] carrying the scope granted.
+    ///
+    /// [`Caller`]: crate::services::Caller
+    pub async fn run_as<T, F>(
+        &self,
+        permit: crate::auth::Permit,
+        request_id: Option<String>,
+        f: F,
+    ) -> Result<T, crate::error::ApiError>
+    where
+        F: FnOnce(&mut crate::db::DbConn, &crate::services::Caller) -> Result<T, crate::error::ApiError>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        self.db
+            .run(move |conn| {
+                let caller = crate::services::Caller::load(conn, permit, request_id)?;
+                f(conn, &caller)
+            })
+            .await
+    }
+}

@@ -13,7 +13,7 @@ use crate::domain::access::Operation;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::audit::{AuditEvent, Verification};
-use crate::services::{self, Caller};
+use crate::services;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -91,7 +91,7 @@ pub async fn list_audit_events(
     auth: AuthUser,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListAuditEvents)?;
+    let permit = auth.permit(Operation::ListAuditEvents)?;
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -101,15 +101,13 @@ pub async fn list_audit_events(
         ));
     }
     let rows = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
+        .run_as(permit, None, move |conn, caller| {
             let filter = (
                 q.object_type.as_deref(),
                 q.object_id.as_deref(),
                 q.action.as_deref(),
             );
-            services::audit::list(conn, &caller, filter, q.before, i64::from(limit) + 1)
+            services::audit::list(conn, caller, filter, q.before, i64::from(limit) + 1)
         })
         .await?;
     let more = rows.len() > limit as usize;
@@ -131,13 +129,11 @@ pub async fn verify_audit_events(
     auth: AuthUser,
     rid: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::VerifyAuditEvents)?;
+    let permit = auth.permit(Operation::VerifyAuditEvents)?;
     let rid = request_id(&rid);
     let report = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::audit::verify(conn, &caller)
+        .run_as(permit, rid, move |conn, caller| {
+            services::audit::verify(conn, caller)
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

@@ -15,8 +15,8 @@ use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, validate_point};
 use crate::repo::cases::{Case, Party};
+use crate::services;
 use crate::services::cases::{Closing, NewCaseInput, PartyInput, PartyRole, StoredAddress};
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -235,14 +235,12 @@ pub async fn create_case(
     rid: RequestId,
     body: ApiJson<CreateCase>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CreateCase)?;
+    let permit = auth.permit(Operation::CreateCase)?;
     let input = validate(body.0)?;
     let rid = request_id(&rid);
     let (case, parties) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::cases::create(conn, &caller, input)
+        .run_as(permit, rid, move |conn, caller| {
+            services::cases::create(conn, caller, input)
         })
         .await?;
     Ok(HttpResponse::Created().json(case_dto(case, Some(parties))))
@@ -266,7 +264,7 @@ pub async fn list_cases(
     filter: web::Query<CaseQuery>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListCases)?;
+    let permit = auth.permit(Operation::ListCases)?;
     let page = query.to_request()?;
     let status = filter.into_inner().status;
     if status
@@ -279,10 +277,8 @@ pub async fn list_cases(
         ));
     }
     let rows = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::cases::list(conn, &caller, status.as_deref(), page)
+        .run_as(permit, None, move |conn, caller| {
+            services::cases::list(conn, caller, status.as_deref(), page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |c| c.id, |c| case_dto(c, None))))
@@ -301,14 +297,12 @@ pub async fn get_case(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::GetCase)?;
+    let permit = auth.permit(Operation::GetCase)?;
     let id = path.into_inner();
     let rid = request_id(&rid);
     let (case, parties) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::cases::get(conn, &caller, id)
+        .run_as(permit, rid, move |conn, caller| {
+            services::cases::get(conn, caller, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(case_dto(case, Some(parties))))
@@ -347,7 +341,7 @@ pub async fn close_case(
     path: web::Path<i64>,
     body: ApiJson<CloseCase>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CloseCase)?;
+    let permit = auth.permit(Operation::CloseCase)?;
     let id = path.into_inner();
     let closing = match body.0.status {
         ClosingDto::Concluded => Closing::Concluded,
@@ -355,10 +349,8 @@ pub async fn close_case(
     };
     let rid = request_id(&rid);
     let case = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::cases::close(conn, &caller, id, closing)
+        .run_as(permit, rid, move |conn, caller| {
+            services::cases::close(conn, caller, id, closing)
         })
         .await?;
     Ok(HttpResponse::Ok().json(case_dto(case, None)))

@@ -16,8 +16,8 @@ use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, validate_point};
 use crate::repo::check_ins::CheckIn;
+use crate::services;
 use crate::services::check_ins::{CheckInInput, Recorded};
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,7 +95,7 @@ pub async fn create_check_in(
     path: web::Path<i64>,
     body: ApiJson<NewCheckIn>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CreateCheckIn)?;
+    let permit = auth.permit(Operation::CreateCheckIn)?;
     let task_id = path.into_inner();
     let b = body.0;
     let client_id = super::extract::client_id(b.client_id.clone(), &req)?.ok_or_else(|| {
@@ -140,10 +140,8 @@ pub async fn create_check_in(
     let radius = state.config.checkin_radius_m;
     let rid = request_id(&rid);
     let recorded = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::check_ins::record(conn, &caller, radius, task_id, input)
+        .run_as(permit, rid, move |conn, caller| {
+            services::check_ins::record(conn, caller, radius, task_id, input)
         })
         .await?;
     Ok(match recorded {

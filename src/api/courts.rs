@@ -13,7 +13,7 @@ use crate::domain::access::Operation;
 use crate::domain::{Code, Name};
 use crate::error::{ApiError, Problem};
 use crate::repo;
-use crate::services::{self, Caller};
+use crate::services;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -39,14 +39,12 @@ pub async fn create_court(
     rid: RequestId,
     body: ApiJson<CreateCourt>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CreateCourt)?;
+    let permit = auth.permit(Operation::CreateCourt)?;
     let code = valid("code", Code::parse(&body.0.code))?;
     let name = valid("name", Name::parse(&body.0.name))?;
     let rid = request_id(&rid);
     let court = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             caller.permit(Operation::CreateCourt)?;
             services::organisation::create_court(conn, &caller.actor(), code, name)
         })
@@ -65,11 +63,10 @@ pub async fn list_courts(
     auth: AuthUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListCourts)?;
+    let permit = auth.permit(Operation::ListCourts)?;
     let page = query.to_request()?;
     let rows = state
-        .db
-        .run(move |conn| -> Result<_, ApiError> { Ok(repo::courts::list(conn, page)?) })
+        .run_as(permit, None, move |conn, _| Ok(repo::courts::list(conn, page)?))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |c| c.id, CourtDto::from)))
 }

@@ -23,10 +23,10 @@ use crate::domain::identity::CaseNumber;
 use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
 use crate::repo::dishonest::{Entry, EntryEvent, EntryFilter};
+use crate::services;
 use crate::services::dishonest::{
     EntryPatch, EntryView, ImportRow, ListImportReport, MAX_IMPORT_ROWS, Removal, RowError,
 };
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -174,7 +174,7 @@ pub async fn create_entry(
     rid: RequestId,
     body: ApiJson<CreateEntry>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CreateEntry)?;
+    let permit = auth.permit(Operation::CreateEntry)?;
     let b = body.0;
     let raw = RawEntry {
         name: b.name,
@@ -193,10 +193,8 @@ pub async fn create_entry(
     })?;
     let (court_id, rid) = (b.court_id, request_id(&rid));
     let entry = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::dishonest::create(conn, &caller, court_id, draft)
+        .run_as(permit, rid, move |conn, caller| {
+            services::dishonest::create(conn, caller, court_id, draft)
         })
         .await?;
     Ok(HttpResponse::Created().json(entry_dto(entry, EntryView::Full, None)))
@@ -228,7 +226,7 @@ pub async fn list_entries(
     filter: web::Query<EntryQuery>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListEntries)?;
+    let permit = auth.permit(Operation::ListEntries)?;
     let page = query.to_request()?;
     let f = filter.into_inner();
     let today = time::today_local();
@@ -246,16 +244,14 @@ pub async fn list_entries(
     };
     let (court_id, status, rid) = (f.court_id, f.status, request_id(&rid));
     let rows = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             let filter = EntryFilter {
                 court_id,
                 status: status.map(EntryStatus::as_str),
                 id_number: id_number.as_deref(),
                 case_number: case_number.as_deref(),
             };
-            services::dishonest::list(conn, &caller, &filter, page)
+            services::dishonest::list(conn, caller, &filter, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
@@ -279,13 +275,11 @@ pub async fn get_entry(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::GetEntry)?;
+    let permit = auth.permit(Operation::GetEntry)?;
     let (id, rid) = (path.into_inner(), request_id(&rid));
     let (entry, events, view) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::dishonest::get(conn, &caller, id)
+        .run_as(permit, rid, move |conn, caller| {
+            services::dishonest::get(conn, caller, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(entry_dto(entry, view, Some(events))))
@@ -308,7 +302,7 @@ pub async fn update_entry(
     path: web::Path<i64>,
     body: ApiJson<UpdateEntry>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::UpdateEntry)?;
+    let permit = auth.permit(Operation::UpdateEntry)?;
     let b = body.0;
     let today = time::today_local();
     let patch = EntryPatch {
@@ -330,10 +324,8 @@ pub async fn update_entry(
     };
     let (id, rid) = (path.into_inner(), request_id(&rid));
     let entry = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::dishonest::update(conn, &caller, id, patch)
+        .run_as(permit, rid, move |conn, caller| {
+            services::dishonest::update(conn, caller, id, patch)
         })
         .await?;
     Ok(HttpResponse::Ok().json(entry_dto(entry, EntryView::Full, None)))
@@ -357,7 +349,7 @@ pub async fn remove_entry(
     path: web::Path<i64>,
     body: ApiJson<RemoveEntry>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::RemoveEntry)?;
+    let permit = auth.permit(Operation::RemoveEntry)?;
     let b = body.0;
     let removal = Removal {
         removed_on: b.removed_on.unwrap_or_else(time::today_local),
@@ -367,10 +359,8 @@ pub async fn remove_entry(
     let (id, rid) = (path.into_inner(), request_id(&rid));
     let app = state.clone();
     let (entry, effects) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::dishonest::remove(conn, &caller, id, removal, &app.calendar)
+        .run_as(permit, rid, move |conn, caller| {
+            services::dishonest::remove(conn, caller, id, removal, &app.calendar)
         })
         .await?;
     Ok(HttpResponse::Ok().json(RemovedEntry {
@@ -449,7 +439,7 @@ pub async fn import_entries(
     query: web::Query<ImportEntriesQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ImportEntries)?;
+    let permit = auth.permit(Operation::ImportEntries)?;
     let is_csv = req
         .headers()
         .get(CONTENT_TYPE)
@@ -472,10 +462,8 @@ pub async fn import_entries(
     let rows = import_rows(&bytes)?;
     let (court_id, rid) = (query.into_inner().court_id, request_id(&rid));
     let report = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::dishonest::import(conn, &caller, court_id, rows)
+        .run_as(permit, rid, move |conn, caller| {
+            services::dishonest::import(conn, caller, court_id, rows)
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

@@ -15,8 +15,8 @@ use crate::domain::access::Operation;
 use crate::domain::media::{EvidenceKind, sniff};
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
+use crate::services;
 use crate::services::evidence::{Evidence, EvidenceStore, Stored, Upload, sha256_hex};
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,7 +81,7 @@ pub async fn upload_evidence(
     query: web::Query<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::UploadEvidence)?;
+    let permit = auth.permit(Operation::UploadEvidence)?;
     let limit = state.config.evidence_max_bytes;
     let declared = req
         .headers()
@@ -128,10 +128,8 @@ pub async fn upload_evidence(
     let store = EvidenceStore::new(state.config.evidence_dir.clone());
     let rid = request_id(&rid);
     let stored = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::evidence::upload(conn, &store, &caller, task_id, upload)
+        .run_as(permit, rid, move |conn, caller| {
+            services::evidence::upload(conn, &store, caller, task_id, upload)
         })
         .await?;
     Ok(match stored {
@@ -155,15 +153,13 @@ pub async fn download_evidence(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::DownloadEvidence)?;
+    let permit = auth.permit(Operation::DownloadEvidence)?;
     let id = path.into_inner();
     let store = EvidenceStore::new(state.config.evidence_dir.clone());
     let rid = request_id(&rid);
     let (row, bytes) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::evidence::download(conn, &store, &caller, id)
+        .run_as(permit, rid, move |conn, caller| {
+            services::evidence::download(conn, &store, caller, id)
         })
         .await?;
     let digest = hex::decode(&row.sha256).unwrap_or_default();
@@ -187,13 +183,11 @@ pub async fn list_evidence(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListEvidence)?;
+    let permit = auth.permit(Operation::ListEvidence)?;
     let task_id = path.into_inner();
     let rows = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::evidence::list(conn, &caller, task_id)
+        .run_as(permit, None, move |conn, caller| {
+            services::evidence::list(conn, caller, task_id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(dto).collect::<Vec<_>>()))

@@ -12,7 +12,7 @@ use crate::domain::access::Operation;
 use crate::error::{ApiError, NearestGrid, Problem};
 use crate::geo::{Crs, LatLon, validate_point};
 use crate::repo::{self, grids::GridFilter};
-use crate::services::{self, Caller, caller::Named, grid_import::ImportReport};
+use crate::services::{self, caller::Named, grid_import::ImportReport};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -40,14 +40,12 @@ pub async fn import_grids(
     query: web::Query<ImportQuery>,
     body: ApiJson<serde_json::Value, ImportBody>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ImportGrids)?;
+    let permit = auth.permit(Operation::ImportGrids)?;
     let crs = query.crs.unwrap_or_default();
     let rid = request_id(&rid);
     let collection = body.0;
     let report = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             caller.permit(Operation::ImportGrids)?;
             services::grid_import::import(conn, &caller.actor(), &collection, crs)
         })
@@ -76,12 +74,10 @@ pub async fn list_grids(
     auth: AuthUser,
     query: web::Query<GridListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListGrids)?;
+    let permit = auth.permit(Operation::ListGrids)?;
     let requested = query.township_id;
     let rows = state
-        .db
-        .run(move |conn| -> Result<_, ApiError> {
-            let (caller, _) = Caller::load(conn, auth, None)?;
+        .run_as(permit, None, move |conn, caller| -> Result<_, ApiError> {
             if let Some(township) = requested {
                 caller.check_named(conn, Named::Township(township))?;
             }

@@ -16,7 +16,7 @@ use crate::domain::access::Operation;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::outbox::Message;
-use crate::services::{self, Caller};
+use crate::services;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
@@ -109,7 +109,7 @@ pub async fn list_notifications(
     auth: AuthUser,
     query: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListNotifications)?;
+    let permit = auth.permit(Operation::ListNotifications)?;
     let q = query.into_inner();
     let page = PageQuery {
         cursor: q.cursor,
@@ -118,10 +118,8 @@ pub async fn list_notifications(
     .to_request()?;
     let status = q.status.map(DeliveryStatus::as_str);
     let rows = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::notifications::list(conn, &caller, status, page)
+        .run_as(permit, None, move |conn, caller| {
+            services::notifications::list(conn, caller, status, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |m| m.id, dto)))
@@ -141,13 +139,11 @@ pub async fn retry_notification(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::RetryNotification)?;
+    let permit = auth.permit(Operation::RetryNotification)?;
     let (id, rid) = (path.into_inner(), request_id(&rid));
     let message = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::notifications::retry(conn, &caller, id)
+        .run_as(permit, rid, move |conn, caller| {
+            services::notifications::retry(conn, caller, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(dto(message)))

@@ -11,8 +11,8 @@ use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::batch_assign::DEFAULT_K;
 use crate::error::{ApiError, Problem};
+use crate::services;
 use crate::services::optimize::{MAX_TASKS, OptimizeRequest, PlanDto};
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,7 +45,7 @@ pub async fn optimize(
     rid: RequestId,
     body: ApiJson<Option<OptimizeBody>>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::Optimize)?;
+    let permit = auth.permit(Operation::Optimize)?;
     let b = body.0.unwrap_or(OptimizeBody {
         task_ids: None,
         township_id: None,
@@ -74,11 +74,9 @@ pub async fn optimize(
     let rid = request_id(&rid);
     let st = state.clone();
     let plan = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             let map = st.grids.current();
-            services::optimize::optimize(conn, &caller, &map, request)
+            services::optimize::optimize(conn, caller, &map, request)
         })
         .await?;
     Ok(HttpResponse::Ok().json(plan))

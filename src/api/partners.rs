@@ -17,8 +17,8 @@ use crate::domain::partner_budget;
 use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
 use crate::repo::partners::Partner;
+use crate::services;
 use crate::services::partners::{BudgetPatch, BudgetPolicy, KeyView, OwnBudgets, scopes_of};
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -156,14 +156,12 @@ pub async fn create_partner(
     rid: RequestId,
     body: ApiJson<CreatePartner>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CreatePartner)?;
+    let permit = auth.permit(Operation::CreatePartner)?;
     let name = valid("name", Name::parse(&body.0.name))?;
     let rid = request_id(&rid);
     let partner = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::partners::create_partner(conn, &caller, name)
+        .run_as(permit, rid, move |conn, caller| {
+            services::partners::create_partner(conn, caller, name)
         })
         .await?;
     Ok(HttpResponse::Created().json(partner_dto(partner)))
@@ -180,13 +178,11 @@ pub async fn list_partners(
     auth: AuthUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListPartners)?;
+    let permit = auth.permit(Operation::ListPartners)?;
     let page = query.to_request()?;
     let rows = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::partners::list_partners(conn, &caller, page)
+        .run_as(permit, None, move |conn, caller| {
+            services::partners::list_partners(conn, caller, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |p| p.id, partner_dto)))
@@ -224,7 +220,7 @@ pub async fn issue_key(
     path: web::Path<i64>,
     body: ApiJson<IssueKey>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::IssueKey)?;
+    let permit = auth.permit(Operation::IssueKey)?;
     let b = body.0;
     let label = b
         .label
@@ -246,10 +242,8 @@ pub async fn issue_key(
     };
     let (id, rid, policy) = (path.into_inner(), request_id(&rid), policy(&state));
     let (key, secret) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::partners::issue_key(conn, &caller, id, (b.scopes, label, own), &policy)
+        .run_as(permit, rid, move |conn, caller| {
+            services::partners::issue_key(conn, caller, id, (b.scopes, label, own), &policy)
         })
         .await?;
     Ok(HttpResponse::Created().json(IssuedKeyDto {
@@ -271,13 +265,11 @@ pub async fn list_keys(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListKeys)?;
+    let permit = auth.permit(Operation::ListKeys)?;
     let (id, policy) = (path.into_inner(), policy(&state));
     let keys = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::partners::list_keys(conn, &caller, id, &policy)
+        .run_as(permit, None, move |conn, caller| {
+            services::partners::list_keys(conn, caller, id, &policy)
         })
         .await?;
     // A partner holds a handful of keys: one page.
@@ -304,7 +296,7 @@ pub async fn update_key(
     path: web::Path<(i64, i64)>,
     body: ApiJson<UpdateKey>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::UpdateKey)?;
+    let permit = auth.permit(Operation::UpdateKey)?;
     let b = body.0;
     let patch = BudgetPatch {
         per_minute: b
@@ -318,10 +310,8 @@ pub async fn update_key(
     };
     let (ids, rid, policy) = (path.into_inner(), request_id(&rid), policy(&state));
     let key = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::partners::update_key(conn, &caller, ids, patch, &policy)
+        .run_as(permit, rid, move |conn, caller| {
+            services::partners::update_key(conn, caller, ids, patch, &policy)
         })
         .await?;
     Ok(HttpResponse::Ok().json(key_dto(key)))
@@ -342,13 +332,11 @@ pub async fn revoke_key(
     rid: RequestId,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::RevokeKey)?;
+    let permit = auth.permit(Operation::RevokeKey)?;
     let (ids, rid, policy) = (path.into_inner(), request_id(&rid), policy(&state));
     let key = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::partners::revoke_key(conn, &caller, ids, &policy)
+        .run_as(permit, rid, move |conn, caller| {
+            services::partners::revoke_key(conn, caller, ids, &policy)
         })
         .await?;
     Ok(HttpResponse::Ok().json(key_dto(key)))

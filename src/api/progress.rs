@@ -16,8 +16,8 @@ use crate::domain::access::Operation;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::access_codes::AccessCode;
+use crate::services;
 use crate::services::progress::CaseProgress;
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 /// A newly issued access code. The code is shown this once; only its digest is kept.
@@ -74,14 +74,12 @@ pub async fn issue_access_code(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::IssueAccessCode)?;
+    let permit = auth.permit(Operation::IssueAccessCode)?;
     let id = path.into_inner();
     let rid = request_id(&rid);
     let issued = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::access_codes::issue(conn, &caller, id)
+        .run_as(permit, rid, move |conn, caller| {
+            services::access_codes::issue(conn, caller, id)
         })
         .await?;
     let mut response = HttpResponse::Created()
@@ -110,13 +108,11 @@ pub async fn access_code_state(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::AccessCodeState)?;
+    let permit = auth.permit(Operation::AccessCodeState)?;
     let id = path.into_inner();
     let latest = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::access_codes::latest(conn, &caller, id)
+        .run_as(permit, None, move |conn, caller| {
+            services::access_codes::latest(conn, caller, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(state_dto(id, latest)))
@@ -135,14 +131,12 @@ pub async fn revoke_access_code(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::RevokeAccessCode)?;
+    let permit = auth.permit(Operation::RevokeAccessCode)?;
     let id = path.into_inner();
     let rid = request_id(&rid);
     state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::access_codes::revoke(conn, &caller, id)
+        .run_as(permit, rid, move |conn, caller| {
+            services::access_codes::revoke(conn, caller, id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -61,12 +61,10 @@ pub struct SchemeDto {
 ))]
 #[get("/api/v1/scoring/scheme")]
 pub async fn get_scheme(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::GetScheme)?;
+    let permit = auth.permit(Operation::GetScheme)?;
     let dto = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            let (version, scheme) = services::scoring::current_scheme(conn, &caller)?;
+        .run_as(permit, None, move |conn, caller| {
+            let (version, scheme) = services::scoring::current_scheme(conn, caller)?;
             let row = repo::scores::all_schemes(conn)?
                 .into_iter()
                 .find(|s| s.version == version)
@@ -105,15 +103,13 @@ pub async fn put_scheme(
     rid: RequestId,
     body: ApiJson<PutScheme>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::PutScheme)?;
+    let permit = auth.permit(Operation::PutScheme)?;
     let rid = request_id(&rid);
     let PutScheme { scheme, note } = body.0;
     let note = note.map(|n| text("note", &n, 500)).transpose()?;
     let row = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::scoring::put_scheme(conn, &caller, scheme, note)
+        .run_as(permit, rid, move |conn, caller| {
+            services::scoring::put_scheme(conn, caller, scheme, note)
         })
         .await?;
     let scheme = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
@@ -157,15 +153,13 @@ pub async fn get_board(
     auth: AuthUser,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::GetBoard)?;
+    let permit = auth.permit(Operation::GetBoard)?;
     let period = period_of(&query.period)?;
     let asked = query.township_id;
     let board = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
+        .run_as(permit, None, move |conn, caller| {
             let township = township_for(caller.township_id, caller.role, asked)?;
-            services::scoring::board(conn, &caller, period, township)
+            services::scoring::board(conn, caller, period, township)
         })
         .await?;
     Ok(HttpResponse::Ok().json(board))
@@ -194,14 +188,12 @@ pub async fn close_period(
     rid: RequestId,
     body: ApiJson<ClosePeriod>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ClosePeriod)?;
+    let permit = auth.permit(Operation::ClosePeriod)?;
     let period = period_of(&body.0.period)?;
     let (township, rid) = (body.0.township_id, request_id(&rid));
     let board = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::scoring::close(conn, &caller, period, township)
+        .run_as(permit, rid, move |conn, caller| {
+            services::scoring::close(conn, caller, period, township)
         })
         .await?;
     Ok(HttpResponse::Created().json(board))
@@ -227,14 +219,12 @@ pub async fn worker_scores(
     path: web::Path<i64>,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::WorkerScores)?;
+    let permit = auth.permit(Operation::WorkerScores)?;
     let period = period_of(&query.period)?;
     let id = path.into_inner();
     let breakdown = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::scoring::breakdown(conn, &caller, id, period)
+        .run_as(permit, None, move |conn, caller| {
+            services::scoring::breakdown(conn, caller, id, period)
         })
         .await?;
     Ok(HttpResponse::Ok().json(breakdown))
@@ -256,7 +246,7 @@ pub async fn incentives(
     req: HttpRequest,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::Incentives)?;
+    let permit = auth.permit(Operation::Incentives)?;
     let period = period_of(&query.period)?;
     let asked = query.township_id;
     let wants_csv = req
@@ -265,11 +255,9 @@ pub async fn incentives(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/csv"));
     let (board, names) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
+        .run_as(permit, None, move |conn, caller| {
             let township = township_for(caller.township_id, caller.role, asked)?;
-            let board = services::scoring::board(conn, &caller, period, township)?;
+            let board = services::scoring::board(conn, caller, period, township)?;
             let mut names = std::collections::HashMap::new();
             for p in &board.payouts.per_worker {
                 if let Some(u) = repo::users::find(conn, p.worker_id)? {
@@ -348,14 +336,12 @@ pub async fn create_appeal(
     rid: RequestId,
     body: ApiJson<NewAppeal>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CreateAppeal)?;
+    let permit = auth.permit(Operation::CreateAppeal)?;
     let reason = text("reason", &body.0.reason, 1000)?;
     let (line, rid) = (body.0.line_id, request_id(&rid));
     let appeal = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::appeals::appeal(conn, &caller, line, &reason)
+        .run_as(permit, rid, move |conn, caller| {
+            services::appeals::appeal(conn, caller, line, &reason)
         })
         .await?;
     Ok(HttpResponse::Created().json(appeal_dto(appeal)))
@@ -379,17 +365,15 @@ pub async fn list_appeals(
     auth: AuthUser,
     query: web::Query<AppealQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListAppeals)?;
+    let permit = auth.permit(Operation::ListAppeals)?;
     let status = match query.status.as_deref() {
         None => None,
         Some(s @ ("pending" | "accepted" | "rejected")) => Some(s.to_owned()),
         Some(_) => return Err(ApiError::invalid("status", "pending, accepted or rejected")),
     };
     let appeals = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::appeals::list(conn, &caller, status.as_deref())
+        .run_as(permit, None, move |conn, caller| {
+            services::appeals::list(conn, caller, status.as_deref())
         })
         .await?;
     Ok(HttpResponse::Ok().json(appeals.into_iter().map(appeal_dto).collect::<Vec<_>>()))
@@ -428,7 +412,7 @@ pub async fn decide_appeal(
     path: web::Path<i64>,
     body: ApiJson<NewRuling>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::DecideAppeal)?;
+    let permit = auth.permit(Operation::DecideAppeal)?;
     let b = body.0;
     let reason = text("reason", &b.reason, 1000)?;
     let ruling = match b.decision {
@@ -451,10 +435,8 @@ pub async fn decide_appeal(
     };
     let (id, rid) = (path.into_inner(), request_id(&rid));
     let appeal = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::appeals::decide(conn, &caller, id, ruling)
+        .run_as(permit, rid, move |conn, caller| {
+            services::appeals::decide(conn, caller, id, ruling)
         })
         .await?;
     Ok(HttpResponse::Ok().json(appeal_dto(appeal)))
@@ -510,7 +492,7 @@ pub async fn create_module(
     rid: RequestId,
     body: ApiJson<NewModule>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CreateModule)?;
+    let permit = auth.permit(Operation::CreateModule)?;
     let b = body.0;
     let title = text("title", &b.title, 200)?;
     if !(1..=3650).contains(&b.validity_days) {
@@ -528,10 +510,8 @@ pub async fn create_module(
     };
     let rid = request_id(&rid);
     let module = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::training::create_module(conn, &caller, input)
+        .run_as(permit, rid, move |conn, caller| {
+            services::training::create_module(conn, caller, input)
         })
         .await?;
     Ok(HttpResponse::Created().json(module_dto(module)))
@@ -543,13 +523,9 @@ pub async fn create_module(
 ))]
 #[get("/api/v1/training/modules")]
 pub async fn list_modules(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListModules)?;
+    let permit = auth.permit(Operation::ListModules)?;
     let modules = state
-        .db
-        .run(move |conn| {
-            Caller::load(conn, auth, None)?;
-            services::training::modules(conn)
-        })
+        .run_as(permit, None, move |conn, _| services::training::modules(conn))
         .await?;
     Ok(HttpResponse::Ok().json(modules.into_iter().map(module_dto).collect::<Vec<_>>()))
 }
@@ -602,19 +578,17 @@ pub async fn record_completion(
     path: web::Path<i64>,
     body: ApiJson<NewCompletion>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::RecordCompletion)?;
+    let permit = auth.permit(Operation::RecordCompletion)?;
     let b = body.0;
     if !(0..=100).contains(&b.quiz_score) {
         return Err(ApiError::invalid("quiz_score", "from 0 to 100"));
     }
     let (module, rid) = (path.into_inner(), request_id(&rid));
     let completion = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             services::training::record_completion(
                 conn,
-                &caller,
+                caller,
                 module,
                 b.worker_id,
                 (b.completed_on, b.quiz_score),
@@ -650,13 +624,11 @@ pub async fn worker_training(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::WorkerTraining)?;
+    let permit = auth.permit(Operation::WorkerTraining)?;
     let id = path.into_inner();
     let training = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::training::of_worker(conn, &caller, id)
+        .run_as(permit, None, move |conn, caller| {
+            services::training::of_worker(conn, caller, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(WorkerTrainingDto {
@@ -742,14 +714,10 @@ async fn record_finding(
     (id, finding): (i64, Finding),
     (operation, act): (Operation, FindingAction),
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(operation)?;
+    let permit = auth.permit(operation)?;
     let reason = text("reason", &finding.reason, 1000)?;
     let line = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            act(conn, &caller, id, &reason)
-        })
+        .run_as(permit, rid, move |conn, caller| act(conn, caller, id, &reason))
         .await?;
     Ok(HttpResponse::Created().json(line_view(line)))
 }

@@ -9,8 +9,8 @@ use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::period::Period;
 use crate::error::{ApiError, Problem};
+use crate::services;
 use crate::services::statistics::Statistics;
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -39,7 +39,7 @@ pub async fn court_statistics(
     auth: AuthUser,
     query: web::Query<StatisticsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CourtStatistics)?;
+    let permit = auth.permit(Operation::CourtStatistics)?;
     let StatisticsQuery { period, court_id } = query.into_inner();
     let period = period.as_deref().and_then(Period::parse).ok_or_else(|| {
         ApiError::invalid(
@@ -48,10 +48,8 @@ pub async fn court_statistics(
         )
     })?;
     let statistics = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::statistics::for_court(conn, &caller, period, court_id)
+        .run_as(permit, None, move |conn, caller| {
+            services::statistics::for_court(conn, caller, period, court_id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(statistics))

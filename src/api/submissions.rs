@@ -18,9 +18,9 @@ use crate::domain::names::refused_char;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::submissions::{Outcome, Submission};
+use crate::services;
 use crate::services::submissions::{Decision, OutcomeInput, ReturnReason, SubmitInput, Submitted};
 use crate::services::tasks::View;
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -129,7 +129,7 @@ pub async fn submit_result(
     path: web::Path<i64>,
     body: ApiJson<NewSubmission>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::SubmitResult)?;
+    let permit = auth.permit(Operation::SubmitResult)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let b = body.0;
     let client_id = client_id(b.client_id, &req)?.ok_or_else(|| {
@@ -144,11 +144,9 @@ pub async fn submit_result(
         note: text_checked("note", b.note, 2000)?,
     };
     let (status, submission, task) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             Ok::<_, ApiError>(
-                match services::submissions::submit(conn, &caller, id, input, version)? {
+                match services::submissions::submit(conn, caller, id, input, version)? {
                     Submitted::Created(s, t) => (StatusCode::CREATED, s, t),
                     Submitted::Replayed(s, t) => (StatusCode::OK, s, t),
                 },
@@ -177,13 +175,11 @@ pub async fn list_submissions(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListSubmissions)?;
+    let permit = auth.permit(Operation::ListSubmissions)?;
     let id = path.into_inner();
     let rows = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::submissions::list(conn, &caller, id)
+        .run_as(permit, None, move |conn, caller| {
+            services::submissions::list(conn, caller, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(submission_dto).collect::<Vec<_>>()))
@@ -229,7 +225,7 @@ pub async fn review_result(
     path: web::Path<i64>,
     body: ApiJson<NewReview>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ReviewResult)?;
+    let permit = auth.permit(Operation::ReviewResult)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let b = body.0;
     let comment = text_checked("comment", b.comment, 1000)?;
@@ -253,10 +249,8 @@ pub async fn review_result(
         }
     };
     let (submission, task) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::submissions::review(conn, &caller, id, decision, version)
+        .run_as(permit, rid, move |conn, caller| {
+            services::submissions::review(conn, caller, id, decision, version)
         })
         .await?;
     let dto = task_dto(task, None, View::Full);
@@ -332,7 +326,7 @@ pub async fn record_outcome(
     path: web::Path<i64>,
     body: ApiJson<NewOutcome>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::RecordOutcome)?;
+    let permit = auth.permit(Operation::RecordOutcome)?;
     let (id, rid) = (path.into_inner(), request_id(&rid));
     let b = body.0;
     let input = OutcomeInput {
@@ -343,10 +337,8 @@ pub async fn record_outcome(
         note: text_checked("note", b.note, 1000)?,
     };
     let outcome = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::submissions::record_outcome(conn, &caller, id, input)
+        .run_as(permit, rid, move |conn, caller| {
+            services::submissions::record_outcome(conn, caller, id, input)
         })
         .await?;
     Ok(HttpResponse::Created().json(outcome_dto(outcome)))
@@ -363,13 +355,11 @@ pub async fn get_outcome(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::GetOutcome)?;
+    let permit = auth.permit(Operation::GetOutcome)?;
     let id = path.into_inner();
     let outcome = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::submissions::outcome(conn, &caller, id)?.ok_or(ApiError::NotFound("outcome"))
+        .run_as(permit, None, move |conn, caller| {
+            services::submissions::outcome(conn, caller, id)?.ok_or(ApiError::NotFound("outcome"))
         })
         .await?;
     Ok(HttpResponse::Ok().json(outcome_dto(outcome)))

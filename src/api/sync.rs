@@ -16,9 +16,9 @@ use super::tasks::{TaskDto, task_dto};
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::error::{ApiError, Problem};
+use crate::services;
 use crate::services::sync::Change;
 use crate::services::tasks::View;
-use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -86,7 +86,7 @@ pub async fn sync_tasks(
     rid: RequestId,
     query: web::Query<SyncQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::SyncTasks)?;
+    let permit = auth.permit(Operation::SyncTasks)?;
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -101,10 +101,8 @@ pub async fn sync_tasks(
     };
     let (rid, grace) = (request_id(&rid), state.config.party_access_grace);
     let (changes, has_more) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::sync::changes(conn, &caller, (after, i64::from(limit)), grace)
+        .run_as(permit, rid, move |conn, caller| {
+            services::sync::changes(conn, caller, (after, i64::from(limit)), grace)
         })
         .await?;
     let last = changes.last().map_or(after, Change::seq);

@@ -287,7 +287,7 @@ pub async fn create_task(
     body: ApiJson<CreateTask>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.permit(Operation::CreateTask)?;
+    let permit = auth.permit(Operation::CreateTask)?;
     let case_id = path.into_inner();
     let b = body.0;
     // The same text rules as names (a worker reads these on the phone): no control characters
@@ -352,14 +352,12 @@ pub async fn create_task(
     let rid = request_id(&rid);
     let st = state.clone();
     let (dto, explanation) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             let map = st.grids.current();
             let (task, explanation) =
-                services::tasks::create(conn, &caller, &map, rules(&st), case_id, input)?;
+                services::tasks::create(conn, caller, &map, rules(&st), case_id, input)?;
             Ok::<_, ApiError>((
-                with_party(conn, &caller, task, (View::Full, grace), Answering::Write)?,
+                with_party(conn, caller, task, (View::Full, grace), Answering::Write)?,
                 explanation,
             ))
         })
@@ -387,16 +385,14 @@ pub async fn get_task(
     rid: RequestId,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::GetTask)?;
+    let permit = auth.permit(Operation::GetTask)?;
     let grace = state.config.party_access_grace;
     let id = path.into_inner();
     let rid = request_id(&rid);
     let dto = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            let (task, view) = services::tasks::get(conn, &caller, id)?;
-            with_party(conn, &caller, task, (view, grace), Answering::Read)
+        .run_as(permit, rid, move |conn, caller| {
+            let (task, view) = services::tasks::get(conn, caller, id)?;
+            with_party(conn, caller, task, (view, grace), Answering::Read)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -430,7 +426,7 @@ pub async fn list_tasks(
     auth: AuthUser,
     query: web::Query<TaskQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListTasks)?;
+    let permit = auth.permit(Operation::ListTasks)?;
     let q = query.into_inner();
     let page = PageQuery {
         cursor: q.cursor.clone(),
@@ -448,15 +444,13 @@ pub async fn list_tasks(
         overdue: q.overdue,
     };
     let (rows, view) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
+        .run_as(permit, None, move |conn, caller| {
             let view = match caller.role {
                 Role::Supervisor => View::Supervisor,
                 Role::Worker => View::Worker,
                 _ => View::Full,
             };
-            Ok::<_, ApiError>((services::tasks::list(conn, &caller, filter, page)?, view))
+            Ok::<_, ApiError>((services::tasks::list(conn, caller, filter, page)?, view))
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |t| t.id, |t| task_dto(t, None, view))))
@@ -491,13 +485,11 @@ pub async fn task_events(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::TaskEvents)?;
+    let permit = auth.permit(Operation::TaskEvents)?;
     let id = path.into_inner();
     let events = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::tasks::events(conn, &caller, id)
+        .run_as(permit, None, move |conn, caller| {
+            services::tasks::events(conn, caller, id)
         })
         .await?;
     let body: Vec<TaskEventDto> = events
@@ -535,14 +527,12 @@ pub async fn accept_task(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.permit(Operation::AcceptTask)?;
+    let permit = auth.permit(Operation::AcceptTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let dto = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            let task = services::tasks::accept(conn, &caller, id, version)?;
-            with_party(conn, &caller, task, (View::Worker, grace), Answering::Write)
+        .run_as(permit, rid, move |conn, caller| {
+            let task = services::tasks::accept(conn, caller, id, version)?;
+            with_party(conn, caller, task, (View::Worker, grace), Answering::Write)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -572,18 +562,16 @@ pub async fn decline_task(
     path: web::Path<i64>,
     body: ApiJson<DeclineTask>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::DeclineTask)?;
+    let permit = auth.permit(Operation::DeclineTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let DeclineTask { reason, note } = body.0;
     let note = note_checked(note)?;
     let st = state.clone();
     let (dto, explanation) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             let map = st.grids.current();
             let (task, explanation) =
-                services::tasks::decline(conn, &caller, &map, rules(&st), id, (reason, note), version)?;
+                services::tasks::decline(conn, caller, &map, rules(&st), id, (reason, note), version)?;
             // The worker no longer holds the task: show it without party data.
             Ok::<_, ApiError>((task_dto(task, None, View::Worker), explanation))
         })
@@ -628,15 +616,13 @@ pub async fn cancel_task(
     body: ApiJson<Option<CancelTask>>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.permit(Operation::CancelTask)?;
+    let permit = auth.permit(Operation::CancelTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let note = note_checked(body.0.unwrap_or_default().note)?;
     let dto = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            let task = services::tasks::cancel(conn, &caller, id, note, version)?;
-            with_party(conn, &caller, task, (View::Full, grace), Answering::Write)
+        .run_as(permit, rid, move |conn, caller| {
+            let task = services::tasks::cancel(conn, caller, id, note, version)?;
+            with_party(conn, caller, task, (View::Full, grace), Answering::Write)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -669,17 +655,15 @@ pub async fn assign_task(
     body: ApiJson<AssignTask>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.permit(Operation::AssignTask)?;
+    let permit = auth.permit(Operation::AssignTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let AssignTask { worker_id, note } = body.0;
     let note = note_checked(note)?;
     let dto = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            let task = services::tasks::reassign(conn, &caller, id, worker_id, note, version)?;
-            let (task, view) = services::tasks::get(conn, &caller, task.id)?;
-            with_party(conn, &caller, task, (view, grace), Answering::Write)
+        .run_as(permit, rid, move |conn, caller| {
+            let task = services::tasks::reassign(conn, caller, id, worker_id, note, version)?;
+            let (task, view) = services::tasks::get(conn, caller, task.id)?;
+            with_party(conn, caller, task, (view, grace), Answering::Write)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -704,19 +688,17 @@ pub async fn pin_task(
     body: ApiJson<TargetPoint>,
 ) -> Result<HttpResponse, ApiError> {
     let grace = state.config.party_access_grace;
-    auth.permit(Operation::PinTask)?;
+    let permit = auth.permit(Operation::PinTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
     let (point, _) = target_point(body.0.lat, body.0.lon, body.0.crs, "lat")?;
     let st = state.clone();
     let (dto, explanation) = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             let map = st.grids.current();
             let (task, explanation) =
-                services::tasks::pin(conn, &caller, &map, rules(&st), id, point, version)?;
+                services::tasks::pin(conn, caller, &map, rules(&st), id, point, version)?;
             Ok::<_, ApiError>((
-                with_party(conn, &caller, task, (View::Full, grace), Answering::Write)?,
+                with_party(conn, caller, task, (View::Full, grace), Answering::Write)?,
                 explanation,
             ))
         })

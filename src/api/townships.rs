@@ -14,7 +14,7 @@ use crate::domain::access::Operation;
 use crate::domain::{Code, Name, Role};
 use crate::error::{ApiError, Problem};
 use crate::repo::{self, townships::TownshipFilter};
-use crate::services::{self, Caller, caller::Named};
+use crate::services::{self, caller::Named};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -48,15 +48,13 @@ pub async fn create_township(
     rid: RequestId,
     body: ApiJson<CreateTownship>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CreateTownship)?;
+    let permit = auth.permit(Operation::CreateTownship)?;
     let code = valid("code", Code::parse(&body.0.code))?;
     let name = valid("name", Name::parse(&body.0.name))?;
     let court_id = body.0.court_id;
     let rid = request_id(&rid);
     let township = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             caller.permit(Operation::CreateTownship)?;
             services::organisation::create_township(conn, &caller.actor(), code, name, court_id)
         })
@@ -77,13 +75,11 @@ pub async fn list_townships(
     filter: web::Query<TownshipQuery>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListTownships)?;
+    let permit = auth.permit(Operation::ListTownships)?;
     let page = query.to_request()?;
     let requested_court = filter.court_id;
     let rows = state
-        .db
-        .run(move |conn| -> Result<_, ApiError> {
-            let (caller, _) = Caller::load(conn, auth, None)?;
+        .run_as(permit, None, move |conn, caller| -> Result<_, ApiError> {
             if let Some(court) = requested_court {
                 caller.check_named(conn, Named::Court(court))?;
             }

@@ -14,7 +14,7 @@ use crate::domain::{Name, Password, Role, Username};
 use crate::error::{ApiError, Problem};
 use crate::repo::{self, users::UserFilter};
 use crate::services::{
-    self, Caller,
+    self,
     accounts::{AccountChanges, NewAccount},
 };
 use crate::state::AppState;
@@ -65,7 +65,7 @@ pub async fn create_user(
     rid: RequestId,
     body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::CreateUser)?;
+    let permit = auth.permit(Operation::CreateUser)?;
     let b = body.0;
     let account = NewAccount {
         username: valid("username", Username::parse(&b.username))?,
@@ -77,9 +77,7 @@ pub async fn create_user(
     };
     let rid = request_id(&rid);
     let user = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             caller.permit(Operation::CreateUser)?;
             services::accounts::create(conn, &caller.actor(), account)
         })
@@ -99,12 +97,11 @@ pub async fn list_users(
     filter: web::Query<UserQuery>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListUsers)?;
+    let permit = auth.permit(Operation::ListUsers)?;
     let page = query.to_request()?;
     let (role, township_id) = (filter.role, filter.township_id);
     let rows = state
-        .db
-        .run(move |conn| -> Result<_, ApiError> {
+        .run_as(permit, None, move |conn, _| {
             let filter = UserFilter {
                 role: role.map(Role::as_str),
                 township_id,
@@ -127,11 +124,10 @@ pub async fn get_user(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::GetUser)?;
+    let permit = auth.permit(Operation::GetUser)?;
     let id = path.into_inner();
     let user = state
-        .db
-        .run(move |conn| -> Result<_, ApiError> {
+        .run_as(permit, None, move |conn, _| {
             repo::users::find(conn, id)?.ok_or(ApiError::NotFound("user"))
         })
         .await?;
@@ -153,7 +149,7 @@ pub async fn update_user(
     path: web::Path<i64>,
     body: ApiJson<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::UpdateUser)?;
+    let permit = auth.permit(Operation::UpdateUser)?;
     let id = path.into_inner();
     let b = body.0;
     let changes = AccountChanges {
@@ -175,9 +171,7 @@ pub async fn update_user(
     }
     let rid = request_id(&rid);
     let user = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
+        .run_as(permit, rid, move |conn, caller| {
             caller.permit(Operation::UpdateUser)?;
             services::accounts::update(conn, &caller.actor(), id, changes)
         })

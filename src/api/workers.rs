@@ -15,7 +15,7 @@ use crate::domain::{Availability, Capacity, TaskKind, time};
 use crate::error::{ApiError, Problem};
 use crate::repo::workers::CoveredGrid;
 use crate::services::{
-    self, Caller,
+    self,
     workers::{ProfileUpdate, WorkerView},
 };
 use crate::state::AppState;
@@ -173,14 +173,12 @@ pub async fn list_workers(
     filter: web::Query<WorkerListQuery>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::ListWorkers)?;
+    let permit = auth.permit(Operation::ListWorkers)?;
     let page = query.to_request()?;
     let township_id = filter.township_id;
     let items = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::workers::directory(conn, &caller, township_id, page)
+        .run_as(permit, None, move |conn, caller| {
+            services::workers::directory(conn, caller, township_id, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
@@ -203,13 +201,11 @@ pub async fn get_worker(
     auth: AuthUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::GetWorker)?;
+    let permit = auth.permit(Operation::GetWorker)?;
     let id = path.into_inner();
     let view = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, None)?;
-            services::workers::get(conn, &caller, id)
+        .run_as(permit, None, move |conn, caller| {
+            services::workers::get(conn, caller, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(WorkerDto::from(view)))
@@ -231,7 +227,7 @@ pub async fn update_worker(
     path: web::Path<i64>,
     body: ApiJson<UpdateWorker>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.permit(Operation::UpdateWorker)?;
+    let permit = auth.permit(Operation::UpdateWorker)?;
     let id = path.into_inner();
     let b = body.0;
     let update = ProfileUpdate {
@@ -248,10 +244,8 @@ pub async fn update_worker(
     };
     let rid = request_id(&rid);
     let view = state
-        .db
-        .run(move |conn| {
-            let (caller, _) = Caller::load(conn, auth, rid)?;
-            services::workers::update(conn, &caller, id, update)
+        .run_as(permit, rid, move |conn, caller| {
+            services::workers::update(conn, caller, id, update)
         })
         .await?;
     Ok(HttpResponse::Ok().json(WorkerDto::from(view)))

@@ -25,11 +25,25 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
-    /// Admit the caller to `operation` if the authorization matrix grants their role (the
-    /// scope they have is returned); any other role gets 403.
-    pub fn permit(&self, operation: Operation) -> Result<Scope, ApiError> {
-        operation.grant(self.role).ok_or(ApiError::Forbidden)
+    /// Admit the caller to `operation` if the authorization matrix grants their role; any other
+    /// role gets 403 before anything else is looked at. The permit is then handed to
+    /// `AppState::run_as`, which loads the caller with the scope granted.
+    pub fn permit(&self, operation: Operation) -> Result<Permit, ApiError> {
+        let scope = operation.grant(self.role).ok_or(ApiError::Forbidden)?;
+        Ok(Permit {
+            auth: *self,
+            operation,
+            scope,
+        })
     }
+}
+
+/// A caller admitted to one operation by the authorization matrix, with the scope it grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permit {
+    pub auth: AuthUser,
+    pub operation: Operation,
+    pub scope: Scope,
 }
 
 impl FromRequest for AuthUser {

@@ -13,5 +13,5 @@ pub mod rate_limit;
 pub mod refresh;
 pub mod throttle;
 
-pub use extractor::{AuthUser, client_ip};
+pub use extractor::{AuthUser, Permit, client_ip};
 pub use jwt::{Claims, JwtKeys};

@@ -736,6 +736,7 @@ fn seed(db: &Db, n_tasks: usize, n_cases: usize) -> anyhow::Result<bool> {
         let officer = Caller {
             id: officer_id,
             role: Role::Officer,
+            scope: gridassist::domain::access::Scope::Court,
             court_id: Some(court.id),
             township_id: None,
             request_id: None,
@@ -1216,6 +1217,7 @@ mod tests {
         let worker = Caller {
             id: worker_id,
             role: Role::Worker,
+            scope: gridassist::domain::access::Scope::Own,
             court_id: None,
             township_id: None,
             request_id: None,
@@ -1257,6 +1259,7 @@ mod tests {
         let officer = Caller {
             id: officer.id,
             role: Role::Officer,
+            scope: gridassist::domain::access::Scope::Court,
             court_id: Some(court.id),
             township_id: None,
             request_id: None,

@@ -4,6 +4,7 @@
 //! the same services as the API.
 
 use crate::db::{DbConn, write_tx};
+use crate::domain::access::Scope;
 use crate::domain::identity::{CaseNumber, NationalId, PartyIdentifier, Phone};
 use crate::domain::{Name, Role, TaskKind, time};
 use crate::error::ApiError;
@@ -121,6 +122,7 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
             officers.push(Caller {
                 id: u.id,
                 role: Role::Officer,
+                scope: Scope::Court,
                 court_id: Some(court_id),
                 township_id: None,
                 request_id: None,
@@ -175,6 +177,7 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
         let worker = Caller {
             id: worker_id,
             role: Role::Worker,
+            scope: Scope::Own,
             court_id: None,
             township_id: task.township_id,
             request_id: None,

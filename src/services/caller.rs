@@ -1,7 +1,7 @@
 //! The caller as the database knows them now: role and scope. Loaded per request by operations
 //! that depend on scope, so a deactivated account or a changed scope takes effect at once there.
 
-use crate::auth::AuthUser;
+use crate::auth::Permit;
 use crate::db::DbConn;
 use crate::domain::Role;
 use crate::domain::access::{Operation, Scope};
@@ -12,6 +12,9 @@ use crate::repo::{self, audit::Actor, users::User};
 pub struct Caller {
     pub id: i64,
     pub role: Role,
+    /// What the authorization matrix grants this caller for the operation at hand: services
+    /// read it from here rather than working it out again.
+    pub scope: Scope,
     pub court_id: Option<i64>,
     pub township_id: Option<i64>,
     pub request_id: Option<String>,
@@ -19,31 +22,33 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Load the caller; a missing or deactivated account is treated as not authenticated.
-    pub fn load(
-        conn: &mut DbConn,
-        auth: AuthUser,
-        request_id: Option<String>,
-    ) -> Result<(Caller, User), ApiError> {
-        let user = repo::users::find(conn, auth.id)?.ok_or(ApiError::Unauthenticated)?;
+    /// Load the caller admitted by `permit`: the account as the database holds it now (a missing
+    /// or deactivated account is not authenticated), judged again by the matrix for the role it
+    /// holds now, with the scope granted.
+    pub fn load(conn: &mut DbConn, permit: Permit, request_id: Option<String>) -> Result<Caller, ApiError> {
+        let user = repo::users::find(conn, permit.auth.id)?.ok_or(ApiError::Unauthenticated)?;
         if !user.active {
             return Err(ApiError::Unauthenticated);
         }
         let role = Role::parse(&user.role)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user {} has unknown role", user.id)))?;
-        let caller = Caller {
+        if role != permit.auth.role {
+            return Err(ApiError::Unauthenticated);
+        }
+        let scope = permit.operation.grant(role).ok_or(ApiError::Forbidden)?;
+        Ok(Caller {
             id: user.id,
             role,
+            scope,
             court_id: user.court_id,
             township_id: user.township_id,
             request_id,
-            client_ip: auth.client_ip,
-        };
-        Ok((caller, user))
+            client_ip: permit.auth.client_ip,
+        })
     }
 
-    /// The authorization matrix's answer for the role the database holds now (the token's
-    /// role may be stale): the scope granted, or 403.
+    /// The authorization matrix's answer for another operation the same caller's request
+    /// performs: the scope granted, or 403.
     pub fn permit(&self, operation: Operation) -> Result<Scope, ApiError> {
         operation.grant(self.role).ok_or(ApiError::Forbidden)
     }

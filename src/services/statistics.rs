@@ -318,6 +318,7 @@ mod tests {
         Caller {
             id: 1,
             role,
+            scope: crate::domain::access::Scope::Court,
             court_id,
             township_id: None,
             request_id: None,
