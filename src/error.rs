@@ -247,7 +247,7 @@ impl ResponseError for ApiError {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         if matches!(self, ApiError::ApiKeyRequired) {
-            response.insert_header(("WWW-Authenticate", crate::auth::api_key::SCHEME));
+            response.insert_header(("WWW-Authenticate", crate::domain::dishonest::API_KEY_SCHEME));
         }
         if let ApiError::MethodNotAllowed(allow) = self {
             response.insert_header(("Allow", allow.as_str()));

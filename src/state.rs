@@ -15,7 +15,7 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub config: Config,
     pub calendar: WorkCalendar,
-    pub metrics: crate::api::metrics::Metrics,
+    pub metrics: crate::metrics::Metrics,
     /// Present when a geocoding service is configured.
     pub geocoder: Option<crate::services::geocoder::Geocoder>,
     /// Present when a notification webhook is configured.

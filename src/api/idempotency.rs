@@ -39,8 +39,7 @@ use crate::state::AppState;
 pub const KEY_HEADER: &str = "idempotency-key";
 /// The header marking a replayed answer.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
-/// How long keys are kept (the mobile contract promises at least 24 hours).
-pub const RETENTION: chrono::Duration = chrono::Duration::hours(48);
+pub use crate::repo::idempotency::RETENTION;
 /// A claim unanswered this long after its last sign of life belongs to a request that died with
 /// the server; a retry may take it over. Taking over a request that is in fact still running is
 /// safe — its writes can no longer commit (`db::ClaimLost`) — so this need only outlast an

@@ -19,7 +19,7 @@ use crate::error::ApiError;
 /// Prefix of every key.
 pub const PREFIX: &str = "gapk_";
 /// The `Authorization` scheme partners use.
-pub const SCHEME: &str = "ApiKey";
+pub const SCHEME: &str = crate::domain::dishonest::API_KEY_SCHEME;
 /// Length of the public id, in hex characters.
 const ID_CHARS: usize = 16;
 

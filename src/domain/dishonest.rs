@@ -564,6 +564,10 @@ pub fn take_down_instructions(case_number: &str, removed_on: NaiveDate, places: 
     text
 }
 
+/// The `Authorization` scheme partner departments' API keys are sent with
+/// (`Authorization: ApiKey gapk_…`), and the challenge a refusal names.
+pub const API_KEY_SCHEME: &str = "ApiKey";
+
 #[cfg(test)]
 mod tests {
     use super::*;

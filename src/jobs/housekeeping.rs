@@ -5,7 +5,6 @@ use std::time::Duration;
 use actix_web::web;
 
 use super::Shutdown;
-use crate::api::idempotency::RETENTION;
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::repo;
@@ -17,7 +16,12 @@ pub fn spawn(state: web::Data<AppState>, mut shutdown: Shutdown) -> tokio::task:
         while shutdown.tick(&mut ticker).await.is_some() {
             let purged = state
                 .db
-                .run(|conn| Ok::<_, ApiError>(repo::idempotency::purge(conn, time::now() - RETENTION)?))
+                .run(|conn| {
+                    Ok::<_, ApiError>(repo::idempotency::purge(
+                        conn,
+                        time::now() - repo::idempotency::RETENTION,
+                    )?)
+                })
                 .await;
             match purged {
                 Ok(n) if n > 0 => tracing::info!(purged = n, "idempotency keys purged"),

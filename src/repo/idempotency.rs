@@ -13,6 +13,10 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::idempotency_keys;
 
+/// How long keys are kept (the mobile contract promises at least 24 hours); the housekeeping
+/// job purges older ones.
+pub const RETENTION: chrono::Duration = chrono::Duration::hours(48);
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = idempotency_keys)]
 pub struct KeyRecord {

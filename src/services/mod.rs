@@ -25,6 +25,7 @@ pub mod statistics;
 pub mod submissions;
 pub mod sync;
 pub mod take_down;
+pub mod task_access;
 pub mod task_log;
 pub mod tasks;
 pub mod training;

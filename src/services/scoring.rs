@@ -280,9 +280,9 @@ pub fn dispute_check_in(
 ) -> Result<ScoreLine, ApiError> {
     task_tx(conn, |conn| {
         let check_in = repo::check_ins::find(conn, check_in_id)?.ok_or(ApiError::NotFound("check-in"))?;
-        let (task, view) = crate::services::tasks::get(conn, caller, check_in.task_id)
+        let (task, view) = crate::services::task_access::get(conn, caller, check_in.task_id)
             .map_err(|_| ApiError::NotFound("check-in"))?;
-        if !crate::services::tasks::court_officer(caller, view) {
+        if !crate::services::task_access::court_officer(caller, view) {
             return Err(ApiError::Forbidden);
         }
         let now = time::now();
@@ -324,12 +324,12 @@ pub fn claw_back(
     reason: &str,
 ) -> Result<ScoreLine, ApiError> {
     task_tx(conn, |conn| {
-        let (task, status) = crate::services::tasks::prepare(
+        let (task, status) = crate::services::task_access::prepare(
             conn,
             caller,
             task_id,
             None,
-            crate::services::tasks::court_officer,
+            crate::services::task_access::court_officer,
         )?;
         if status != crate::domain::task_state::TaskStatus::Approved {
             return Err(ApiError::conflict(

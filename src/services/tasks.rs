@@ -21,6 +21,10 @@ use crate::services::Caller;
 use crate::services::assignment::{self, Decision, Explanation, Request};
 use crate::services::caller::Named;
 use crate::services::grid_map::{CourtArea, GridMap};
+pub use crate::services::task_access::{View, get, party_visible, view_of};
+pub(crate) use crate::services::task_access::{
+    assignee, court_officer, kind_of, officer_or_supervisor, prepare,
+};
 
 /// Working days a worker gets for each kind when the officer names no due date.
 pub fn default_working_days(kind: TaskKind) -> u32 {
@@ -90,17 +94,6 @@ pub struct NewTaskInput {
     pub unlocated_reason: &'static str,
 }
 
-/// How much of a task the caller may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    /// Officers of the task's court and admins: everything.
-    Full,
-    /// The township's supervisor: phones masked.
-    Supervisor,
-    /// The assignee: what the task needs, ID numbers masked.
-    Worker,
-}
-
 /// The fields of a task that say where a person is: the target's address and map point.
 pub const TARGET_FIELDS: &[&str] = &["target.address", "target.point"];
 
@@ -135,42 +128,6 @@ pub fn audit_target_reads<'a>(
         Some(serde_json::json!({ "task_ids": ids })),
     )?;
     Ok(())
-}
-
-/// Whether the caller may see the task's party (name, ID, phones, addresses): the court and the
-/// township always; the assignee while the task is open and for `grace` after it closed — the
-/// worker needs the data to do the task, not afterwards.
-pub fn party_visible(task: &Task, view: View, grace: chrono::Duration, now: chrono::NaiveDateTime) -> bool {
-    match view {
-        View::Full | View::Supervisor => true,
-        View::Worker => {
-            TaskStatus::parse(&task.status).is_some_and(TaskStatus::is_open) || task.updated_at + grace > now
-        }
-    }
-}
-
-/// Who may see a task, and how much; out of scope is "not found".
-pub fn view_of(caller: &Caller, task: &Task) -> Result<View, ApiError> {
-    let allowed = match caller.role {
-        Role::Admin => Some(View::Full),
-        Role::Officer if caller.court_id == Some(task.court_id) => Some(View::Full),
-        Role::Supervisor if task.township_id.is_some() && caller.township_id == task.township_id => {
-            Some(View::Supervisor)
-        }
-        Role::Worker if task.assignee_id == Some(caller.id) => Some(View::Worker),
-        _ => None,
-    };
-    allowed.ok_or(ApiError::NotFound("task"))
-}
-
-fn status_of(task: &Task) -> Result<TaskStatus, ApiError> {
-    TaskStatus::parse(&task.status)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown status", task.id)))
-}
-
-pub(crate) fn kind_of(task: &Task) -> Result<TaskKind, ApiError> {
-    TaskKind::parse(&task.kind)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown kind", task.id)))
 }
 
 fn target_of(task: &Task) -> Option<LatLon> {
@@ -423,53 +380,6 @@ pub fn create(
         let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
         Ok((task, explanation))
     })
-}
-
-/// A task the caller may see, and how much of it.
-pub fn get(conn: &mut DbConn, caller: &Caller, task_id: i64) -> Result<(Task, View), ApiError> {
-    let task = repo::tasks::find(conn, task_id)?.ok_or(ApiError::NotFound("task"))?;
-    let view = view_of(caller, &task)?;
-    Ok((task, view))
-}
-
-/// Check an `If-Match` version, when the client sent one.
-fn check_version(task: &Task, if_match: Option<i64>) -> Result<(), ApiError> {
-    match if_match {
-        Some(v) if v != task.version => Err(ApiError::PreconditionFailed),
-        _ => Ok(()),
-    }
-}
-
-/// Who may act on a task: the assignee (worker view), an officer of its court, or either an
-/// officer of its court or the township's supervisor.
-pub(crate) fn assignee(caller: &Caller, view: View) -> bool {
-    view == View::Worker && caller.role == Role::Worker
-}
-
-pub(crate) fn court_officer(caller: &Caller, view: View) -> bool {
-    view == View::Full && caller.role == Role::Officer
-}
-
-pub(crate) fn officer_or_supervisor(caller: &Caller, view: View) -> bool {
-    court_officer(caller, view) || view == View::Supervisor
-}
-
-/// Load a task for an action: in the caller's scope (404 otherwise), one they may act on (403),
-/// still at the version they saw (412); returns it with its current status.
-pub(crate) fn prepare(
-    conn: &mut DbConn,
-    caller: &Caller,
-    task_id: i64,
-    if_match: Option<i64>,
-    allowed: fn(&Caller, View) -> bool,
-) -> Result<(Task, TaskStatus), ApiError> {
-    let (task, view) = get(conn, caller, task_id)?;
-    if !allowed(caller, view) {
-        return Err(ApiError::Forbidden);
-    }
-    check_version(&task, if_match)?;
-    let from = status_of(&task)?;
-    Ok((task, from))
 }
 
 /// The assignee takes the task on.
