@@ -182,7 +182,7 @@ pub(crate) fn task_dto(task: Task, party: Option<repo::cases::Party>, view: View
         id: task.id,
         case_id: task.case_id,
         kind: task.kind,
-        status: TaskStatus::parse(&task.status).unwrap_or(TaskStatus::Created),
+        status: task.status,
         priority: task.priority,
         instructions: task.instructions,
         target: TargetDto {

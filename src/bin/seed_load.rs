@@ -1295,7 +1295,10 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(created.status, "assigned");
+        assert_eq!(
+            created.status,
+            gridassist::domain::task_state::TaskStatus::Assigned
+        );
         assert!(created.id > 3_000, "new ids continue after the seeded ones");
     }
 

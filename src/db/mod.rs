@@ -5,6 +5,7 @@
 //!
 //! Everything above this module talks to [`DbConn`] only; backend differences stay here.
 
+pub mod enums;
 pub mod schema;
 
 use std::cell::RefCell;

@@ -100,6 +100,34 @@ impl TaskStatus {
         !matches!(self, TaskStatus::Approved | TaskStatus::Cancelled)
     }
 
+    /// Whether the worker still owes work on it (a submitted task waits on the officer).
+    pub fn owes_work(self) -> bool {
+        self.has_assignee() && self != TaskStatus::Submitted
+    }
+
+    /// Whether it can fall overdue: owed work, and tasks nobody has taken yet.
+    pub fn can_fall_overdue(self) -> bool {
+        self.is_open() && self != TaskStatus::Submitted
+    }
+
+    /// Whether a batch may (re)assign it: nobody has started on it.
+    pub fn is_plannable(self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Created | TaskStatus::Queued | TaskStatus::Assigned
+        )
+    }
+
+    /// The stored names of the statuses `holds` is true of, for a query's `IN (…)`: every status
+    /// set is derived from the predicates here, never copied.
+    pub fn names_where(holds: fn(TaskStatus) -> bool) -> Vec<&'static str> {
+        TaskStatus::ALL
+            .into_iter()
+            .filter(|s| holds(*s))
+            .map(TaskStatus::as_str)
+            .collect()
+    }
+
     /// Whether the task currently belongs to a worker (Assigned, Accepted, InProgress, Submitted,
     /// Returned).
     pub fn has_assignee(self) -> bool {
@@ -314,6 +342,43 @@ pub fn may_perform(actor: Actor, action: TaskAction) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_sets_are_derived_from_the_predicates() {
+        let names = TaskStatus::names_where;
+        assert_eq!(
+            names(TaskStatus::has_assignee),
+            ["assigned", "accepted", "in_progress", "submitted", "returned"]
+        );
+        assert_eq!(
+            names(TaskStatus::is_open),
+            [
+                "created",
+                "queued",
+                "assigned",
+                "accepted",
+                "in_progress",
+                "submitted",
+                "returned"
+            ]
+        );
+        assert_eq!(
+            names(TaskStatus::owes_work),
+            ["assigned", "accepted", "in_progress", "returned"]
+        );
+        assert_eq!(
+            names(TaskStatus::can_fall_overdue),
+            [
+                "created",
+                "queued",
+                "assigned",
+                "accepted",
+                "in_progress",
+                "returned"
+            ]
+        );
+        assert_eq!(names(TaskStatus::is_plannable), ["created", "queued", "assigned"]);
+    }
     use TaskAction as A;
     use TaskStatus as S;
     use std::collections::{BTreeSet, HashSet, VecDeque};

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::Shutdown;
 use crate::db::schema::tasks;
 use crate::db::{DbConn, task_tx};
+use crate::domain::task_state::TaskStatus;
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::repo::audit::Actor;
@@ -22,18 +23,6 @@ use crate::state::AppState;
 
 /// How long before the due time the assignee is reminded.
 pub const REMINDER_LEAD: chrono::Duration = chrono::Duration::hours(24);
-
-/// Statuses in which the worker still owes work (a submitted task waits on the officer).
-const OWED: [&str; 4] = ["assigned", "accepted", "in_progress", "returned"];
-/// Statuses that can fall overdue: owed work, and tasks nobody has taken yet.
-const CAN_BE_LATE: [&str; 6] = [
-    "created",
-    "queued",
-    "assigned",
-    "accepted",
-    "in_progress",
-    "returned",
-];
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -59,8 +48,8 @@ fn system_event(
             actor_id: None,
             actor_role: "system",
             action,
-            from_status: Some(&task.status),
-            to_status: &task.status,
+            from_status: Some(task.status.as_str()),
+            to_status: task.status.as_str(),
             assignee_id: task.assignee_id,
             reason_code: Some(reason),
             note: None,
@@ -76,7 +65,7 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<SweepReport, ApiEr
         let mut report = SweepReport::default();
 
         let due_soon: Vec<Task> = tasks::table
-            .filter(tasks::status.eq_any(OWED))
+            .filter(tasks::status.eq_any(TaskStatus::names_where(TaskStatus::owes_work)))
             .filter(tasks::reminded_at.is_null())
             .filter(tasks::due_at.gt(now))
             .filter(tasks::due_at.le(now + REMINDER_LEAD))
@@ -94,7 +83,7 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<SweepReport, ApiEr
         }
 
         let late: Vec<Task> = tasks::table
-            .filter(tasks::status.eq_any(CAN_BE_LATE))
+            .filter(tasks::status.eq_any(TaskStatus::names_where(TaskStatus::can_fall_overdue)))
             .filter(tasks::overdue.eq(false))
             .filter(tasks::due_at.le(now))
             .select(Task::as_select())

@@ -135,7 +135,11 @@ pub fn find_party(conn: &mut DbConn, id: i64) -> QueryResult<Option<Party>> {
 pub fn open_task_count(conn: &mut DbConn, case_id: i64) -> QueryResult<i64> {
     tasks::table
         .filter(tasks::case_id.eq(case_id))
-        .filter(tasks::status.eq_any(super::tasks::OPEN_STATUSES))
+        .filter(
+            tasks::status.eq_any(crate::domain::task_state::TaskStatus::names_where(
+                crate::domain::task_state::TaskStatus::is_open,
+            )),
+        )
         .count()
         .get_result(conn)
 }

@@ -18,7 +18,7 @@ pub struct Task {
     pub court_id: i64,
     pub party_id: Option<i64>,
     pub kind: String,
-    pub status: String,
+    pub status: TaskStatus,
     pub priority: String,
     pub instructions: String,
     pub target_address: Option<String>,
@@ -153,19 +153,6 @@ pub struct TaskEvent {
     pub detail: Option<String>,
 }
 
-/// The statuses in which a task belongs to its assignee and counts toward their load.
-pub const HELD_STATUSES: [&str; 5] = ["assigned", "accepted", "in_progress", "submitted", "returned"];
-/// The statuses of an open task.
-pub const OPEN_STATUSES: [&str; 7] = [
-    "created",
-    "queued",
-    "assigned",
-    "accepted",
-    "in_progress",
-    "submitted",
-    "returned",
-];
-
 pub fn insert(conn: &mut DbConn, new: &NewTask<'_>) -> QueryResult<Task> {
     diesel::insert_into(tasks::table)
         .values(new)
@@ -240,7 +227,7 @@ pub fn events_of(conn: &mut DbConn, task_id: i64) -> QueryResult<Vec<TaskEvent>>
 pub fn held_counts(conn: &mut DbConn, worker_ids: &[i64]) -> QueryResult<HashMap<i64, u32>> {
     let rows: Vec<(Option<i64>, i64)> = tasks::table
         .filter(tasks::assignee_id.eq_any(worker_ids))
-        .filter(tasks::status.eq_any(HELD_STATUSES))
+        .filter(tasks::status.eq_any(TaskStatus::names_where(TaskStatus::has_assignee)))
         .group_by(tasks::assignee_id)
         .select((tasks::assignee_id, diesel::dsl::count_star()))
         .load(conn)?;

@@ -104,15 +104,14 @@ fn record_once(
                 ));
             }
             let task = repo::tasks::find(conn, task_id)?.ok_or(ApiError::NotFound("task"))?;
-            let status = TaskStatus::parse(&task.status).unwrap_or(TaskStatus::InProgress);
+            let status = task.status;
             return Ok(Recorded::Replayed(existing, status));
         }
         let (task, view) = get(conn, caller, task_id)?;
         if view != View::Worker {
             return Err(ApiError::Forbidden);
         }
-        let from = TaskStatus::parse(&task.status)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown status", task.id)))?;
+        let from = task.status;
         let to = transition(from, TaskAction::CheckIn)?;
         let received_at = time::now();
         let target = task

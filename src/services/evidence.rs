@@ -177,7 +177,7 @@ pub fn upload(
     if view != View::Worker {
         return Err(ApiError::Forbidden);
     }
-    let status = TaskStatus::parse(&task.status).unwrap_or(TaskStatus::Cancelled);
+    let status = task.status;
     if !OPEN_FOR_EVIDENCE.contains(&status) {
         return Err(ApiError::conflict(
             "invalid_transition",

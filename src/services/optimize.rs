@@ -27,8 +27,6 @@ use crate::services::grid_map::GridMap;
 
 /// Most tasks one request may plan.
 pub const MAX_TASKS: usize = 20_000;
-/// Statuses a batch may (re)assign: nobody has started on them.
-const PLANNABLE: [&str; 3] = ["created", "queued", "assigned"];
 
 #[derive(Debug, Clone)]
 pub struct OptimizeRequest {
@@ -145,7 +143,7 @@ fn load_tasks(conn: &mut DbConn, caller: &Caller, req: &OptimizeRequest) -> Resu
                         format!("no task {id} in your scope"),
                     ));
                 };
-                if !PLANNABLE.contains(&task.status.as_str()) {
+                if !task.status.is_plannable() {
                     return Err(ApiError::conflict(
                         "invalid_transition",
                         format!(
@@ -218,7 +216,7 @@ fn load_workers(
     let ids: Vec<i64> = available.iter().map(|r| r.0).collect();
     let held = repo::tasks::held_counts(conn, &ids)?;
     let mut held_in_batch: HashMap<i64, u32> = HashMap::new();
-    for t in batch.iter().filter(|t| t.status == "assigned") {
+    for t in batch.iter().filter(|t| t.status == TaskStatus::Assigned) {
         if let Some(w) = t.assignee_id {
             *held_in_batch.entry(w).or_default() += 1;
         }
@@ -375,7 +373,7 @@ fn plan(
             distance_m: round(a.distance_m),
             previous_worker_id: by_id
                 .get(&a.task_id)
-                .filter(|t| t.status == "assigned")
+                .filter(|t| t.status == TaskStatus::Assigned)
                 .and_then(|t| t.assignee_id),
         })
         .collect();
@@ -384,11 +382,10 @@ fn plan(
         let now = time::now();
         for a in &assignments {
             let task = by_id[&a.task_id];
-            if task.status == "assigned" && task.assignee_id == Some(a.worker_id) {
+            if task.status == TaskStatus::Assigned && task.assignee_id == Some(a.worker_id) {
                 continue;
             }
-            let from = TaskStatus::parse(&task.status)
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown status", task.id)))?;
+            let from = task.status;
             let to = transition(from, TaskAction::Assign)?;
             if !repo::tasks::place(
                 conn,

@@ -6,6 +6,7 @@
 
 use crate::db::DbConn;
 use crate::domain::Role;
+use crate::domain::task_state::TaskStatus;
 use crate::error::ApiError;
 use crate::repo::{self, cases::Party, submissions::Submission, tasks::Task};
 use crate::services::Caller;
@@ -68,7 +69,7 @@ pub fn changes(
                 if party.is_some() {
                     party_reads.push(task.id);
                 }
-                let rework = if task.status == "returned" {
+                let rework = if task.status == TaskStatus::Returned {
                     repo::submissions::latest(conn, task.id)?
                         .filter(|s| s.decision.as_deref() == Some("returned"))
                 } else {

@@ -67,8 +67,7 @@ pub fn on_removal(
     let removed_on = entry.removed_on.unwrap_or_else(time::today_local);
     let mut posted: Vec<(Task, Vec<String>)> = Vec::new();
     for task in concerned {
-        let status = TaskStatus::parse(&task.status)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown status", task.id)))?;
+        let status = task.status;
         if status == TaskStatus::Cancelled {
             continue;
         }

@@ -27,9 +27,7 @@ pub enum View {
 pub fn party_visible(task: &Task, view: View, grace: chrono::Duration, now: chrono::NaiveDateTime) -> bool {
     match view {
         View::Full | View::Supervisor => true,
-        View::Worker => {
-            TaskStatus::parse(&task.status).is_some_and(TaskStatus::is_open) || task.updated_at + grace > now
-        }
+        View::Worker => task.status.is_open() || task.updated_at + grace > now,
     }
 }
 
@@ -45,11 +43,6 @@ pub fn view_of(caller: &Caller, task: &Task) -> Result<View, ApiError> {
         _ => None,
     };
     allowed.ok_or(ApiError::NotFound("task"))
-}
-
-pub(crate) fn status_of(task: &Task) -> Result<TaskStatus, ApiError> {
-    TaskStatus::parse(&task.status)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown status", task.id)))
 }
 
 pub(crate) fn kind_of(task: &Task) -> Result<TaskKind, ApiError> {
@@ -100,6 +93,6 @@ pub(crate) fn prepare(
         return Err(ApiError::Forbidden);
     }
     check_version(&task, if_match)?;
-    let from = status_of(&task)?;
+    let from = task.status;
     Ok((task, from))
 }

@@ -61,7 +61,7 @@ pub fn record(
 /// The worker whose phone should show the task now, if any. An approved task stays with its
 /// worker (they want to see the approval); a cancelled, queued or unassigned one is nobody's.
 fn holder(task: &Task) -> Option<i64> {
-    let status = TaskStatus::parse(&task.status)?;
+    let status = task.status;
     task.assignee_id
         .filter(|_| status.has_assignee() || status == TaskStatus::Approved)
 }
