@@ -1,5 +1,6 @@
 //! The command line: `serve` (default), `migrate`, `admin create`, `import-grids`, `demo`,
-//! `audit verify`, `scores recompute`, `openapi`. Configuration comes from the environment (see `config`).
+//! `audit verify`, `audit checkpoint`, `scores recompute`, `openapi`. Configuration comes from
+//! the environment (see `config`).
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -10,8 +11,9 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::domain::{Name, Password, Role, Username};
 use crate::geo::Crs;
-use crate::repo::audit::Actor;
-use crate::startup::{Application, open_database};
+use crate::repo::audit::{Actor, CheckpointSummary};
+use crate::services::audit_checkpoints::{Checkpointer, Round};
+use crate::startup::{Application, checkpoint_receiver, checkpoint_store, open_database};
 use crate::{api, demo, services, telemetry};
 
 #[derive(Parser)]
@@ -73,9 +75,19 @@ pub enum AdminAction {
 
 #[derive(Subcommand)]
 pub enum AuditAction {
-    /// Walk the hash chain of the audit trail; prints a JSON report (with the head hash to keep
-    /// elsewhere) and fails at the first broken link.
-    Verify,
+    /// Walk the keyed hash chain of the audit trail and compare it with every signed checkpoint
+    /// (`<data dir>/audit-checkpoints`, and any `--checkpoints` file); prints a JSON report and
+    /// fails at the first broken link, a truncation or a forged checkpoint. A trail that
+    /// verifies is checkpointed.
+    Verify {
+        /// More checkpoint lines to compare with, e.g. the outside receiver's copy (repeatable).
+        #[arg(long = "checkpoints", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Check the rows written since the last checkpoint, write a signed checkpoint of the head
+    /// and send it to `GRIDASSIST_AUDIT_CHECKPOINT_URL` if set (what the server does every
+    /// `GRIDASSIST_AUDIT_CHECKPOINT_SECS`); prints it as JSON.
+    Checkpoint,
 }
 
 #[derive(Subcommand)]
@@ -181,13 +193,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit {
-            action: AuditAction::Verify,
+            action: AuditAction::Verify { checkpoints },
         } => {
+            require_audit_key(&config)?;
             let db = open_database(&config).await?;
+            let store = checkpoint_store(&config, &db)?;
             let report = db
-                .run(|conn| {
-                    let mut report = crate::repo::audit::verify(conn)?;
-                    crate::repo::seals::verify_into(conn, &mut report)?;
+                .run(move |conn| {
+                    let report = services::audit_checkpoints::verify_trail(conn, &store, &checkpoints)?;
                     let detail = serde_json::json!({ "ok": report.ok, "rows_checked": report.rows_checked });
                     crate::repo::audit::record(
                         conn,
@@ -209,6 +222,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     broken.reason
                 );
             }
+            if report.invalid_checkpoints > 0 {
+                bail!(
+                    "{} checkpoint line(s) do not verify: forged, altered, or signed with another key",
+                    report.invalid_checkpoints
+                );
+            }
+            Ok(())
+        }
+        Command::Audit {
+            action: AuditAction::Checkpoint,
+        } => {
+            require_audit_key(&config)?;
+            let db = open_database(&config).await?;
+            let store = std::sync::Arc::new(checkpoint_store(&config, &db)?);
+            let mut checkpointer = Checkpointer::new(store, checkpoint_receiver(&config)?);
+            let round = checkpointer
+                .round(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (checkpoint, written) = match round {
+                Round::Written(c) => (c, true),
+                Round::Unchanged(c) => (c, false),
+                Round::Broken { id, reason } => {
+                    bail!(
+                        "the audit trail is broken at row {id} ({reason}) since the last checkpoint; none written"
+                    )
+                }
+            };
+            let shown = serde_json::json!({
+                "checkpoint": CheckpointSummary::from(&checkpoint),
+                "written": written,
+                "sent": checkpointer.receiver_has_latest(),
+            });
+            println!("{}", serde_json::to_string_pretty(&shown)?);
             Ok(())
         }
         Command::Scores {
@@ -248,6 +295,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Openapi => Ok(()),
     }
+}
+
+/// Checking the trail needs the key that wrote it: a key generated now (a mistyped data
+/// directory) would make every keyed row look altered.
+fn require_audit_key(config: &Config) -> anyhow::Result<()> {
+    let file = config.data_dir.join(crate::auth::audit_key::KEY_FILE);
+    if config.audit_key.is_none() && !file.exists() {
+        bail!(
+            "no audit chain key: set GRIDASSIST_AUDIT_KEY, or GRIDASSIST_DATA_DIR to the server's data directory \
+             (no {} there)",
+            file.display()
+        );
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -22,6 +22,24 @@ pub struct Config {
     /// generated on first start and kept in `<data dir>/jwt-secret.key`. Set it on every node
     /// when several serve one database.
     pub jwt_secret: Option<Vec<u8>>,
+    /// `GRIDASSIST_AUDIT_KEY`: base64 of at least 32 random bytes, the key of the audit chain's
+    /// hashes and checkpoints. When unset, a key is generated on first start and kept in
+    /// `<data dir>/audit-chain.key`. Set the same key on every node serving one database, keep it
+    /// out of the database's reach, and back it up: without it the trail cannot be verified.
+    pub audit_key: Option<Vec<u8>>,
+    /// `GRIDASSIST_AUDIT_CHECKPOINT_SECS`: how often a signed checkpoint of the audit chain's
+    /// head is written. Default 600.
+    pub audit_checkpoint_interval: Duration,
+    /// `GRIDASSIST_AUDIT_CHECKPOINT_DIR`: where checkpoints are kept. Default
+    /// `<data dir>/audit-checkpoints`.
+    pub audit_checkpoint_dir: PathBuf,
+    /// `GRIDASSIST_AUDIT_CHECKPOINT_URL`: an outside receiver each checkpoint is also POSTed to
+    /// (through the webhook SSRF guard; `GRIDASSIST_WEBHOOK_ALLOW_PRIVATE` admits an on-premises
+    /// one). Unset: checkpoints stay in the directory.
+    pub audit_checkpoint_url: Option<String>,
+    /// `GRIDASSIST_AUDIT_CHECKPOINT_SECRET`: `whsec_<base64>`, signs those POSTs (Standard
+    /// Webhooks) so the receiver knows they are ours. Required with the URL; never logged.
+    pub audit_checkpoint_secret: Option<String>,
     /// `GRIDASSIST_LOG_FORMAT`: `json` (default) or `text`.
     pub log_json: bool,
     /// Lifetime of an access token.
@@ -125,6 +143,7 @@ impl std::fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("audit_key", &self.audit_key.as_ref().map(|_| "***"))
             .finish_non_exhaustive()
     }
 }
@@ -152,6 +171,10 @@ impl Config {
         }
         let jwt_secret = match non_empty("GRIDASSIST_JWT_SECRET") {
             Some(encoded) => Some(decode_secret(&encoded).context("GRIDASSIST_JWT_SECRET")?),
+            None => None,
+        };
+        let audit_key = match non_empty("GRIDASSIST_AUDIT_KEY") {
+            Some(encoded) => Some(decode_secret(&encoded).context("GRIDASSIST_AUDIT_KEY")?),
             None => None,
         };
         let log_json = match non_empty("GRIDASSIST_LOG_FORMAT").as_deref() {
@@ -244,12 +267,30 @@ impl Config {
             Some("true") | Some("1") => true,
             Some(_) => bail!("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE must be true or false"),
         };
+        let audit_checkpoint_url = non_empty("GRIDASSIST_AUDIT_CHECKPOINT_URL");
+        let audit_checkpoint_secret = non_empty("GRIDASSIST_AUDIT_CHECKPOINT_SECRET");
+        if audit_checkpoint_url.is_some() && audit_checkpoint_secret.is_none() {
+            bail!(
+                "GRIDASSIST_AUDIT_CHECKPOINT_SECRET must be set with GRIDASSIST_AUDIT_CHECKPOINT_URL (whsec_<base64>)"
+            );
+        }
         let progress_limits = crate::auth::lookup_throttle::LookupLimits {
             max_failures: bounded("GRIDASSIST_PROGRESS_MAX_FAILURES", 10, 1..=10_000)? as usize,
             max_lookups: bounded("GRIDASSIST_PROGRESS_MAX_LOOKUPS", 60, 1..=100_000)? as usize,
             window: Duration::from_secs(bounded("GRIDASSIST_PROGRESS_WINDOW_SECS", 900, 1..=86_400)?),
         };
         Ok(Config {
+            audit_key,
+            audit_checkpoint_interval: Duration::from_secs(bounded(
+                "GRIDASSIST_AUDIT_CHECKPOINT_SECS",
+                600,
+                1..=86_400,
+            )?),
+            audit_checkpoint_dir: non_empty("GRIDASSIST_AUDIT_CHECKPOINT_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("audit-checkpoints")),
+            audit_checkpoint_url,
+            audit_checkpoint_secret,
             progress_limits,
             webhook_url,
             webhook_secret,
@@ -511,9 +552,30 @@ mod tests {
     }
 
     #[test]
+    fn audit_checkpoints_have_defaults_and_the_receiver_needs_a_secret() {
+        let c = config(&[("GRIDASSIST_DATA_DIR", "/srv/ga")]).unwrap();
+        assert!(c.audit_key.is_none());
+        assert_eq!(c.audit_checkpoint_interval, Duration::from_secs(600));
+        assert_eq!(c.audit_checkpoint_dir, PathBuf::from("/srv/ga/audit-checkpoints"));
+        assert!(c.audit_checkpoint_url.is_none());
+        let e = config(&[("GRIDASSIST_AUDIT_CHECKPOINT_URL", "https://log.example/cp")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GRIDASSIST_AUDIT_CHECKPOINT_SECRET"), "{e}");
+        for (key, bad) in [
+            ("GRIDASSIST_AUDIT_CHECKPOINT_SECS", "0"),
+            ("GRIDASSIST_AUDIT_KEY", "c2hvcnQ="),
+        ] {
+            let e = config(&[(key, bad)]).unwrap_err();
+            assert!(format!("{e:#}").contains(key), "{e:#}");
+        }
+    }
+
+    #[test]
     fn secrets_and_passwords_stay_out_of_debug_output() {
         let ok = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
         let c = config(&[
+            ("GRIDASSIST_AUDIT_KEY", &ok),
             ("GRIDASSIST_JWT_SECRET", &ok),
             ("DATABASE_URL", "postgres://court:hunter22@db:5432/x"),
         ])

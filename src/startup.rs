@@ -1,8 +1,8 @@
 //! Building and running the HTTP server: open the database, apply migrations, load the signing
-//! key and the grid map, bind, serve; stop gracefully on SIGTERM/SIGINT (in-flight requests get
-//! up to 30 seconds). Slow clients are cut off: a head not sent within
-//! `GRIDASSIST_CLIENT_REQUEST_TIMEOUT_SECS`, a body within `GRIDASSIST_CLIENT_BODY_TIMEOUT_SECS`
-//! (`api::body_timeout`).
+//! and audit keys and the grid map, bind, serve (with the background jobs); stop gracefully on
+//! SIGTERM/SIGINT (in-flight requests get up to 30 seconds). Slow clients are cut off: a head not
+//! sent within `GRIDASSIST_CLIENT_REQUEST_TIMEOUT_SECS`, a body within
+//! `GRIDASSIST_CLIENT_BODY_TIMEOUT_SECS` (`api::body_timeout`).
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -19,6 +19,7 @@ use crate::api;
 use crate::auth::JwtKeys;
 use crate::config::{Config, redact_url};
 use crate::db::Db;
+use crate::services::audit_checkpoints::{CheckpointStore, Checkpointer};
 use crate::services::grid_map::{GridMap, GridMapHandle};
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -31,13 +32,21 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    checkpointer: Checkpointer,
 }
 
-/// Open the database and bring its schema up to date.
+/// Open the database and bring its schema up to date. Audit rows written through it are keyed
+/// with the audit chain's key (configured, or kept in the data directory).
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url.clone();
+    let key = Arc::new(
+        crate::auth::audit_key::load_or_generate(config.audit_key.as_deref(), &config.data_dir)
+            .context("the audit chain key")?,
+    );
     let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
-        let db = Db::connect(&url).with_context(|| format!("opening database {}", redact_url(&url)))?;
+        let db = Db::connect(&url)
+            .with_context(|| format!("opening database {}", redact_url(&url)))?
+            .with_audit_key(key);
         let applied = db.migrate().context("applying migrations")?;
         for version in applied {
             tracing::info!(%version, "applied migration");
@@ -46,6 +55,45 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     })
     .await??;
     Ok(db)
+}
+
+/// This node's checkpoints of the audit chain, signed with the key of `db`.
+pub fn checkpoint_store(config: &Config, db: &Db) -> anyhow::Result<CheckpointStore> {
+    let key = db
+        .audit_key()
+        .cloned()
+        .context("the database was opened without the audit chain key")?;
+    Ok(CheckpointStore::new(config.audit_checkpoint_dir.clone(), key))
+}
+
+/// The outside receiver of checkpoints, when one is configured: the webhook deliverer, with its
+/// SSRF guard, pinned addresses, no redirects and Standard Webhooks signature.
+pub fn checkpoint_receiver(config: &Config) -> anyhow::Result<Option<crate::services::webhook::Deliverer>> {
+    let (Some(url), Some(secret)) = (&config.audit_checkpoint_url, &config.audit_checkpoint_secret) else {
+        return Ok(None);
+    };
+    let settings = crate::services::webhook::WebhookConfig::new(
+        url,
+        secret,
+        config.webhook_allow_private,
+        config.webhook_timeout,
+        1,
+    )
+    .map_err(|e| {
+        // The webhook's messages name its own settings; these are the checkpoint receiver's.
+        let message = e
+            .to_string()
+            .replace(
+                crate::services::webhook::URL_SETTING,
+                "GRIDASSIST_AUDIT_CHECKPOINT_URL",
+            )
+            .replace(
+                crate::services::webhook::SECRET_SETTING,
+                "GRIDASSIST_AUDIT_CHECKPOINT_SECRET",
+            );
+        anyhow::anyhow!(message)
+    })?;
+    Ok(Some(crate::services::webhook::Deliverer::new(settings)))
 }
 
 /// The working-day calendar: the configured file, or the one shipped with the service.
@@ -64,6 +112,8 @@ pub fn load_calendar(config: &Config) -> anyhow::Result<crate::domain::calendar:
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = open_database(&config).await?;
+        let audit_checkpoints = Arc::new(checkpoint_store(&config, &db)?);
+        let checkpointer = Checkpointer::new(audit_checkpoints.clone(), checkpoint_receiver(&config)?);
         let jwt = JwtKeys::load_or_generate(
             config.jwt_secret.as_deref(),
             &config.data_dir,
@@ -109,6 +159,7 @@ impl Application {
             progress_throttle: crate::auth::lookup_throttle::LookupThrottle::new(config.progress_limits),
             partner_limiter,
             partner_webhooks,
+            audit_checkpoints,
             db,
             grids: Arc::new(GridMapHandle::new(map)),
             jwt,
@@ -172,7 +223,12 @@ impl Application {
         .client_disconnect_timeout(Duration::from_secs(5))
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
         .run();
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+            checkpointer,
+        })
     }
 
     /// The port actually bound (useful with port 0).
@@ -197,6 +253,12 @@ impl Application {
                 shutdown.clone(),
             ),
             jobs::housekeeping::spawn(self.state.clone(), shutdown.clone()),
+            jobs::audit_checkpoints::spawn(
+                self.state.clone(),
+                self.checkpointer,
+                config.audit_checkpoint_interval,
+                shutdown.clone(),
+            ),
             // Partners' webhooks are delivered whether or not a gateway is configured.
             jobs::webhooks::spawn_partners(
                 self.state.clone(),

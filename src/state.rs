@@ -1,5 +1,5 @@
 //! What every request handler shares: the database, the grid map, the token keys, the config,
-//! and the per-node limits and delivery clients.
+//! the per-node limits and delivery clients, and the audit chain's checkpoints.
 
 use std::sync::Arc;
 
@@ -28,6 +28,8 @@ pub struct AppState {
     pub partner_limiter: crate::auth::rate_limit::RateLimiter,
     /// How messages to partners' webhooks are delivered.
     pub partner_webhooks: Arc<crate::jobs::webhooks::PartnerWebhooks>,
+    /// This node's checkpoints of the audit chain, and the key that signs them.
+    pub audit_checkpoints: Arc<crate::services::audit_checkpoints::CheckpointStore>,
 }
 
 impl AppState {

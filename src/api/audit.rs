@@ -116,9 +116,9 @@ pub async fn list_audit_events(
     Ok(HttpResponse::Ok().json(AuditPage { items, next_before }))
 }
 
-/// Walk the audit trail's hash chain and report the first broken link (admins). The response's
-/// `head_hash` is worth recording outside the system: only an outside copy shows rows removed
-/// from the end.
+/// Walk the audit trail's keyed hash chain, compare it with the signed checkpoints kept outside
+/// the database, and report the first broken link (admins). A trail that verifies is
+/// checkpointed. Rows cut from the end since the last checkpoint are reported as `truncated`.
 #[utoipa::path(tag = "audit", security(("bearer" = [])), responses(
     (status = 200, body = Verification),
     (status = 403, body = Problem, content_type = "application/problem+json")
@@ -131,9 +131,10 @@ pub async fn verify_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     let permit = auth.permit(Operation::VerifyAuditEvents)?;
     let rid = request_id(&rid);
+    let checkpoints = state.audit_checkpoints.clone();
     let report = state
         .run_as(permit, rid, move |conn, caller| {
-            services::audit::verify(conn, caller)
+            services::audit::verify(conn, caller, &checkpoints)
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

@@ -1,10 +1,11 @@
 //! Authentication and authorization: password hashing, access tokens (JWT), opaque refresh
 //! tokens, the signing key, and the [`AuthUser`] extractor with role checks; applicants' access
 //! codes and the rate limits that keep them from being guessed; partner departments' API keys
-//! and their rate limits.
+//! and their rate limits; the audit chain's key.
 
 pub mod access_code;
 pub mod api_key;
+pub mod audit_key;
 pub mod extractor;
 pub mod jwt;
 pub mod lookup_throttle;

@@ -1,7 +1,8 @@
 //! Storage: one diesel code base over SQLite (embedded default) and PostgreSQL, picked by the
 //! `DATABASE_URL` scheme. Owns the connection type, the pool, per-connection SQLite pragmas,
 //! the embedded migrations of both backends, the write-transaction helper and the stamp that
-//! ties a request's writes to its idempotency claim ([`RequestClaim`]).
+//! ties a request's writes to its idempotency claim ([`RequestClaim`]), and the audit chain's key
+//! handed to the code that appends to the trail ([`ChainMode`]).
 //!
 //! Everything above this module talks to [`DbConn`] only; backend differences stay here.
 
@@ -9,6 +10,7 @@ pub mod enums;
 pub mod schema;
 
 use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -17,6 +19,8 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::domain::audit_chain::AuditKey;
 
 /// Migrations for each backend. The two folders list identical version names (a test checks).
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -117,7 +121,26 @@ impl ManageConnection for DbManager {
 }
 
 pub type DbPool = Pool<DbManager>;
-pub type PooledConn = PooledConnection<DbManager>;
+
+/// A pooled connection for blocking code, with the database's [`ChainMode`] in force on this
+/// thread for as long as it is held (so it is not `Send`).
+pub struct PooledConn {
+    conn: PooledConnection<DbManager>,
+    _mode: ChainModeGuard,
+}
+
+impl std::ops::Deref for PooledConn {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
 
 /// Errors of reaching the database (as opposed to errors of a query).
 #[derive(Debug, thiserror::Error)]
@@ -130,11 +153,13 @@ pub enum DbError {
     Migration(String),
 }
 
-/// The shared handle to the database: a pool plus the backend it talks to.
+/// The shared handle to the database: a pool plus the backend it talks to, and how audit rows
+/// written through it are hashed.
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
     backend: Backend,
+    audit_key: Option<Arc<AuditKey>>,
 }
 
 impl Db {
@@ -157,7 +182,31 @@ impl Db {
             .max_size(max_size)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            audit_key: None,
+        })
+    }
+
+    /// Audit rows written through this handle are hashed with `key` (the service always sets
+    /// one). Without it they are hashed with the public formula, which `repo::audit` allows only
+    /// before the first keyed row: for tools that seed a database before it is ever served.
+    pub fn with_audit_key(mut self, key: Arc<AuditKey>) -> Db {
+        self.audit_key = Some(key);
+        self
+    }
+
+    /// The audit chain's key, when one is set.
+    pub fn audit_key(&self) -> Option<&Arc<AuditKey>> {
+        self.audit_key.as_ref()
+    }
+
+    fn chain_mode(&self) -> ChainMode {
+        match &self.audit_key {
+            Some(key) => ChainMode::Keyed(key.clone()),
+            None => ChainMode::Unkeyed,
+        }
     }
 
     /// How many connections the pool holds and how many are idle.
@@ -171,7 +220,11 @@ impl Db {
 
     /// A pooled connection, for blocking code (CLI, start-up). Request handlers use [`Db::run`].
     pub fn get(&self) -> Result<PooledConn, DbError> {
-        Ok(self.pool.get()?)
+        let conn = self.pool.get()?;
+        Ok(PooledConn {
+            conn,
+            _mode: ChainModeGuard::set(Some(self.chain_mode())),
+        })
     }
 
     /// Run blocking database work on the blocking thread pool, off the async workers.
@@ -184,8 +237,10 @@ impl Db {
         let pool = self.pool.clone();
         // Read on the request's task, used on the blocking thread (see [`RequestClaim`]).
         let claim = REQUEST_CLAIM.try_with(RequestClaim::clone).ok();
+        let mode = self.chain_mode();
         let joined = tokio::task::spawn_blocking(move || {
             let _claim = ActiveClaim::set(claim);
+            let _mode = ChainModeGuard::set(Some(mode));
             let mut conn = pool.get().map_err(DbError::from)?;
             f(&mut conn)
         })
@@ -347,6 +402,54 @@ fn stamp_claim(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
     }
 }
 
+/// How the audit rows written on this thread are hashed: with the key of the [`Db`] the
+/// connection came from, or (only for a database never served) with the public formula.
+///
+/// The key reaches `repo::audit` through a thread-local set by [`Db::run`] and [`Db::get`] rather
+/// than through every `record(...)` call: those are many and spread over every service, and the
+/// key is a property of the deployment, not of a call. It is per [`Db`], not process-global,
+/// because one process may serve several databases (the test suite runs many servers, each with
+/// its own data directory and key).
+#[derive(Clone)]
+pub enum ChainMode {
+    Keyed(Arc<AuditKey>),
+    Unkeyed,
+}
+
+thread_local! {
+    static CHAIN_MODE: RefCell<Option<ChainMode>> = const { RefCell::new(None) };
+}
+
+/// The chain mode in force on this thread; `None` outside [`Db::run`] and [`Db::get`].
+pub fn chain_mode() -> Option<ChainMode> {
+    CHAIN_MODE.with(|m| m.borrow().clone())
+}
+
+/// Puts a chain mode in force until dropped, then restores the one before (a connection taken
+/// with [`Db::get`] inside [`Db::run`] must not clear the outer mode). Not `Send`: the mode
+/// belongs to the thread that set it.
+struct ChainModeGuard {
+    previous: Option<ChainMode>,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl ChainModeGuard {
+    fn set(mode: Option<ChainMode>) -> ChainModeGuard {
+        let previous = CHAIN_MODE.with(|m| m.replace(mode));
+        ChainModeGuard {
+            previous,
+            _not_send: std::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for ChainModeGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CHAIN_MODE.with(|m| *m.borrow_mut() = previous);
+    }
+}
+
 /// The writers of one SQLite file in this process, queued on a mutex.
 ///
 /// SQLite lets one transaction write at a time; the others wait in its busy handler, which polls
@@ -414,6 +517,26 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_puts_its_chain_mode_in_force_and_restores_the_one_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("m.sqlite3").to_string_lossy().into_owned();
+        let unkeyed = Db::connect(&url).unwrap();
+        let keyed = unkeyed
+            .clone()
+            .with_audit_key(Arc::new(AuditKey::from_secret(&[1; 32])));
+        assert!(chain_mode().is_none());
+        let outer = keyed.get().unwrap();
+        assert!(matches!(chain_mode(), Some(ChainMode::Keyed(_))));
+        {
+            let _inner = unkeyed.get().unwrap();
+            assert!(matches!(chain_mode(), Some(ChainMode::Unkeyed)));
+        }
+        assert!(matches!(chain_mode(), Some(ChainMode::Keyed(_))));
+        drop(outer);
+        assert!(chain_mode().is_none());
+    }
 
     #[test]
     fn backend_is_chosen_by_url_scheme() {

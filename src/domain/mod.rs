@@ -1,11 +1,12 @@
 //! Plain domain types and rules: roles, task kinds and the task state machine, the assignment
 //! rule, validated names, codes, ID numbers, case numbers and phones, grid-worker availability,
-//! the working-day calendar, the list of dishonest debtors and CSV reading, the clock, the
-//! applicant's view of a case's progress and the arithmetic of the court's statistics. No actix,
-//! no diesel; everything here is unit-tested.
+//! the working-day calendar, the list of dishonest debtors and CSV reading, the clock, the audit
+//! chain's keyed hashes and signed checkpoints, the applicant's view of a case's progress and the
+//! arithmetic of the court's statistics. No actix, no diesel; everything here is unit-tested.
 
 pub mod access;
 pub mod assignment;
+pub mod audit_chain;
 pub mod batch_assign;
 pub mod calendar;
 pub mod csv;

@@ -2,6 +2,7 @@
 //! the grid-worker domain). At shutdown each finishes the pass it is in — a sweep, a delivery
 //! batch, a purge — and then stops, rather than being cut off mid-way (see [`Shutdown`]).
 
+pub mod audit_checkpoints;
 pub mod deadlines;
 pub mod grid_map_refresh;
 pub mod housekeeping;

@@ -357,6 +357,7 @@ pub fn verify_into(conn: &mut DbConn, report: &mut super::audit::Verification) -
         report.first_broken = Some(super::audit::BrokenLink {
             id: broken.audit_id,
             reason: broken.reason.to_owned(),
+            checkpoint: None,
             record: Some(super::audit::SealedRecord {
                 table: broken.table.as_str().to_owned(),
                 id: broken.record_id,

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod appeals;
 pub mod assignment;
 pub mod audit;
+pub mod audit_checkpoints;
 pub mod auth;
 pub mod caller;
 pub mod cases;
