@@ -75,13 +75,13 @@ pub enum Named {
 }
 
 impl Caller {
-    /// A filter may name only objects within the caller's reach: an administrator any; an officer
-    /// those of their court; a supervisor their township and what lies in it (and cases of its
-    /// court); a worker themself and their own township. Anything else — another court's, or no
+    /// A filter may name only objects within the caller's granted scope: `All` any; `Court` those
+    /// of the caller's court; `Township` their township and what lies in it (and cases of its
+    /// court); `Own` themself and their own township. Anything else — another court's, or no
     /// object at all — is 403, never a silently empty list: the caller learns the filter was
     /// refused, and a missing id answers exactly as another court's does.
     pub fn check_named(&self, conn: &mut DbConn, named: Named) -> Result<(), ApiError> {
-        if self.role == Role::Admin {
+        if self.scope == Scope::All {
             return Ok(());
         }
         let own_court = match (self.court_id, self.township_id) {
@@ -111,13 +111,15 @@ impl Caller {
             Named::Case(id) => (repo::cases::find(conn, id)?.map(|c| c.court_id), None),
         };
         let same_court = court.is_some() && court == own_court;
-        let allowed = match (self.role, named) {
-            (Role::Admin, _) => true,
-            (Role::Officer, _) => same_court,
-            (Role::Supervisor | Role::Worker, Named::Court(_) | Named::Case(_)) => same_court,
-            (Role::Supervisor, _) => same_court && township.is_some() && township == self.township_id,
-            (Role::Worker, Named::Worker(id)) => id == self.id,
-            (Role::Worker, _) => same_court && township.is_some() && township == self.township_id,
+        let in_own_township = same_court && township.is_some() && township == self.township_id;
+        let allowed = match (self.scope, named) {
+            (Scope::All, _) => true,
+            (Scope::Court, _) => same_court,
+            (Scope::Township | Scope::Own, Named::Court(_) | Named::Case(_)) => same_court,
+            (Scope::Township, _) => in_own_township,
+            (Scope::Own, Named::Worker(id)) => id == self.id,
+            (Scope::Own, _) => in_own_township,
+            (Scope::Unscoped, _) => false,
         };
         if allowed { Ok(()) } else { Err(ApiError::Forbidden) }
     }

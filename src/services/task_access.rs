@@ -4,6 +4,7 @@
 //! depending on task creation and assignment.
 
 use crate::db::DbConn;
+use crate::domain::access::Scope;
 use crate::domain::task_state::TaskStatus;
 use crate::domain::{Role, TaskKind};
 use crate::error::ApiError;
@@ -33,13 +34,14 @@ pub fn party_visible(task: &Task, view: View, grace: chrono::Duration, now: chro
 
 /// Who may see a task, and how much; out of scope is "not found".
 pub fn view_of(caller: &Caller, task: &Task) -> Result<View, ApiError> {
-    let allowed = match caller.role {
-        Role::Admin => Some(View::Full),
-        Role::Officer if caller.court_id == Some(task.court_id) => Some(View::Full),
-        Role::Supervisor if task.township_id.is_some() && caller.township_id == task.township_id => {
+    // The scope the matrix granted for this operation decides; the role is not consulted again.
+    let allowed = match caller.scope {
+        Scope::All => Some(View::Full),
+        Scope::Court if caller.court_id == Some(task.court_id) => Some(View::Full),
+        Scope::Township if task.township_id.is_some() && caller.township_id == task.township_id => {
             Some(View::Supervisor)
         }
-        Role::Worker if task.assignee_id == Some(caller.id) => Some(View::Worker),
+        Scope::Own if task.assignee_id == Some(caller.id) => Some(View::Worker),
         _ => None,
     };
     allowed.ok_or(ApiError::NotFound("task"))

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::{DbConn, task_tx};
+use crate::domain::access::Scope;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::{Role, TaskKind, time};
@@ -646,11 +647,12 @@ pub fn list(
     for object in named.into_iter().flatten() {
         caller.check_named(conn, object)?;
     }
-    match caller.role {
-        Role::Admin => {}
-        Role::Officer => filter.court_id = caller.court_id,
-        Role::Supervisor => filter.township_id = caller.township_id,
-        Role::Worker => filter.assignee_id = Some(caller.id),
+    match caller.scope {
+        Scope::All => {}
+        Scope::Court => filter.court_id = caller.court_id,
+        Scope::Township => filter.township_id = caller.township_id,
+        Scope::Own => filter.assignee_id = Some(caller.id),
+        Scope::Unscoped => return Err(ApiError::Forbidden),
     }
     let tasks = repo::tasks::list(conn, &filter, page)?;
     audit_target_reads(conn, caller, "task_list", &tasks)?;

@@ -515,20 +515,7 @@ async fn rows_cut_from_the_end_are_found_against_the_last_checkpoint() {
     // The guard is dropped and the last rows deleted, the checkpointed head among them; what
     // is left is a perfect chain.
     let cut = head - 3;
-    let sql_sqlite =
-        format!("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE id > {cut};");
-    let sql_pg = format!(
-        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; DELETE FROM audit_events WHERE id > {cut};"
-    );
-    let sql = if on_postgres(&app) { sql_pg } else { sql_sqlite };
-    app.app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(&sql)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
-        .await
-        .unwrap();
+    cut_trail_after(&app, cut).await;
 
     let cli = verify_cli(&app);
     assert!(!cli.status.success());
@@ -778,20 +765,7 @@ async fn checkpoints_reach_an_outside_receiver_which_reveals_a_cut_the_data_dire
 
     // An insider cuts the last rows and also wipes this node's checkpoints.
     let cut = head - 3;
-    let sql_sqlite =
-        format!("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE id > {cut};");
-    let sql_pg = format!(
-        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; DELETE FROM audit_events WHERE id > {cut};"
-    );
-    let sql = if on_postgres(&app) { sql_pg } else { sql_sqlite };
-    app.app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(&sql)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
-        .await
-        .unwrap();
+    cut_trail_after(&app, cut).await;
     std::fs::remove_dir_all(&app.app_state.config.audit_checkpoint_dir).unwrap();
 
     // The receiver's copy, handed to `audit verify`, shows the cut.
@@ -819,4 +793,24 @@ async fn verifying_without_the_servers_key_is_refused_rather_than_misreported() 
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no audit chain key"), "{stderr}");
     assert!(!elsewhere.path().join("audit-chain.key").exists());
+}
+
+/// What an insider with the database does to hide the last rows: drop the append-only guard and
+/// delete every row after `cut`.
+async fn cut_trail_after(app: &crate::helpers::TestApp, cut: i64) {
+    let sql = if on_postgres(app) {
+        format!(
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; DELETE FROM audit_events WHERE id > {cut};"
+        )
+    } else {
+        format!("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE id > {cut};")
+    };
+    app.app_state
+        .db
+        .run(move |conn| {
+            conn.batch_execute(&sql)?;
+            Ok::<_, gridassist::error::ApiError>(())
+        })
+        .await
+        .unwrap();
 }

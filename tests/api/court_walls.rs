@@ -366,16 +366,8 @@ async fn every_id_in_a_body_or_query_is_held_to_the_callers_court() {
 #[tokio::test]
 async fn a_target_on_another_courts_map_is_queued_not_placed_there() {
     let w = build_world().await;
-    let (a, b) = (&w.a, &w.b);
-    let r = w
-        .app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", a.case_id),
-            Some(&a.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": b.point.1, "lon": b.point.0}}),
-        )
-        .await;
-    let body = ok(r, "task at the other court's point").await;
+    let b = &w.b;
+    let body = task_of_a_at_bs_point(&w).await;
     let task = &body["task"];
     assert_eq!(task["status"], "queued", "{body}");
     assert_eq!(task["queue"], "court", "{body}");
@@ -480,15 +472,9 @@ async fn batch_assignment_stays_within_the_court() {
 
     // A task of A's placed at B's point waits in A's court queue; committing A's queue leaves it
     // unplaced with the reason rather than giving it to B's workers next door.
-    let r = w
-        .app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", a.case_id),
-            Some(&a.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": b.point.1, "lon": b.point.0}}),
-        )
-        .await;
-    let stray = ok(r, "stray task").await["task"]["id"].as_i64().expect("id");
+    let stray = task_of_a_at_bs_point(&w).await["task"]["id"]
+        .as_i64()
+        .expect("id");
     let plan = w
         .app
         .post(
@@ -515,4 +501,17 @@ async fn batch_assignment_stays_within_the_court() {
     assert_eq!(task.body["assignee_id"], Value::Null, "{}", task.text);
     // And the court's ordinary work still goes to its own worker.
     new_task(&w.app, a).await;
+}
+
+/// Court A's officer files a task on A's case with its target on court B's map.
+async fn task_of_a_at_bs_point(w: &World) -> Value {
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/cases/{}/tasks", w.a.case_id),
+            Some(&w.a.officer),
+            &json!({"kind": "serve_documents", "target": {"lat": w.b.point.1, "lon": w.b.point.0}}),
+        )
+        .await;
+    ok(r, "task at the other court's point").await
 }
