@@ -70,7 +70,7 @@ impl From<User> for UserDto {
             username: u.username,
             display_name: u.display_name,
             // Roles are checked by the database; an unknown one cannot be stored.
-            role: Role::parse(&u.role).unwrap_or(Role::Worker),
+            role: u.role,
             court_id: u.court_id,
             township_id: u.township_id,
             active: u.active,

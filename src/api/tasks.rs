@@ -181,7 +181,7 @@ pub(crate) fn task_dto(task: Task, party: Option<repo::cases::Party>, view: View
         etag: etag(&task),
         id: task.id,
         case_id: task.case_id,
-        kind: task.kind,
+        kind: task.kind.as_str().to_owned(),
         status: task.status,
         priority: task.priority,
         instructions: task.instructions,

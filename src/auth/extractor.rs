@@ -73,7 +73,7 @@ async fn check_account(db: &crate::db::Db, claimed: AuthUser) -> Result<AuthUser
         .await
         .map_err(ApiError::from)?;
     match account {
-        Some(user) if user.active && Role::parse(&user.role) == Some(claimed.role) => Ok(claimed),
+        Some(user) if user.active && user.role == claimed.role => Ok(claimed),
         _ => Err(ApiError::Unauthenticated),
     }
 }

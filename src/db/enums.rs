@@ -10,6 +10,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{SingleValue, Text};
 
 use crate::domain::task_state::TaskStatus;
+use crate::domain::{Role, TaskKind};
 
 /// Map a domain enum with `as_str()` and `parse(&str) -> Option<Self>` onto a `Text` column.
 macro_rules! text_enum {
@@ -52,7 +53,7 @@ macro_rules! text_enum {
     )*};
 }
 
-text_enum!(TaskStatus);
+text_enum!(TaskStatus, TaskKind, Role);
 
 #[cfg(test)]
 mod tests {

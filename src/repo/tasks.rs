@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::{recusals, task_events, tasks};
+use crate::domain::TaskKind;
 use crate::domain::task_state::TaskStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -17,7 +18,7 @@ pub struct Task {
     pub case_id: i64,
     pub court_id: i64,
     pub party_id: Option<i64>,
-    pub kind: String,
+    pub kind: TaskKind,
     pub status: TaskStatus,
     pub priority: String,
     pub instructions: String,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::users;
+use crate::domain::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -14,7 +15,7 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub court_id: Option<i64>,
     pub township_id: Option<i64>,
     pub active: bool,

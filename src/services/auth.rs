@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::auth::{JwtKeys, password, refresh};
 use crate::db::{DbConn, write_tx};
-use crate::domain::{Role, time};
+use crate::domain::time;
 use crate::error::ApiError;
 use crate::repo::{self, audit::Actor, refresh_tokens::NewRefreshToken, users::User};
 
@@ -20,11 +20,6 @@ pub struct Session {
     pub user: User,
 }
 
-fn role_of(user: &User) -> Result<Role, ApiError> {
-    Role::parse(&user.role)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user {} has unknown role", user.id)))
-}
-
 /// Issue an access token and a refresh token in `family_id` (inside the caller's transaction).
 fn issue(
     conn: &mut DbConn,
@@ -33,7 +28,7 @@ fn issue(
     user: User,
     family_id: &str,
 ) -> Result<Session, ApiError> {
-    let (access_token, expires_in) = jwt.issue(user.id, role_of(&user)?).map_err(ApiError::internal)?;
+    let (access_token, expires_in) = jwt.issue(user.id, user.role).map_err(ApiError::internal)?;
     let refresh_token = refresh::generate();
     let now = time::now();
     let ttl = chrono::Duration::from_std(refresh_ttl).map_err(ApiError::internal)?;
@@ -78,7 +73,7 @@ pub fn login(
         Some(user) if verified => write_tx(conn, |conn| {
             let actor = Actor {
                 user_id: Some(user.id),
-                role: Some(user.role.clone()),
+                role: Some(user.role.as_str().to_owned()),
                 ..origin.clone()
             };
             repo::audit::record(

@@ -30,8 +30,7 @@ impl Caller {
         if !user.active {
             return Err(ApiError::Unauthenticated);
         }
-        let role = Role::parse(&user.role)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user {} has unknown role", user.id)))?;
+        let role = user.role;
         if role != permit.auth.role {
             return Err(ApiError::Unauthenticated);
         }
@@ -100,14 +99,12 @@ impl Caller {
                 Some(grid) => (township_court(conn, grid.township_id)?, Some(grid.township_id)),
                 None => (None, None),
             },
-            Named::Worker(id) => {
-                match repo::users::find(conn, id)?.filter(|u| u.role == Role::Worker.as_str()) {
-                    Some(User {
-                        township_id: Some(t), ..
-                    }) => (township_court(conn, t)?, Some(t)),
-                    _ => (None, None),
-                }
-            }
+            Named::Worker(id) => match repo::users::find(conn, id)?.filter(|u| u.role == Role::Worker) {
+                Some(User {
+                    township_id: Some(t), ..
+                }) => (township_court(conn, t)?, Some(t)),
+                _ => (None, None),
+            },
             Named::Case(id) => (repo::cases::find(conn, id)?.map(|c| c.court_id), None),
         };
         let same_court = court.is_some() && court == own_court;

@@ -88,7 +88,7 @@ pub fn create(
     write_tx(conn, |conn| {
         let officer_id = input.officer_id.unwrap_or(caller.id);
         let officer = repo::users::find(conn, officer_id)?;
-        if !officer.is_some_and(|o| o.role == "officer" && o.active && o.court_id == Some(court_id)) {
+        if !officer.is_some_and(|o| o.role == Role::Officer && o.active && o.court_id == Some(court_id)) {
             return Err(ApiError::invalid(
                 "officer_id",
                 "must be an active officer of your court",

@@ -17,7 +17,7 @@ use crate::db::schema::{
 use crate::db::{DbConn, task_tx};
 use crate::domain::batch_assign::{Options, TaskIn, WorkerIn, greedy, optimal};
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
-use crate::domain::{Role, TaskKind, time};
+use crate::domain::{Role, time};
 use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::repo::{self, tasks::NewTaskEvent, tasks::Placement, tasks::Task};
@@ -348,11 +348,10 @@ fn plan(
     let eligible = |ti: usize, wi: usize| {
         let (t, w) = (placeable[ti], &workers[wi]);
         t.township_id == Some(w.township_id)
-            && TaskKind::parse(&t.kind).is_some_and(|kind| {
-                kind.qualifying_certifications()
-                    .iter()
-                    .any(|q| certified.contains(&(w.id, q.as_str().to_owned())))
-            })
+            && t.kind
+                .qualifying_certifications()
+                .iter()
+                .any(|q| certified.contains(&(w.id, q.as_str().to_owned())))
             && !recused.contains(&(w.id, t.case_id))
             && !declined.contains(&(w.id, t.id))
     };

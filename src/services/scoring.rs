@@ -18,7 +18,7 @@ use crate::domain::period::Period;
 use crate::domain::scoring::{
     self, ApprovalDetail, Line, LineCode, OutcomeFacts, Payouts, Scheme, Standing, WorkerPeriod,
 };
-use crate::domain::{Role, TaskKind, time};
+use crate::domain::{Role, time};
 use crate::error::ApiError;
 use crate::repo::seals::{Sealed, sealing};
 use crate::repo::{
@@ -182,8 +182,7 @@ fn line_for_event(
             else {
                 return Ok(None);
             };
-            let kind = TaskKind::parse(&task.kind)
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown kind", task.id)))?;
+            let kind = task.kind;
             let rating = approved.rating.and_then(|r| u8::try_from(r).ok()).unwrap_or(0);
             scoring::approval(&scheme, kind, rating, task.due_at, approved.submitted_at)
                 .map_err(ApiError::internal)?
@@ -224,7 +223,7 @@ pub fn on_task_event(
 /// with a new line).
 /// Returns the ids of the lines written.
 pub fn on_outcome(conn: &mut DbConn, task: &Task, outcome: &Outcome) -> Result<Vec<i64>, ApiError> {
-    let (Some(worker_id), Some(kind)) = (task.assignee_id, TaskKind::parse(&task.kind)) else {
+    let (Some(worker_id), kind) = (task.assignee_id, task.kind) else {
         return Ok(Vec::new());
     };
     let mut written = Vec::new();
@@ -835,7 +834,7 @@ pub fn breakdown(
     period: Period,
 ) -> Result<Breakdown, ApiError> {
     let worker = repo::users::find(conn, worker_id)?
-        .filter(|u| u.role == "worker")
+        .filter(|u| u.role == Role::Worker)
         .ok_or(ApiError::NotFound("worker"))?;
     let allowed = match caller.role {
         Role::Admin => true,

@@ -21,7 +21,7 @@ use crate::repo::{
     tasks::{NewTaskEvent, Placement, Task},
 };
 use crate::services::Caller;
-use crate::services::tasks::{assignee, court_officer, get, kind_of, prepare};
+use crate::services::tasks::{assignee, court_officer, get, prepare};
 
 /// Why an officer sends a result back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -129,7 +129,7 @@ fn submit_once(
         let (task, from) = prepare(conn, caller, task_id, if_match, assignee)?;
         let to = transition(from, TaskAction::Submit)?;
         let now = time::now();
-        let result = submission::parse(kind_of(&task)?, input.result.clone(), time::to_utc(now))
+        let result = submission::parse(task.kind, input.result.clone(), time::to_utc(now))
             .map_err(|e| ApiError::invalid(format!("result.{}", e.field), e.message))?;
         check_evidence(conn, task.id, &result)?;
         let result_json = serde_json::to_string(&result).map_err(ApiError::internal)?;
@@ -139,7 +139,7 @@ fn submit_once(
                 task_id: task.id,
                 worker_id: caller.id,
                 client_id: &input.client_id,
-                kind: &task.kind,
+                kind: task.kind.as_str(),
                 result: &result_json,
                 note: input.note.as_deref(),
                 request_digest: &digest,

@@ -222,7 +222,8 @@ fn create_take_down(
         &event("create", None, TaskStatus::Created, None, None, None),
         None,
     )?;
-    let available = repo::users::find(conn, poster)?.is_some_and(|u| u.active && u.role == "worker");
+    let available =
+        repo::users::find(conn, poster)?.is_some_and(|u| u.active && u.role == crate::domain::Role::Worker);
     let detail = |summary: &str| {
         Some(json!({ "summary": summary, "posting_task_id": posting.id, "poster_id": poster }).to_string())
     };

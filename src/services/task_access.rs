@@ -4,9 +4,9 @@
 //! depending on task creation and assignment.
 
 use crate::db::DbConn;
+use crate::domain::Role;
 use crate::domain::access::Scope;
 use crate::domain::task_state::TaskStatus;
-use crate::domain::{Role, TaskKind};
 use crate::error::ApiError;
 use crate::repo::{self, tasks::Task};
 use crate::services::Caller;
@@ -45,11 +45,6 @@ pub fn view_of(caller: &Caller, task: &Task) -> Result<View, ApiError> {
         _ => None,
     };
     allowed.ok_or(ApiError::NotFound("task"))
-}
-
-pub(crate) fn kind_of(task: &Task) -> Result<TaskKind, ApiError> {
-    TaskKind::parse(&task.kind)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("task {} has unknown kind", task.id)))
 }
 
 /// A task the caller may see, and how much of it.

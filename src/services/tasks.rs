@@ -23,9 +23,7 @@ use crate::services::assignment::{self, Decision, Explanation, Request};
 use crate::services::caller::Named;
 use crate::services::grid_map::{CourtArea, GridMap};
 pub use crate::services::task_access::{View, get, party_visible, view_of};
-pub(crate) use crate::services::task_access::{
-    assignee, court_officer, kind_of, officer_or_supervisor, prepare,
-};
+pub(crate) use crate::services::task_access::{assignee, court_officer, officer_or_supervisor, prepare};
 
 /// Working days a worker gets for each kind when the officer names no due date.
 pub fn default_working_days(kind: TaskKind) -> u32 {
@@ -209,7 +207,7 @@ fn auto_place(
     let request = Request {
         case_id: task.case_id,
         court_id: task.court_id,
-        kind: kind_of(task)?,
+        kind: task.kind,
         target: target_of(task),
         unlocated_reason,
         exclude,
@@ -560,7 +558,7 @@ pub fn reassign(
         let (task, from) = prepare(conn, caller, task_id, Some(if_match), officer_or_supervisor)?;
         let to = transition(from, TaskAction::Assign)?;
         let worker = repo::users::find(conn, worker_id)?
-            .filter(|u| u.role == "worker")
+            .filter(|u| u.role == Role::Worker)
             .ok_or_else(|| ApiError::invalid("worker_id", "no grid worker has that id"))?;
         let refuse = |why: String| ApiError::unprocessable("worker_not_eligible", why);
         // The court wall holds whether or not the task has a township yet (an address-only task
@@ -588,7 +586,9 @@ pub fn reassign(
         {
             return Err(refuse(format!("the worker is on leave until {until}")));
         }
-        if !repo::workers::certified_among(conn, &[worker.id], &task.kind, today)?.contains(&worker.id) {
+        if !repo::workers::certified_among(conn, &[worker.id], task.kind.as_str(), today)?
+            .contains(&worker.id)
+        {
             return Err(refuse(format!(
                 "the worker holds no current certification for {}",
                 task.kind

@@ -74,7 +74,7 @@ fn worker_in_scope(
     worker_id: i64,
 ) -> Result<repo::users::User, ApiError> {
     let worker = repo::users::find(conn, worker_id)?
-        .filter(|u| u.role == "worker")
+        .filter(|u| u.role == Role::Worker)
         .ok_or(ApiError::NotFound("worker"))?;
     let allowed = match caller.role {
         Role::Admin => true,

@@ -43,7 +43,7 @@ fn load_in_scope(conn: &mut DbConn, caller: &Caller, worker_id: i64, write: bool
         _ => return Err(ApiError::Forbidden),
     }
     let user = repo::users::find(conn, worker_id)?
-        .filter(|u| u.role == Role::Worker.as_str())
+        .filter(|u| u.role == Role::Worker)
         .ok_or(ApiError::NotFound("worker"))?;
     if caller.role == Role::Supervisor && user.township_id != caller.township_id {
         return Err(ApiError::NotFound("worker"));
