@@ -1,14 +1,17 @@
-//! Stored enums, typed at the diesel boundary. A status, kind or role is `TEXT` in both engines;
-//! rows read it straight into the domain's enum ([`text_enum!`] implements diesel's `FromSql` /
-//! `ToSql` over `Text` for any backend, so it works for SQLite, PostgreSQL and the
+//! Stored enums, typed at the diesel boundary. A status, kind, role, priority, queue or event
+//! action is `TEXT` in both engines; rows read it straight into the domain's enum and inserts,
+//! updates and filters take the enum ([`text_enum!`] implements diesel's `FromSql`, `ToSql` and
+//! `AsExpression` over `Text` for any backend, so it works for SQLite, PostgreSQL and the
 //! multi-connection alike). A stored value no enum variant knows is a deserialisation error —
 //! never silently read as some default.
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, Queryable};
+use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::{SingleValue, Text};
+use diesel::sql_types::{Nullable, SingleValue, Text};
 
+use crate::domain::task_record::{EventAction, Priority, Queue};
 use crate::domain::task_state::TaskStatus;
 use crate::domain::{Role, TaskKind};
 
@@ -38,6 +41,42 @@ macro_rules! text_enum {
             }
         }
 
+        // Bound as the text it stands for, through diesel's own string expressions (no hidden
+        // diesel internals). The owned form binds a `String`: binding the `&'static str` would
+        // clash with the `&'a str: AsExpression` bounds the `Insertable` derive writes for
+        // borrowed text fields.
+        impl AsExpression<Text> for $ty {
+            type Expression = <String as AsExpression<Text>>::Expression;
+
+            fn as_expression(self) -> Self::Expression {
+                <String as AsExpression<Text>>::as_expression(self.as_str().to_owned())
+            }
+        }
+
+        impl<'a> AsExpression<Text> for &'a $ty {
+            type Expression = <&'a str as AsExpression<Text>>::Expression;
+
+            fn as_expression(self) -> Self::Expression {
+                <&'a str as AsExpression<Text>>::as_expression(self.as_str())
+            }
+        }
+
+        impl AsExpression<Nullable<Text>> for $ty {
+            type Expression = <String as AsExpression<Nullable<Text>>>::Expression;
+
+            fn as_expression(self) -> Self::Expression {
+                <String as AsExpression<Nullable<Text>>>::as_expression(self.as_str().to_owned())
+            }
+        }
+
+        impl<'a> AsExpression<Nullable<Text>> for &'a $ty {
+            type Expression = <&'a str as AsExpression<Nullable<Text>>>::Expression;
+
+            fn as_expression(self) -> Self::Expression {
+                <&'a str as AsExpression<Nullable<Text>>>::as_expression(self.as_str())
+            }
+        }
+
         impl<DB, ST> Queryable<ST, DB> for $ty
         where
             DB: Backend,
@@ -53,7 +92,7 @@ macro_rules! text_enum {
     )*};
 }
 
-text_enum!(TaskStatus, TaskKind, Role);
+text_enum!(TaskStatus, TaskKind, Role, EventAction, Priority, Queue);
 
 #[cfg(test)]
 mod tests {

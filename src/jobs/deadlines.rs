@@ -14,11 +14,12 @@ use serde::Serialize;
 use super::Shutdown;
 use crate::db::schema::tasks;
 use crate::db::{DbConn, task_tx};
+use crate::domain::task_record::{EventAction, Queue};
 use crate::domain::task_state::TaskStatus;
 use crate::domain::time;
 use crate::error::ApiError;
-use crate::repo::audit::Actor;
-use crate::repo::tasks::{NewTaskEvent, Task};
+use crate::repo::tasks::Task;
+use crate::services::task_log::TaskChange;
 use crate::state::AppState;
 
 /// How long before the due time the assignee is reminded.
@@ -36,27 +37,16 @@ fn system_event(
     conn: &mut DbConn,
     task: &Task,
     at: NaiveDateTime,
-    (action, reason): (&str, &str),
+    (action, reason): (EventAction, &str),
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
-    crate::services::task_log::record(
-        conn,
-        &Actor::system(),
-        &NewTaskEvent {
-            task_id: task.id,
-            occurred_at: at,
-            actor_id: None,
-            actor_role: "system",
-            action,
-            from_status: Some(task.status.as_str()),
-            to_status: task.status.as_str(),
-            assignee_id: task.assignee_id,
-            reason_code: Some(reason),
-            note: None,
-            detail: Some(detail.to_string()),
-        },
-        None,
-    )
+    TaskChange::new(task.id, action, task.status)
+        .from(task.status)
+        .assignee(task.assignee_id)
+        .reason(reason)
+        .detail(&detail)
+        .at(at)
+        .record(conn)
 }
 
 /// Run one sweep as of `now` (UTC).
@@ -77,7 +67,7 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<SweepReport, ApiEr
                 .execute(conn)?;
             if claimed == 1 {
                 let detail = serde_json::json!({"due_at": time::to_utc(task.due_at), "notify": "assignee"});
-                system_event(conn, &task, now, ("remind", "due_soon"), detail)?;
+                system_event(conn, &task, now, (EventAction::Remind, "due_soon"), detail)?;
                 report.reminded += 1;
             }
         }
@@ -98,13 +88,13 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<SweepReport, ApiEr
                 .execute(conn)?;
             if claimed == 1 {
                 // Queued in the court (outside every township): the court escalates to itself.
-                let to = if task.queue.as_deref() == Some("court") {
+                let to = if task.queue == Some(Queue::Court) {
                     "court"
                 } else {
                     "supervisor"
                 };
                 let detail = serde_json::json!({"due_at": time::to_utc(task.due_at), "notify": to});
-                system_event(conn, &task, now, ("overdue", "past_due"), detail)?;
+                system_event(conn, &task, now, (EventAction::Overdue, "past_due"), detail)?;
                 report.overdue += 1;
             }
         }

@@ -9,6 +9,7 @@ use super::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::{recusals, task_events, tasks};
 use crate::domain::TaskKind;
+use crate::domain::task_record::{EventAction, Priority, Queue};
 use crate::domain::task_state::TaskStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -20,7 +21,7 @@ pub struct Task {
     pub party_id: Option<i64>,
     pub kind: TaskKind,
     pub status: TaskStatus,
-    pub priority: String,
+    pub priority: Priority,
     pub instructions: String,
     pub target_address: Option<String>,
     pub target_lat: Option<f64>,
@@ -29,7 +30,7 @@ pub struct Task {
     pub grid_id: Option<i64>,
     pub township_id: Option<i64>,
     pub assignee_id: Option<i64>,
-    pub queue: Option<String>,
+    pub queue: Option<Queue>,
     pub queue_reason: Option<String>,
     pub due_at: NaiveDateTime,
     pub overdue: bool,
@@ -48,9 +49,9 @@ pub struct NewTask<'a> {
     pub case_id: i64,
     pub court_id: i64,
     pub party_id: Option<i64>,
-    pub kind: &'a str,
-    pub status: &'a str,
-    pub priority: &'a str,
+    pub kind: TaskKind,
+    pub status: TaskStatus,
+    pub priority: Priority,
     pub instructions: &'a str,
     pub target_address: Option<&'a str>,
     pub target_lat: Option<f64>,
@@ -71,9 +72,9 @@ pub struct NewTask<'a> {
 #[derive(Debug, Clone, AsChangeset)]
 #[diesel(table_name = tasks)]
 pub struct Placement {
-    pub status: String,
+    pub status: TaskStatus,
     pub assignee_id: Option<Option<i64>>,
-    pub queue: Option<Option<String>>,
+    pub queue: Option<Option<Queue>>,
     pub queue_reason: Option<Option<String>>,
     pub decline_count: Option<i32>,
     pub updated_at: NaiveDateTime,
@@ -83,7 +84,7 @@ impl Placement {
     /// Only the status changes (accept): assignee and queue stay as they are.
     pub fn status(status: TaskStatus, at: NaiveDateTime) -> Placement {
         Placement {
-            status: status.as_str().into(),
+            status,
             assignee_id: None,
             queue: None,
             queue_reason: None,
@@ -111,10 +112,10 @@ impl Placement {
     }
 
     /// The task leaves its worker and waits in a queue (`township` or `court`) for a reason.
-    pub fn to_queue(status: TaskStatus, queue: &str, reason: &str, at: NaiveDateTime) -> Placement {
+    pub fn to_queue(status: TaskStatus, queue: Queue, reason: &str, at: NaiveDateTime) -> Placement {
         Placement {
             assignee_id: Some(None),
-            queue: Some(Some(queue.into())),
+            queue: Some(Some(queue)),
             queue_reason: Some(Some(reason.into())),
             ..Placement::status(status, at)
         }
@@ -128,9 +129,9 @@ pub struct NewTaskEvent<'a> {
     pub occurred_at: NaiveDateTime,
     pub actor_id: Option<i64>,
     pub actor_role: &'a str,
-    pub action: &'a str,
-    pub from_status: Option<&'a str>,
-    pub to_status: &'a str,
+    pub action: EventAction,
+    pub from_status: Option<TaskStatus>,
+    pub to_status: TaskStatus,
     pub assignee_id: Option<i64>,
     pub reason_code: Option<&'a str>,
     pub note: Option<&'a str>,
@@ -145,9 +146,9 @@ pub struct TaskEvent {
     pub occurred_at: NaiveDateTime,
     pub actor_id: Option<i64>,
     pub actor_role: String,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub action: EventAction,
+    pub from_status: Option<TaskStatus>,
+    pub to_status: TaskStatus,
     pub assignee_id: Option<i64>,
     pub reason_code: Option<String>,
     pub note: Option<String>,

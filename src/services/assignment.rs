@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::db::DbConn;
 use crate::domain::TaskKind;
 use crate::domain::assignment::{Candidate, Choice, choose};
+use crate::domain::task_record::Queue;
 use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::repo;
@@ -49,9 +50,9 @@ pub enum Decision {
     Assign {
         worker_id: i64,
     },
-    /// `queue` is `township` or `court`; `reason` a stable code.
+    /// `reason` is a stable code.
     Queue {
-        queue: &'static str,
+        queue: Queue,
         reason: &'static str,
     },
 }
@@ -172,7 +173,7 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
     };
     let Some(target) = req.target else {
         return Ok(queue(
-            "court",
+            Queue::Court,
             req.unlocated_reason,
             None,
             None,
@@ -186,7 +187,7 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
         CourtArea::Inside(shape) => shape,
         CourtArea::OtherCourt => {
             return Ok(queue(
-                "court",
+                Queue::Court,
                 "outside_court_area",
                 None,
                 None,
@@ -196,7 +197,7 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
         }
         CourtArea::Outside => {
             return Ok(queue(
-                "court",
+                Queue::Court,
                 "outside_all_grids",
                 None,
                 None,
@@ -275,7 +276,7 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
         )
     };
     Ok(queue(
-        "township",
+        Queue::Township,
         reason,
         Some(home_grid),
         Some(township_id),

@@ -7,6 +7,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::{DbConn, task_tx};
+use crate::domain::task_record::EventAction;
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::time;
 use crate::error::ApiError;
@@ -15,9 +16,10 @@ use crate::repo::seals::Sealed;
 use crate::repo::{
     self,
     check_ins::{CheckIn, NewCheckIn},
-    tasks::{NewTaskEvent, Placement},
+    tasks::Placement,
 };
 use crate::services::Caller;
+use crate::services::task_log::TaskChange;
 use crate::services::tasks::{View, get};
 
 /// Accuracy (metres, the phone's own estimate) beyond which a fix is flagged.
@@ -121,7 +123,7 @@ fn record_once(
         let distance_m = target.map(|t| (haversine_m(input.point, t) * 10.0).round() / 10.0);
         let assigned_at = repo::tasks::events_of(conn, task.id)?
             .into_iter()
-            .filter(|e| e.action == "assign" && e.assignee_id == Some(caller.id))
+            .filter(|e| e.action == EventAction::Assign && e.assignee_id == Some(caller.id))
             .map(|e| e.occurred_at)
             .next_back();
         let flags = flags(
@@ -155,27 +157,16 @@ fn record_once(
         {
             return Err(ApiError::PreconditionFailed);
         }
-        crate::services::task_log::record(
-            conn,
-            &caller.actor(),
-            &NewTaskEvent {
-                task_id: task.id,
-                occurred_at: received_at,
-                actor_id: Some(caller.id),
-                actor_role: caller.role.as_str(),
-                action: "check_in",
-                from_status: Some(from.as_str()),
-                to_status: to.as_str(),
-                assignee_id: Some(caller.id),
-                reason_code: None,
-                note: None,
-                detail: Some(
-                    serde_json::json!({"check_in_id": check_in.id, "distance_m": distance_m, "flags": flags})
-                        .to_string(),
-                ),
-            },
-            Some((Sealed::CheckIns, check_in.id)),
-        )?;
+        TaskChange::new(task.id, EventAction::CheckIn, to)
+            .by(caller.actor())
+            .from(from)
+            .assignee(Some(caller.id))
+            .detail(
+                &serde_json::json!({"check_in_id": check_in.id, "distance_m": distance_m, "flags": flags}),
+            )
+            .at(received_at)
+            .about(Sealed::CheckIns, check_in.id)
+            .record(conn)?;
         Ok(Recorded::Created(check_in, to))
     })
 }

@@ -14,12 +14,14 @@ use sha2::{Digest, Sha256};
 use crate::db::schema::evidence;
 use crate::db::{DbConn, task_tx};
 use crate::domain::media::EvidenceKind;
+use crate::domain::task_record::EventAction;
 use crate::domain::task_state::TaskStatus;
 use crate::domain::{Role, time};
 use crate::error::ApiError;
+use crate::repo;
 use crate::repo::seals::Sealed;
-use crate::repo::{self, tasks::NewTaskEvent};
 use crate::services::Caller;
+use crate::services::task_log::TaskChange;
 use crate::services::tasks::{View, get};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -207,27 +209,14 @@ pub fn upload(
             ))
             .returning(evidence::all_columns)
             .get_result(conn)?;
-        crate::services::task_log::record(
-            conn,
-            &caller.actor(),
-            &NewTaskEvent {
-                task_id: task.id,
-                occurred_at: now,
-                actor_id: Some(caller.id),
-                actor_role: caller.role.as_str(),
-                action: "evidence",
-                from_status: Some(status.as_str()),
-                to_status: status.as_str(),
-                assignee_id: Some(caller.id),
-                reason_code: None,
-                note: None,
-                detail: Some(
-                    serde_json::json!({"evidence_id": row.id, "kind": row.kind, "sha256": row.sha256, "size_bytes": row.size_bytes})
-                        .to_string(),
-                ),
-            },
-            Some((Sealed::Evidence, row.id)),
-        )?;
+        TaskChange::new(task.id, EventAction::Evidence, status)
+            .by(caller.actor())
+            .from(status)
+            .assignee(Some(caller.id))
+            .detail(&serde_json::json!({"evidence_id": row.id, "kind": row.kind, "sha256": row.sha256, "size_bytes": row.size_bytes}))
+            .at(now)
+            .about(Sealed::Evidence, row.id)
+            .record(conn)?;
         Ok::<_, ApiError>(row)
     });
     match stored {

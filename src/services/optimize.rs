@@ -16,14 +16,16 @@ use crate::db::schema::{
 };
 use crate::db::{DbConn, task_tx};
 use crate::domain::batch_assign::{Options, TaskIn, WorkerIn, greedy, optimal};
+use crate::domain::task_record::EventAction;
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::{Role, time};
 use crate::error::ApiError;
 use crate::geo::LatLon;
-use crate::repo::{self, tasks::NewTaskEvent, tasks::Placement, tasks::Task};
+use crate::repo::{self, tasks::Placement, tasks::Task};
 use crate::services::Caller;
 use crate::services::caller::Named;
 use crate::services::grid_map::GridMap;
+use crate::services::task_log::TaskChange;
 
 /// Most tasks one request may plan.
 pub const MAX_TASKS: usize = 20_000;
@@ -394,27 +396,14 @@ fn plan(
             )? {
                 return Err(ApiError::PreconditionFailed);
             }
-            crate::services::task_log::record(
-                conn,
-                &caller.actor(),
-                &NewTaskEvent {
-                    task_id: task.id,
-                    occurred_at: now,
-                    actor_id: Some(caller.id),
-                    actor_role: caller.role.as_str(),
-                    action: "assign",
-                    from_status: Some(from.as_str()),
-                    to_status: to.as_str(),
-                    assignee_id: Some(a.worker_id),
-                    reason_code: Some("optimized"),
-                    note: None,
-                    detail: Some(
-                        serde_json::json!({ "distance_m": a.distance_m, "batch_size": assignments.len() })
-                            .to_string(),
-                    ),
-                },
-                None,
-            )?;
+            TaskChange::new(task.id, EventAction::Assign, to)
+                .by(caller.actor())
+                .from(from)
+                .assignee(Some(a.worker_id))
+                .reason("optimized")
+                .detail(&serde_json::json!({ "distance_m": a.distance_m, "batch_size": assignments.len() }))
+                .at(now)
+                .record(conn)?;
         }
         repo::audit::record(
             conn,

@@ -18,6 +18,8 @@ use crate::domain::period::Period;
 use crate::domain::scoring::{
     self, ApprovalDetail, Line, LineCode, OutcomeFacts, Payouts, Scheme, Standing, WorkerPeriod,
 };
+use crate::domain::task_record::EventAction;
+use crate::domain::task_state::TaskStatus;
 use crate::domain::{Role, time};
 use crate::error::ApiError;
 use crate::repo::seals::{Sealed, sealing};
@@ -163,18 +165,19 @@ fn write_line(
 fn line_for_event(
     conn: &mut DbConn,
     task: &Task,
-    action: &str,
-    from_status: Option<&str>,
+    action: EventAction,
+    from_status: Option<TaskStatus>,
     at: NaiveDateTime,
 ) -> Result<Option<(i64, Line, i64)>, ApiError> {
-    let scored =
-        matches!(action, "approve" | "return") || (action == "overdue" && from_status == Some("assigned"));
+    // Overdue while still only assigned: the worker never answered.
+    let unanswered = action == EventAction::Overdue && from_status == Some(TaskStatus::Assigned);
+    let scored = matches!(action, EventAction::Approve | EventAction::Return) || unanswered;
     let Some(worker_id) = task.assignee_id.filter(|_| scored) else {
         return Ok(None);
     };
     let (version, scheme) = scheme_at(conn, at)?;
     let line = match action {
-        "approve" => {
+        EventAction::Approve => {
             let Some(approved) = repo::submissions::of_task(conn, task.id)?
                 .into_iter()
                 .rev()
@@ -187,9 +190,8 @@ fn line_for_event(
             scoring::approval(&scheme, kind, rating, task.due_at, approved.submitted_at)
                 .map_err(ApiError::internal)?
         }
-        "return" => scoring::rework_penalty(&scheme),
-        // Overdue while still only assigned: the worker never answered.
-        "overdue" if from_status == Some("assigned") => scoring::unanswered_penalty(&scheme),
+        EventAction::Return => scoring::rework_penalty(&scheme),
+        EventAction::Overdue if unanswered => scoring::unanswered_penalty(&scheme),
         _ => return Ok(None),
     };
     Ok(Some((worker_id, line, version)))
@@ -437,7 +439,7 @@ struct EventRow {
     #[diesel(sql_type = BigInt)]
     task_id: i64,
     #[diesel(sql_type = Text)]
-    action: String,
+    action: EventAction,
     #[diesel(sql_type = Timestamp)]
     occurred_at: NaiveDateTime,
 }
@@ -550,8 +552,8 @@ pub fn worker_periods(
     // Response time: from the latest assignment of the task to the worker until they accept.
     let mut assigned_at: HashMap<(i64, i64), NaiveDateTime> = HashMap::new();
     for e in events {
-        match e.action.as_str() {
-            "assign" => {
+        match e.action {
+            EventAction::Assign => {
                 assigned_at.insert((e.task_id, e.worker_id), e.occurred_at);
                 if let Some(r) = entry(&mut records, &township_of, e.worker_id) {
                     r.assigned += 1;
@@ -902,9 +904,9 @@ struct StoredEventLine {
     #[diesel(sql_type = BigInt)]
     task_id: i64,
     #[diesel(sql_type = Text)]
-    action: String,
+    action: EventAction,
     #[diesel(sql_type = Nullable<Text>)]
-    from_status: Option<String>,
+    from_status: Option<TaskStatus>,
     #[diesel(sql_type = Timestamp)]
     occurred_at: NaiveDateTime,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -951,7 +953,7 @@ pub fn recompute(conn: &mut DbConn, period: Period) -> Result<Recomputed, ApiErr
             assignee_id: e.assignee_id.or(task.assignee_id),
             ..task
         };
-        let derived = line_for_event(conn, &as_then, &e.action, e.from_status.as_deref(), e.occurred_at)?
+        let derived = line_for_event(conn, &as_then, e.action, e.from_status, e.occurred_at)?
             .map(|(_, line, _)| line.points);
         let source = format!("task_event:{}", e.event_id);
         let stored_points = stored.get(&source).copied();

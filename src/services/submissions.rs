@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use crate::db::schema::evidence;
 use crate::db::{DbConn, task_tx};
 use crate::domain::submission::{self, TaskResult};
+use crate::domain::task_record::EventAction;
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::time;
 use crate::error::ApiError;
@@ -18,9 +19,10 @@ use crate::repo::seals::Sealed;
 use crate::repo::{
     self,
     submissions::{NewSubmission, Outcome, Review, Submission},
-    tasks::{NewTaskEvent, Placement, Task},
+    tasks::{Placement, Task},
 };
 use crate::services::Caller;
+use crate::services::task_log::TaskChange;
 use crate::services::tasks::{assignee, court_officer, get, prepare};
 
 /// Why an officer sends a result back.
@@ -149,24 +151,15 @@ fn submit_once(
         if !repo::tasks::place(conn, task.id, task.version, &Placement::status(to, now))? {
             return Err(ApiError::PreconditionFailed);
         }
-        crate::services::task_log::record(
-            conn,
-            &caller.actor(),
-            &NewTaskEvent {
-                task_id: task.id,
-                occurred_at: now,
-                actor_id: Some(caller.id),
-                actor_role: caller.role.as_str(),
-                action: "submit",
-                from_status: Some(from.as_str()),
-                to_status: to.as_str(),
-                assignee_id: Some(caller.id),
-                reason_code: None,
-                note: input.note.as_deref(),
-                detail: Some(serde_json::json!({ "submission_id": row.id }).to_string()),
-            },
-            Some((Sealed::Submissions, row.id)),
-        )?;
+        TaskChange::new(task.id, EventAction::Submit, to)
+            .by(caller.actor())
+            .from(from)
+            .assignee(Some(caller.id))
+            .note(input.note.as_deref())
+            .detail(&serde_json::json!({ "submission_id": row.id }))
+            .at(now)
+            .about(Sealed::Submissions, row.id)
+            .record(conn)?;
         let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
         Ok(Submitted::Created(row, task))
     })
@@ -273,30 +266,15 @@ pub fn review(
             return Err(ApiError::PreconditionFailed);
         }
         let reason_code = codes.join(",");
-        crate::services::task_log::record(
-            conn,
-            &caller.actor(),
-            &NewTaskEvent {
-                task_id: task.id,
-                occurred_at: now,
-                actor_id: Some(caller.id),
-                actor_role: caller.role.as_str(),
-                action: if action == TaskAction::Approve {
-                    "approve"
-                } else {
-                    "return"
-                },
-                from_status: Some(from.as_str()),
-                to_status: to.as_str(),
-                assignee_id: task.assignee_id,
-                reason_code: (!reason_code.is_empty()).then_some(reason_code.as_str()),
-                note: comment,
-                detail: Some(
-                    serde_json::json!({ "submission_id": pending.id, "rating": rating }).to_string(),
-                ),
-            },
-            None,
-        )?;
+        TaskChange::new(task.id, EventAction::from(action), to)
+            .by(caller.actor())
+            .from(from)
+            .assignee(task.assignee_id)
+            .reason((!reason_code.is_empty()).then_some(reason_code.as_str()))
+            .note(comment)
+            .detail(&serde_json::json!({ "submission_id": pending.id, "rating": rating }))
+            .at(now)
+            .record(conn)?;
         let reviewed = repo::submissions::latest(conn, task.id)?.unwrap_or(pending);
         let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
         Ok((reviewed, task))

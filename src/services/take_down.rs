@@ -22,15 +22,17 @@ use crate::db::DbConn;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::dishonest::take_down_instructions;
 use crate::domain::submission::TaskResult;
+use crate::domain::task_record::{EventAction, Priority, Queue};
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::{TaskKind, time};
 use crate::error::ApiError;
 use crate::repo::{
     self,
     dishonest::Entry,
-    tasks::{NewTask, NewTaskEvent, Placement, Task},
+    tasks::{NewTask, Placement, Task},
 };
 use crate::services::Caller;
+use crate::services::task_log::TaskChange;
 use crate::services::tasks::{DUE_HOUR_LOCAL, default_working_days};
 
 /// The tasks a removal changed.
@@ -133,24 +135,15 @@ fn cancel(
         "被执行人已移出失信被执行人名单（{}）",
         entry.removal_reason.as_deref().unwrap_or_default()
     );
-    crate::services::task_log::record(
-        conn,
-        &caller.actor(),
-        &NewTaskEvent {
-            task_id: task.id,
-            occurred_at: now,
-            actor_id: Some(caller.id),
-            actor_role: caller.role.as_str(),
-            action: "cancel",
-            from_status: Some(from.as_str()),
-            to_status: to.as_str(),
-            assignee_id: task.assignee_id,
-            reason_code: Some("debtor_removed"),
-            note: Some(&note),
-            detail: Some(json!({ "dishonest_entry_id": entry.id }).to_string()),
-        },
-        None,
-    )
+    TaskChange::new(task.id, EventAction::Cancel, to)
+        .by(caller.actor())
+        .from(from)
+        .assignee(task.assignee_id)
+        .reason("debtor_removed")
+        .note(Some(&note))
+        .detail(&json!({ "dishonest_entry_id": entry.id }))
+        .at(now)
+        .record(conn)
 }
 
 /// The take-down task for one posting task, assigned to its poster (or queued when they cannot
@@ -175,9 +168,9 @@ fn create_take_down(
             case_id: posting.case_id,
             court_id: posting.court_id,
             party_id: posting.party_id,
-            kind: kind.as_str(),
-            status: TaskStatus::Created.as_str(),
-            priority: "urgent",
+            kind,
+            status: TaskStatus::Created,
+            priority: Priority::Urgent,
             instructions: &instructions,
             target_address: posting.target_address.as_deref(),
             target_lat: posting.target_lat,
@@ -194,39 +187,14 @@ fn create_take_down(
             updated_at: now,
         },
     )?;
-    let event = |action: &'static str,
-                 from: Option<TaskStatus>,
-                 to: TaskStatus,
-                 assignee: Option<i64>,
-                 reason: Option<&'static str>,
-                 detail: Option<String>| NewTaskEvent {
-        task_id: task.id,
-        occurred_at: now,
-        actor_id: (action == "create").then_some(caller.id),
-        actor_role: if action == "create" {
-            caller.role.as_str()
-        } else {
-            "system"
-        },
-        action,
-        from_status: from.map(TaskStatus::as_str),
-        to_status: to.as_str(),
-        assignee_id: assignee,
-        reason_code: reason,
-        note: None,
-        detail,
-    };
-    crate::services::task_log::record(
-        conn,
-        &caller.actor(),
-        &event("create", None, TaskStatus::Created, None, None, None),
-        None,
-    )?;
+    TaskChange::new(task.id, EventAction::Create, TaskStatus::Created)
+        .by(caller.actor())
+        .at(now)
+        .record(conn)?;
     let available =
         repo::users::find(conn, poster)?.is_some_and(|u| u.active && u.role == crate::domain::Role::Worker);
-    let detail = |summary: &str| {
-        Some(json!({ "summary": summary, "posting_task_id": posting.id, "poster_id": poster }).to_string())
-    };
+    let detail =
+        |summary: &str| json!({ "summary": summary, "posting_task_id": posting.id, "poster_id": poster });
     if available {
         let to = transition(TaskStatus::Created, TaskAction::Assign)?;
         if !repo::tasks::place(
@@ -237,43 +205,33 @@ fn create_take_down(
         )? {
             return Err(ApiError::PreconditionFailed);
         }
-        crate::services::task_log::record(
-            conn,
-            &caller.actor(),
-            &event(
-                "assign",
-                Some(TaskStatus::Created),
-                to,
-                Some(poster),
-                Some("poster"),
-                detail("assigned to the worker who posted the notice"),
-            ),
-            None,
-        )?;
+        // Placing the take-down with its poster is the system's doing, as automatic placement is.
+        TaskChange::new(task.id, EventAction::Assign, to)
+            .from(TaskStatus::Created)
+            .assignee(Some(poster))
+            .reason("poster")
+            .detail(&detail("assigned to the worker who posted the notice"))
+            .at(now)
+            .record(conn)?;
     } else {
         let to = transition(TaskStatus::Created, TaskAction::Queue)?;
         let queue = if posting.township_id.is_some() {
-            "township"
+            Queue::Township
         } else {
-            "court"
+            Queue::Court
         };
         let placement = Placement::to_queue(to, queue, "poster_unavailable", now);
         if !repo::tasks::place(conn, task.id, task.version, &placement)? {
             return Err(ApiError::PreconditionFailed);
         }
-        crate::services::task_log::record(
-            conn,
-            &caller.actor(),
-            &event(
-                "queue",
-                Some(TaskStatus::Created),
-                to,
-                None,
-                Some("poster_unavailable"),
-                detail("the worker who posted the notice can no longer take tasks"),
-            ),
-            None,
-        )?;
+        TaskChange::new(task.id, EventAction::Queue, to)
+            .from(TaskStatus::Created)
+            .reason("poster_unavailable")
+            .detail(&detail(
+                "the worker who posted the notice can no longer take tasks",
+            ))
+            .at(now)
+            .record(conn)?;
     }
     Ok(task.id)
 }

@@ -3,22 +3,128 @@
 //! who lost the task gets a tombstone), the notification the change calls for, in the outbox, and
 //! the score line it earns or costs the worker.
 //! Keeping the three together is what makes "nothing acknowledged is lost" hold for phones and
-//! for the SMS gateway alike.
+//! for the SMS gateway alike. A change is described with the [`TaskChange`] builder and written
+//! with [`TaskChange::record`].
 
+use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use serde_json::json;
 
 use crate::db::DbConn;
+use crate::domain::task_record::EventAction;
 use crate::domain::task_state::TaskStatus;
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::repo::{self, audit::Actor, seals::Sealed, tasks::NewTaskEvent, tasks::Task};
 
+/// One change to a task, described field by field and then recorded with everything that
+/// follows from it:
+///
+/// ```ignore
+/// TaskChange::new(task.id, EventAction::Decline, TaskStatus::Queued)
+///     .by(caller.actor())
+///     .from(TaskStatus::Assigned)
+///     .reason(reason.as_str())
+///     .note(note.as_deref())
+///     .record(conn)?;
+/// ```
+///
+/// Unless told otherwise the change is the system's, happens now, and names no assignee.
+#[must_use = "a change is written only by `record`"]
+pub struct TaskChange<'a> {
+    event: NewTaskEvent<'a>,
+    actor: Actor,
+    subject: Option<(Sealed, i64)>,
+}
+
+impl<'a> TaskChange<'a> {
+    /// `action` moved (or, for events that keep the status, left) task `task_id` at `to`.
+    pub fn new(task_id: i64, action: EventAction, to: TaskStatus) -> TaskChange<'a> {
+        TaskChange {
+            event: NewTaskEvent {
+                task_id,
+                occurred_at: time::now(),
+                actor_id: None,
+                actor_role: "system",
+                action,
+                from_status: None,
+                to_status: to,
+                assignee_id: None,
+                reason_code: None,
+                note: None,
+                detail: None,
+            },
+            actor: Actor::system(),
+            subject: None,
+        }
+    }
+
+    /// Who caused it: the event row keeps their id and role, the audit row the whole actor.
+    pub fn by(mut self, actor: Actor) -> Self {
+        self.event.actor_id = actor.user_id;
+        self.actor = actor;
+        self
+    }
+
+    /// The status the task had before.
+    pub fn from(mut self, from: TaskStatus) -> Self {
+        self.event.from_status = Some(from);
+        self
+    }
+
+    /// The worker the event concerns (the new assignee, or the one who holds the task).
+    pub fn assignee(mut self, worker_id: Option<i64>) -> Self {
+        self.event.assignee_id = worker_id;
+        self
+    }
+
+    /// The reason code (a decline reason, a queue reason, the return reasons joined by commas).
+    pub fn reason(mut self, code: impl Into<Option<&'a str>>) -> Self {
+        self.event.reason_code = code.into();
+        self
+    }
+
+    /// The person's free-text note, if they wrote one.
+    pub fn note(mut self, note: Option<&'a str>) -> Self {
+        self.event.note = note;
+        self
+    }
+
+    /// Machine-readable detail (an explanation, the ids involved), stored as JSON text.
+    pub fn detail(mut self, detail: &impl serde::Serialize) -> Self {
+        self.event.detail = serde_json::to_string(detail).ok();
+        self
+    }
+
+    /// When it happened, if not now (a check-in received earlier, a sweep run as of a time).
+    pub fn at(mut self, at: NaiveDateTime) -> Self {
+        self.event.occurred_at = at;
+        self
+    }
+
+    /// The record the event is about (a check-in, an evidence file, a submission): the audit row
+    /// seals it together with the event row.
+    pub fn about(mut self, table: Sealed, id: i64) -> Self {
+        self.subject = Some((table, id));
+        self
+    }
+
+    /// Write the event and everything that follows from it, in the caller's transaction.
+    pub fn record(self, conn: &mut DbConn) -> Result<(), ApiError> {
+        let role = self.actor.role.as_deref().unwrap_or("system");
+        let event = NewTaskEvent {
+            actor_role: role,
+            ..self.event
+        };
+        record(conn, &self.actor, &event, self.subject)
+    }
+}
+
 /// Record a task event and everything that follows from it, with its audit row: `actor` is who
 /// caused it (the system for deadlines and automatic placement), `subject` the record the event
 /// is about when there is one (a check-in, an evidence file, a submission) — the audit row seals
 /// it together with the event row and any score line the event earned (see `repo::seals`).
-pub fn record(
+fn record(
     conn: &mut DbConn,
     actor: &Actor,
     event: &NewTaskEvent<'_>,
@@ -69,8 +175,8 @@ fn holder(task: &Task) -> Option<i64> {
 fn update_feeds(conn: &mut DbConn, task: &Task, event: &NewTaskEvent<'_>) -> QueryResult<()> {
     let holder = holder(task);
     let reason = match event.action {
-        "cancel" => "cancelled",
-        "decline" | "recuse" => "declined",
+        EventAction::Cancel => "cancelled",
+        action if action.gives_back() => "declined",
         _ => "reassigned",
     };
     for worker in repo::sync_feed::holders(conn, task.id)? {
@@ -95,11 +201,11 @@ fn update_feeds(conn: &mut DbConn, task: &Task, event: &NewTaskEvent<'_>) -> Que
 fn notify(conn: &mut DbConn, task: &Task, event: &NewTaskEvent<'_>) -> QueryResult<()> {
     let assignee = || json!({ "role": "worker", "user_id": task.assignee_id });
     let (event_type, recipient) = match event.action {
-        "assign" => ("task.assigned", assignee()),
-        "remind" => ("task.reminder", assignee()),
-        "return" => ("task.returned", assignee()),
-        "approve" => ("task.approved", assignee()),
-        "overdue" => match task.township_id {
+        EventAction::Assign => ("task.assigned", assignee()),
+        EventAction::Remind => ("task.reminder", assignee()),
+        EventAction::Return => ("task.returned", assignee()),
+        EventAction::Approve => ("task.approved", assignee()),
+        EventAction::Overdue => match task.township_id {
             Some(township_id) => (
                 "task.overdue",
                 json!({ "role": "supervisor", "township_id": township_id }),

@@ -9,14 +9,14 @@ use utoipa::ToSchema;
 use crate::db::{DbConn, task_tx};
 use crate::domain::access::Scope;
 use crate::domain::calendar::WorkCalendar;
+use crate::domain::task_record::{EventAction, Priority, Queue};
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::{Role, TaskKind, time};
 use crate::error::ApiError;
 use crate::geo::LatLon;
-use crate::repo::audit::Actor;
 use crate::repo::{
     self,
-    tasks::{NewTask, NewTaskEvent, Placement as Place, Task},
+    tasks::{NewTask, Placement as Place, Task},
 };
 use crate::services::Caller;
 use crate::services::assignment::{self, Decision, Explanation, Request};
@@ -24,6 +24,7 @@ use crate::services::caller::Named;
 use crate::services::grid_map::{CourtArea, GridMap};
 pub use crate::services::task_access::{View, get, party_visible, view_of};
 pub(crate) use crate::services::task_access::{assignee, court_officer, officer_or_supervisor, prepare};
+use crate::services::task_log::TaskChange;
 
 /// Working days a worker gets for each kind when the officer names no due date.
 pub fn default_working_days(kind: TaskKind) -> u32 {
@@ -136,41 +137,6 @@ fn target_of(task: &Task) -> Option<LatLon> {
     }
 }
 
-/// One event row.
-#[allow(clippy::too_many_arguments)]
-fn event(
-    conn: &mut DbConn,
-    task_id: i64,
-    caller: Option<&Caller>,
-    action: &str,
-    from: Option<TaskStatus>,
-    to: TaskStatus,
-    assignee_id: Option<i64>,
-    reason_code: Option<&str>,
-    note: Option<&str>,
-    detail: Option<String>,
-) -> Result<(), ApiError> {
-    crate::services::task_log::record(
-        conn,
-        &caller.map(Caller::actor).unwrap_or_else(Actor::system),
-        &NewTaskEvent {
-            task_id,
-            occurred_at: time::now(),
-            actor_id: caller.map(|c| c.id),
-            actor_role: caller.map(|c| c.role.as_str()).unwrap_or("system"),
-            action,
-            from_status: from.map(TaskStatus::as_str),
-            to_status: to.as_str(),
-            assignee_id,
-            reason_code,
-            note,
-            detail,
-        },
-        None,
-    )?;
-    Ok(())
-}
-
 /// Move a task to a new placement if it is still at `version`; 412 otherwise.
 fn place(conn: &mut DbConn, task: &Task, version: i64, placement: Place) -> Result<(), ApiError> {
     if repo::tasks::place(conn, task.id, version, &placement)? {
@@ -216,7 +182,6 @@ fn auto_place(
         now,
     };
     let placement = assignment::decide(conn, map, &request)?;
-    let detail = serde_json::to_string(&placement.explanation).ok();
     // The target's grid and township, as resolved now.
     diesel_set_place(conn, task.id, placement.grid_id, placement.township_id)?;
     match placement.decision {
@@ -231,18 +196,12 @@ fn auto_place(
                     ..Place::to_worker(to, worker_id, now)
                 },
             )?;
-            event(
-                conn,
-                task.id,
-                None,
-                "assign",
-                Some(from),
-                to,
-                Some(worker_id),
-                Some("automatic"),
-                None,
-                detail,
-            )?;
+            TaskChange::new(task.id, EventAction::Assign, to)
+                .from(from)
+                .assignee(Some(worker_id))
+                .reason("automatic")
+                .detail(&placement.explanation)
+                .record(conn)?;
         }
         Decision::Queue { queue, reason } => {
             let to = if from == TaskStatus::Queued {
@@ -259,18 +218,11 @@ fn auto_place(
                     ..Place::to_queue(to, queue, reason, now)
                 },
             )?;
-            event(
-                conn,
-                task.id,
-                None,
-                "queue",
-                Some(from),
-                to,
-                None,
-                Some(reason),
-                None,
-                detail,
-            )?;
+            TaskChange::new(task.id, EventAction::Queue, to)
+                .from(from)
+                .reason(reason)
+                .detail(&placement.explanation)
+                .record(conn)?;
         }
     }
     Ok(placement.explanation)
@@ -333,9 +285,13 @@ pub fn create(
                 case_id: case.id,
                 court_id,
                 party_id: input.party_id,
-                kind: input.kind.as_str(),
-                status: TaskStatus::Created.as_str(),
-                priority: if input.urgent { "urgent" } else { "normal" },
+                kind: input.kind,
+                status: TaskStatus::Created,
+                priority: if input.urgent {
+                    Priority::Urgent
+                } else {
+                    Priority::Normal
+                },
                 instructions: &input.instructions,
                 target_address: input.target_address.as_deref(),
                 target_lat: input.target.map(|p| p.lat),
@@ -352,18 +308,9 @@ pub fn create(
                 updated_at: now,
             },
         )?;
-        event(
-            conn,
-            task.id,
-            Some(caller),
-            "create",
-            None,
-            TaskStatus::Created,
-            None,
-            None,
-            None,
-            None,
-        )?;
+        TaskChange::new(task.id, EventAction::Create, TaskStatus::Created)
+            .by(caller.actor())
+            .record(conn)?;
         let explanation = auto_place(
             conn,
             map,
@@ -392,18 +339,11 @@ pub fn accept(
         let (task, from) = prepare(conn, caller, task_id, if_match, assignee)?;
         let to = transition(from, TaskAction::Accept)?;
         place(conn, &task, task.version, Place::status(to, time::now()))?;
-        event(
-            conn,
-            task.id,
-            Some(caller),
-            "accept",
-            Some(from),
-            to,
-            Some(caller.id),
-            None,
-            None,
-            None,
-        )?;
+        TaskChange::new(task.id, EventAction::Accept, to)
+            .by(caller.actor())
+            .from(from)
+            .assignee(Some(caller.id))
+            .record(conn)?;
         repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))
     })
 }
@@ -433,28 +373,22 @@ pub fn decline(
             task.version,
             Place {
                 decline_count: Some(declines),
-                ..Place::to_queue(to, "township", "declined", now)
+                ..Place::to_queue(to, Queue::Township, "declined", now)
             },
         )?;
         // A conflict of interest is recorded under its own action so it never counts as a
         // decline against the worker.
         let action = if reason == DeclineReason::ConflictOfInterest {
-            "recuse"
+            EventAction::Recuse
         } else {
-            "decline"
+            EventAction::Decline
         };
-        event(
-            conn,
-            task.id,
-            Some(caller),
-            action,
-            Some(from),
-            to,
-            None,
-            Some(reason.as_str()),
-            note.as_deref(),
-            None,
-        )?;
+        TaskChange::new(task.id, action, to)
+            .by(caller.actor())
+            .from(from)
+            .reason(reason.as_str())
+            .note(note.as_deref())
+            .record(conn)?;
         let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
         let explanation = if declines as u32 >= rules.max_declines {
             let explanation = Explanation {
@@ -467,20 +401,13 @@ pub fn decline(
                 conn,
                 &task,
                 task.version,
-                Place::to_queue(TaskStatus::Queued, "township", "too_many_declines", now),
+                Place::to_queue(TaskStatus::Queued, Queue::Township, "too_many_declines", now),
             )?;
-            event(
-                conn,
-                task.id,
-                None,
-                "queue",
-                Some(TaskStatus::Queued),
-                TaskStatus::Queued,
-                None,
-                Some("too_many_declines"),
-                None,
-                serde_json::to_string(&explanation).ok(),
-            )?;
+            TaskChange::new(task.id, EventAction::Queue, TaskStatus::Queued)
+                .from(TaskStatus::Queued)
+                .reason("too_many_declines")
+                .detail(&explanation)
+                .record(conn)?;
             explanation
         } else {
             let decliners = decliners_of(conn, task.id)?;
@@ -506,7 +433,7 @@ pub fn decline(
 fn decliners_of(conn: &mut DbConn, task_id: i64) -> Result<Vec<i64>, ApiError> {
     let mut ids: Vec<i64> = repo::tasks::events_of(conn, task_id)?
         .into_iter()
-        .filter(|e| e.action == "decline" || e.action == "recuse")
+        .filter(|e| e.action.gives_back())
         .filter_map(|e| e.actor_id)
         .collect();
     ids.sort_unstable();
@@ -526,18 +453,12 @@ pub fn cancel(
         let (task, from) = prepare(conn, caller, task_id, if_match, court_officer)?;
         let to = transition(from, TaskAction::Cancel)?;
         place(conn, &task, task.version, Place::status_unqueued(to, time::now()))?;
-        event(
-            conn,
-            task.id,
-            Some(caller),
-            "cancel",
-            Some(from),
-            to,
-            task.assignee_id,
-            None,
-            note.as_deref(),
-            None,
-        )?;
+        TaskChange::new(task.id, EventAction::Cancel, to)
+            .by(caller.actor())
+            .from(from)
+            .assignee(task.assignee_id)
+            .note(note.as_deref())
+            .record(conn)?;
         repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))
     })
 }
@@ -605,18 +526,13 @@ pub fn reassign(
             if_match,
             Place::to_worker(to, worker.id, time::now()),
         )?;
-        event(
-            conn,
-            task.id,
-            Some(caller),
-            "assign",
-            Some(from),
-            to,
-            Some(worker.id),
-            Some("manual"),
-            note.as_deref(),
-            None,
-        )?;
+        TaskChange::new(task.id, EventAction::Assign, to)
+            .by(caller.actor())
+            .from(from)
+            .assignee(Some(worker.id))
+            .reason("manual")
+            .note(note.as_deref())
+            .record(conn)?;
         repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))
     })
 }
@@ -701,18 +617,10 @@ pub fn pin(
         if moved != 1 {
             return Err(ApiError::PreconditionFailed);
         }
-        event(
-            conn,
-            task.id,
-            Some(caller),
-            "pin",
-            Some(from),
-            from,
-            None,
-            None,
-            None,
-            None,
-        )?;
+        TaskChange::new(task.id, EventAction::Pin, from)
+            .by(caller.actor())
+            .from(from)
+            .record(conn)?;
         let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
         let decliners = decliners_of(conn, task.id)?;
         let round = Round {
