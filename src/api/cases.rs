@@ -16,7 +16,7 @@ use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, validate_point};
 use crate::repo::cases::{Case, Party};
 use crate::services;
-use crate::services::cases::{Closing, NewCaseInput, PartyInput, PartyRole, StoredAddress};
+use crate::services::cases::{CaseStatus, Closing, NewCaseInput, PartyInput, PartyRole, StoredAddress};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -112,8 +112,8 @@ pub struct CaseDto {
 pub fn party_dto(p: Party) -> PartyDto {
     PartyDto {
         id: p.id,
-        role: p.role,
-        kind: p.kind,
+        role: p.role.as_str().to_owned(),
+        kind: p.kind.as_str().to_owned(),
         name: p.name,
         id_number: p.id_number,
         phones: serde_json::from_str(&p.phones).unwrap_or_default(),
@@ -136,7 +136,7 @@ fn case_dto(c: Case, parties: Option<Vec<Party>>) -> CaseDto {
         court_id: c.court_id,
         officer_id: c.officer_id,
         amount_owed_fen: c.amount_owed_fen,
-        status: c.status,
+        status: c.status.as_str().to_owned(),
         filed_on: c.filed_on,
         created_at: time::to_utc(c.created_at),
         closed_at: c.closed_at.map(time::to_utc),
@@ -266,19 +266,16 @@ pub async fn list_cases(
 ) -> Result<HttpResponse, ApiError> {
     let permit = auth.permit(Operation::ListCases)?;
     let page = query.to_request()?;
-    let status = filter.into_inner().status;
-    if status
-        .as_deref()
-        .is_some_and(|s| !["open", "concluded", "terminated"].contains(&s))
-    {
-        return Err(ApiError::invalid(
-            "status",
-            "must be open, concluded or terminated",
-        ));
-    }
+    let status = match filter.into_inner().status.as_deref() {
+        None => None,
+        Some(s) => Some(
+            CaseStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", "must be open, concluded or terminated"))?,
+        ),
+    };
     let rows = state
         .run_as(permit, None, move |conn, caller| {
-            services::cases::list(conn, caller, status.as_deref(), page)
+            services::cases::list(conn, caller, status, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |c| c.id, |c| case_dto(c, None))))

@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::names::refused_char;
 use crate::domain::period::Period;
-use crate::domain::scoring::{Payouts, Scheme, payouts_csv};
+use crate::domain::scoring::{AppealStatus, Payouts, Scheme, payouts_csv};
 use crate::domain::{Role, TaskKind, time};
 use crate::error::{ApiError, Problem};
 use crate::repo::{self, scores::Appeal, scores::Completion, scores::Module};
@@ -305,7 +305,7 @@ fn appeal_dto(a: Appeal) -> AppealDto {
         line_id: a.line_id,
         worker_id: a.worker_id,
         reason: a.reason,
-        status: a.status,
+        status: a.status.as_str().to_owned(),
         decided_by: a.decided_by,
         decided_at: a.decided_at.map(time::to_utc),
         decision_reason: a.decision_reason,
@@ -368,12 +368,14 @@ pub async fn list_appeals(
     let permit = auth.permit(Operation::ListAppeals)?;
     let status = match query.status.as_deref() {
         None => None,
-        Some(s @ ("pending" | "accepted" | "rejected")) => Some(s.to_owned()),
-        Some(_) => return Err(ApiError::invalid("status", "pending, accepted or rejected")),
+        Some(s) => Some(
+            AppealStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", "pending, accepted or rejected"))?,
+        ),
     };
     let appeals = state
         .run_as(permit, None, move |conn, caller| {
-            services::appeals::list(conn, caller, status.as_deref())
+            services::appeals::list(conn, caller, status)
         })
         .await?;
     Ok(HttpResponse::Ok().json(appeals.into_iter().map(appeal_dto).collect::<Vec<_>>()))

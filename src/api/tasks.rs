@@ -23,6 +23,7 @@ use crate::error::{ApiError, Problem};
 use crate::geo::Crs;
 use crate::repo::{self, tasks::Task};
 use crate::services::assignment::Explanation;
+use crate::services::cases::PartyKind;
 use crate::services::tasks::{DeclineReason, NewTaskInput, Rules, View};
 use crate::services::{self, Caller};
 use crate::state::AppState;
@@ -142,6 +143,7 @@ pub(crate) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 }
 
 fn mask_party(p: repo::cases::Party, view: View) -> TaskParty {
+    let kind = p.kind;
     let full = party_dto(p);
     let today = time::today_local();
     let id_number = match view {
@@ -149,7 +151,7 @@ fn mask_party(p: repo::cases::Party, view: View) -> TaskParty {
         View::Supervisor | View::Worker => full.id_number.map(|raw| match NationalId::parse(&raw, today) {
             Ok(id) => id.masked(),
             // Organisations' credit codes are public registers; keep them.
-            Err(_) if full.kind == "organisation" => raw,
+            Err(_) if kind == PartyKind::Organisation => raw,
             Err(_) => "******".into(),
         }),
     };

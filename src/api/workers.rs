@@ -77,16 +77,14 @@ impl From<WorkerView> for WorkerDto {
             certifications: v
                 .certifications
                 .into_iter()
-                .filter_map(|c| {
-                    Some(CertificationDto {
-                        task_kind: TaskKind::parse(&c.task_kind)?,
-                        certified_on: c.certified_on,
-                        expires_on: c.expires_on,
-                    })
+                .map(|c| CertificationDto {
+                    task_kind: c.task_kind,
+                    certified_on: c.certified_on,
+                    expires_on: c.expires_on,
                 })
                 .collect(),
             capacity: v.profile.capacity,
-            availability: Availability::parse(&v.profile.availability).unwrap_or(Availability::Active),
+            availability: v.profile.availability,
             on_leave_until: v.profile.on_leave_until,
             updated_at: time::to_utc(v.profile.updated_at),
         }
@@ -140,11 +138,8 @@ impl From<services::workers::DirectoryItem> for WorkerSummaryDto {
             grids: item.grids.into_iter().map(CoveredGridDto::from).collect(),
             certified_for: item.certified_for,
             capacity: e.capacity.unwrap_or(Capacity::DEFAULT.get()),
-            availability: e
-                .availability
-                .as_deref()
-                .and_then(Availability::parse)
-                .unwrap_or(Availability::Active),
+            // A worker without a profile yet has the defaults.
+            availability: e.availability.unwrap_or(Availability::Active),
             on_leave_until: e.on_leave_until,
             open_tasks: item.open_tasks,
         }

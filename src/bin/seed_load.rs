@@ -676,9 +676,7 @@ fn seed(db: &Db, n_tasks: usize, n_cases: usize) -> anyhow::Result<bool> {
                             Availability::OnLeave
                         } else {
                             Availability::Active
-                        }
-                        .as_str()
-                        .into(),
+                        },
                         on_leave_until: on_leave.then(|| today + chrono::Duration::days(7)),
                         updated_at: now,
                     },
@@ -698,7 +696,7 @@ fn seed(db: &Db, n_tasks: usize, n_cases: usize) -> anyhow::Result<bool> {
                     .iter()
                     .map(|k| Certification {
                         worker_id: user.id,
-                        task_kind: k.as_str().into(),
+                        task_kind: *k,
                         certified_on: since,
                         expires_on: None,
                     })
@@ -746,7 +744,10 @@ fn seed(db: &Db, n_tasks: usize, n_cases: usize) -> anyhow::Result<bool> {
         let (case, parties) =
             services::cases::create(&mut conn, &officer, case_input(i, officer_id, home, today)?)
                 .map_err(api)?;
-        let debtor = parties.iter().find(|p| p.role == "debtor").map(|p| p.id);
+        let debtor = parties
+            .iter()
+            .find(|p| p.role == gridassist::domain::case::PartyRole::Debtor)
+            .map(|p| p.id);
         cases.push((case.id, officer_id, debtor, home));
         if (i + 1) % 10_000 == 0 {
             eprintln!("seed_load: {} cases ({:.1?})", i + 1, started.elapsed());
@@ -1117,7 +1118,7 @@ fn print_manifest(conn: &mut DbConn) -> anyhow::Result<()> {
         .select((diesel::dsl::min(cases::id), diesel::dsl::max(cases::id)))
         .first(conn)?;
     let workers: i64 = users::table
-        .filter(users::role.eq("worker"))
+        .filter(users::role.eq(gridassist::domain::Role::Worker))
         .filter(users::username.like("load-worker-%"))
         .count()
         .get_result(conn)?;

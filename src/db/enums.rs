@@ -11,9 +11,11 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, SingleValue, Text};
 
-use crate::domain::task_record::{EventAction, Priority, Queue};
+use crate::domain::case::{CaseStatus, PartyKind, PartyRole};
+use crate::domain::scoring::AppealStatus;
+use crate::domain::task_record::{EventAction, FeedChange, Priority, Queue};
 use crate::domain::task_state::TaskStatus;
-use crate::domain::{Role, TaskKind};
+use crate::domain::{Availability, Role, TaskKind};
 
 /// Map a domain enum with `as_str()` and `parse(&str) -> Option<Self>` onto a `Text` column.
 macro_rules! text_enum {
@@ -92,7 +94,20 @@ macro_rules! text_enum {
     )*};
 }
 
-text_enum!(TaskStatus, TaskKind, Role, EventAction, Priority, Queue);
+text_enum!(
+    TaskStatus,
+    TaskKind,
+    Role,
+    EventAction,
+    Priority,
+    Queue,
+    CaseStatus,
+    PartyRole,
+    PartyKind,
+    AppealStatus,
+    FeedChange,
+    Availability,
+);
 
 #[cfg(test)]
 mod tests {

@@ -139,7 +139,7 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
         let (t, n) = (i % 6, 1 + (i * 7) % 64);
         let home = point_in_grid(t, n);
         let (case, parties) = services::cases::create(conn, officer, case_input(i, officer, home, t, n)?)?;
-        let debtor_id = parties.iter().find(|p| p.role == "debtor").map(|p| p.id);
+        let debtor_id = parties.iter().find(|p| p.role == PartyRole::Debtor).map(|p| p.id);
         for k in 0..(1 + i % 3) {
             let kind = KINDS[(i + k) % KINDS.len()];
             // Some tasks have only an address (they wait to be pinned); one is off the map.

@@ -271,7 +271,7 @@ fn seed_people(
                 &WorkerProfile {
                     user_id: worker.id,
                     capacity: Capacity::DEFAULT.get(),
-                    availability: Availability::Active.as_str().into(),
+                    availability: Availability::Active,
                     on_leave_until: None,
                     updated_at: now,
                 },
@@ -291,7 +291,7 @@ fn seed_people(
                 .into_iter()
                 .map(|k| Certification {
                     worker_id: worker.id,
-                    task_kind: k.as_str().into(),
+                    task_kind: k,
                     certified_on: since,
                     expires_on: None,
                 })

@@ -9,6 +9,7 @@ pub mod assignment;
 pub mod audit_chain;
 pub mod batch_assign;
 pub mod calendar;
+pub mod case;
 pub mod csv;
 pub mod dishonest;
 pub mod identity;

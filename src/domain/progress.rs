@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::domain::TaskKind;
 use crate::domain::submission::{ServeDocuments, TaskResult, UrgeResponse};
+use crate::domain::task_record::EventAction;
 use crate::domain::task_state::TaskStatus;
 
 /// The Chinese name of a kind of assistance, as courts write it.
@@ -26,16 +27,6 @@ pub fn kind_label(kind: TaskKind) -> &'static str {
         TaskKind::PublicizeDishonesty => "失信曝光",
         TaskKind::ReportRefusal => "拒执线索报告",
         TaskKind::TakeDownNotice => "撤除失信曝光",
-    }
-}
-
-/// The Chinese name of a case status (`open`, `concluded`, `terminated`).
-pub fn case_status_label(status: &str) -> &'static str {
-    match status {
-        "open" => "执行中",
-        "concluded" => "执行完毕",
-        "terminated" => "终结本次执行",
-        _ => "—",
     }
 }
 
@@ -199,20 +190,26 @@ impl Milestone {
     }
 
     /// The milestone a task event marks, for the events that count (first occurrence each).
-    pub fn of_action(action: &str) -> Option<Milestone> {
+    pub fn of_action(action: EventAction) -> Option<Milestone> {
         match action {
-            "accept" => Some(Milestone::TaskAccepted),
-            "check_in" => Some(Milestone::TaskCheckedIn),
-            "submit" => Some(Milestone::TaskSubmitted),
-            "approve" => Some(Milestone::TaskApproved),
-            "cancel" => Some(Milestone::TaskCancelled),
+            EventAction::Accept => Some(Milestone::TaskAccepted),
+            EventAction::CheckIn => Some(Milestone::TaskCheckedIn),
+            EventAction::Submit => Some(Milestone::TaskSubmitted),
+            EventAction::Approve => Some(Milestone::TaskApproved),
+            EventAction::Cancel => Some(Milestone::TaskCancelled),
             _ => None,
         }
     }
 }
 
 /// The task event actions [`Milestone::of_action`] knows, for queries.
-pub const MILESTONE_ACTIONS: [&str; 5] = ["accept", "check_in", "submit", "approve", "cancel"];
+pub const MILESTONE_ACTIONS: [EventAction; 5] = [
+    EventAction::Accept,
+    EventAction::CheckIn,
+    EventAction::Submit,
+    EventAction::Approve,
+    EventAction::Cancel,
+];
 
 /// What is known about one task, internally (UTC times).
 #[derive(Debug, Clone)]
@@ -409,7 +406,6 @@ mod tests {
         for kind in TaskKind::ALL {
             assert!(!kind_label(kind).is_empty());
         }
-        assert_eq!(case_status_label("terminated"), "终结本次执行");
     }
 
     #[test]

@@ -1274,6 +1274,17 @@ pub fn payouts_csv(payouts: &Payouts, names: &dyn Fn(i64) -> String) -> String {
     out
 }
 
+crate::domain::named::named_enum! {
+    /// Where a worker's appeal against a score line stands.
+    pub enum AppealStatus {
+        /// Waiting for the township supervisor's ruling.
+        Pending = "pending",
+        /// Upheld: a correcting line was written.
+        Accepted = "accepted",
+        Rejected = "rejected",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

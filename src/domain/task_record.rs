@@ -1,5 +1,6 @@
 //! The closed sets a task's row and history are stored with, besides its status and kind: its
-//! [`Priority`], the [`Queue`] an unassigned task waits in, and the [`EventAction`] of each line
+//! [`Priority`], the [`Queue`] an unassigned task waits in, what its worker's phone must do with it
+//! ([`FeedChange`]), and the [`EventAction`] of each line
 //! of its history — the state machine's moves ([`TaskAction`]) plus the events that leave the
 //! status as it is (pinning the target, evidence, reminders, overdue notices) and the two ways a
 //! worker gives a task back.
@@ -52,6 +53,16 @@ named_enum! {
         Remind = "remind",
         /// The due time passed with the work still owed.
         Overdue = "overdue",
+    }
+}
+
+named_enum! {
+    /// What a worker's phone must do with a task, as its sync feed records it.
+    pub enum FeedChange {
+        /// The task is the worker's: here is its state.
+        Upsert = "upsert",
+        /// The task was taken away (reassigned, declined, cancelled).
+        Tombstone = "tombstone",
     }
 }
 

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::{cases, parties, tasks};
+use crate::domain::case::{CaseStatus, PartyKind, PartyRole};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -15,7 +16,7 @@ pub struct Case {
     pub case_number: String,
     pub officer_id: i64,
     pub amount_owed_fen: i64,
-    pub status: String,
+    pub status: CaseStatus,
     pub filed_on: NaiveDate,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
@@ -31,7 +32,7 @@ pub struct NewCase<'a> {
     pub case_number: &'a str,
     pub officer_id: i64,
     pub amount_owed_fen: i64,
-    pub status: &'a str,
+    pub status: CaseStatus,
     pub filed_on: NaiveDate,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
@@ -44,8 +45,8 @@ pub struct Party {
     pub id: i64,
     pub case_id: i64,
     pub position: i32,
-    pub role: String,
-    pub kind: String,
+    pub role: PartyRole,
+    pub kind: PartyKind,
     pub name: String,
     pub id_number: Option<String>,
     /// JSON array of phone strings.
@@ -59,8 +60,8 @@ pub struct Party {
 pub struct NewParty<'a> {
     pub case_id: i64,
     pub position: i32,
-    pub role: &'a str,
-    pub kind: &'a str,
+    pub role: PartyRole,
+    pub kind: PartyKind,
     pub name: &'a str,
     pub id_number: Option<&'a str>,
     pub phones: &'a str,
@@ -68,9 +69,9 @@ pub struct NewParty<'a> {
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CaseFilter<'a> {
+pub struct CaseFilter {
     pub court_id: Option<i64>,
-    pub status: Option<&'a str>,
+    pub status: Option<CaseStatus>,
     pub officer_id: Option<i64>,
 }
 
@@ -145,8 +146,8 @@ pub fn open_task_count(conn: &mut DbConn, case_id: i64) -> QueryResult<i64> {
 }
 
 /// Close an open case as `concluded` or `terminated`; false when it was no longer open.
-pub fn close(conn: &mut DbConn, id: i64, status: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(cases::table.find(id).filter(cases::status.eq("open")))
+pub fn close(conn: &mut DbConn, id: i64, status: CaseStatus, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(cases::table.find(id).filter(cases::status.eq(CaseStatus::Open)))
         .set((
             cases::status.eq(status),
             cases::closed_at.eq(Some(at)),
@@ -156,7 +157,7 @@ pub fn close(conn: &mut DbConn, id: i64, status: &str, at: NaiveDateTime) -> Que
     Ok(n == 1)
 }
 
-pub fn list(conn: &mut DbConn, filter: CaseFilter<'_>, page: PageRequest) -> QueryResult<Vec<Case>> {
+pub fn list(conn: &mut DbConn, filter: CaseFilter, page: PageRequest) -> QueryResult<Vec<Case>> {
     let mut query = cases::table
         .select(Case::as_select())
         .order(cases::id)

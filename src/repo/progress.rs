@@ -10,10 +10,13 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use crate::db::DbConn;
 use crate::db::schema::{submissions, task_outcomes, tasks};
+use crate::domain::TaskKind;
 use crate::domain::progress::MILESTONE_ACTIONS;
+use crate::domain::task_record::EventAction;
+use crate::domain::task_state::TaskStatus;
 
 /// A task of the case: (id, kind, status, created_at).
-pub type TaskRow = (i64, String, String, NaiveDateTime);
+pub type TaskRow = (i64, TaskKind, TaskStatus, NaiveDateTime);
 
 pub fn tasks_of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<TaskRow>> {
     tasks::table
@@ -28,7 +31,7 @@ struct FirstRow {
     #[diesel(sql_type = BigInt)]
     task_id: i64,
     #[diesel(sql_type = Text)]
-    action: String,
+    action: EventAction,
     #[diesel(sql_type = Nullable<Timestamp>)]
     first_at: Option<NaiveDateTime>,
 }
@@ -37,10 +40,10 @@ struct FirstRow {
 pub fn first_milestones(
     conn: &mut DbConn,
     case_id: i64,
-) -> QueryResult<HashMap<i64, Vec<(String, NaiveDateTime)>>> {
+) -> QueryResult<HashMap<i64, Vec<(EventAction, NaiveDateTime)>>> {
     let actions = MILESTONE_ACTIONS
         .iter()
-        .map(|a| format!("'{a}'"))
+        .map(|a| format!("'{}'", a.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
     let rows: Vec<FirstRow> = diesel::sql_query(format!(
@@ -51,7 +54,7 @@ pub fn first_milestones(
     ))
     .bind::<BigInt, _>(case_id)
     .load(conn)?;
-    let mut by_task: HashMap<i64, Vec<(String, NaiveDateTime)>> = HashMap::new();
+    let mut by_task: HashMap<i64, Vec<(EventAction, NaiveDateTime)>> = HashMap::new();
     for row in rows {
         if let Some(at) = row.first_at {
             by_task.entry(row.task_id).or_default().push((row.action, at));

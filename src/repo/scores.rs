@@ -9,6 +9,7 @@ use crate::db::schema::{
     check_in_disputes, period_snapshots, score_appeals, score_lines, scoring_schemes, training_completions,
     training_modules,
 };
+use crate::domain::scoring::AppealStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = scoring_schemes)]
@@ -206,7 +207,7 @@ pub struct Appeal {
     pub line_id: i64,
     pub worker_id: i64,
     pub reason: String,
-    pub status: String,
+    pub status: AppealStatus,
     pub decided_by: Option<i64>,
     pub decided_at: Option<NaiveDateTime>,
     pub decision_reason: Option<String>,
@@ -226,7 +227,7 @@ pub fn insert_appeal(
             score_appeals::line_id.eq(line_id),
             score_appeals::worker_id.eq(worker_id),
             score_appeals::reason.eq(reason),
-            score_appeals::status.eq("pending"),
+            score_appeals::status.eq(AppealStatus::Pending),
             score_appeals::created_at.eq(now),
         ))
         .returning(score_appeals::all_columns)
@@ -245,7 +246,7 @@ pub fn find_appeal(conn: &mut DbConn, id: i64) -> QueryResult<Option<Appeal>> {
 pub fn decide_appeal(
     conn: &mut DbConn,
     id: i64,
-    (status, reason): (&str, &str),
+    (status, reason): (AppealStatus, &str),
     decided_by: i64,
     correction_line_id: Option<i64>,
     now: NaiveDateTime,
@@ -253,7 +254,7 @@ pub fn decide_appeal(
     let n = diesel::update(
         score_appeals::table
             .find(id)
-            .filter(score_appeals::status.eq("pending")),
+            .filter(score_appeals::status.eq(AppealStatus::Pending)),
     )
     .set((
         score_appeals::status.eq(status),
@@ -267,14 +268,18 @@ pub fn decide_appeal(
 }
 
 /// Appeals of workers of the given ids (a township's), newest first; optionally one status.
-pub fn appeals_of(conn: &mut DbConn, worker_ids: &[i64], status: Option<&str>) -> QueryResult<Vec<Appeal>> {
+pub fn appeals_of(
+    conn: &mut DbConn,
+    worker_ids: &[i64],
+    status: Option<AppealStatus>,
+) -> QueryResult<Vec<Appeal>> {
     let mut query = score_appeals::table
         .filter(score_appeals::worker_id.eq_any(worker_ids))
         .order(score_appeals::id.desc())
         .select(Appeal::as_select())
         .into_boxed();
     if let Some(s) = status {
-        query = query.filter(score_appeals::status.eq(s.to_owned()));
+        query = query.filter(score_appeals::status.eq(s));
     }
     query.load(conn)
 }

@@ -8,11 +8,14 @@ use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
 use crate::db::DbConn;
 use crate::db::schema::{townships, users};
+use crate::domain::TaskKind;
+use crate::domain::case::CaseStatus;
+use crate::domain::task_state::TaskStatus;
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct StatusCount {
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: CaseStatus,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
 }
@@ -37,7 +40,7 @@ pub fn cases_filed(
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ClosedCount {
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: CaseStatus,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
     /// Of those, cases with at least one task a grid worker completed (approved).
@@ -67,9 +70,9 @@ pub fn cases_closed(
 #[derive(Debug, Clone, QueryableByName)]
 pub struct TaskCount {
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: TaskStatus,
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: TaskKind,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub township_id: Option<i64>,
     #[diesel(sql_type = BigInt)]
@@ -143,7 +146,7 @@ pub fn townships_of(
 pub fn active_officers(conn: &mut DbConn, court_id: i64) -> QueryResult<i64> {
     users::table
         .filter(users::court_id.eq(court_id))
-        .filter(users::role.eq("officer"))
+        .filter(users::role.eq(crate::domain::Role::Officer))
         .filter(users::active.eq(true))
         .count()
         .get_result(conn)

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::sync_feed;
+use crate::domain::task_record::FeedChange;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sync_feed)]
@@ -14,8 +15,7 @@ pub struct FeedEntry {
     pub seq: i64,
     pub worker_id: i64,
     pub task_id: i64,
-    /// `upsert` (the task is the worker's: here is its state) or `tombstone` (taken away).
-    pub change: String,
+    pub change: FeedChange,
     pub reason: Option<String>,
     pub recorded_at: NaiveDateTime,
 }
@@ -25,7 +25,7 @@ pub fn touch(
     conn: &mut DbConn,
     worker_id: i64,
     task_id: i64,
-    (change, reason): (&str, Option<&str>),
+    (change, reason): (FeedChange, Option<&str>),
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::delete(
@@ -50,7 +50,7 @@ pub fn touch(
 pub fn holders(conn: &mut DbConn, task_id: i64) -> QueryResult<Vec<i64>> {
     sync_feed::table
         .filter(sync_feed::task_id.eq(task_id))
-        .filter(sync_feed::change.eq("upsert"))
+        .filter(sync_feed::change.eq(FeedChange::Upsert))
         .select(sync_feed::worker_id)
         .load(conn)
 }

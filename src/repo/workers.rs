@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{grids, worker_certifications, worker_grids, worker_profiles};
+use crate::domain::{Availability, TaskKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = worker_profiles)]
@@ -12,7 +13,7 @@ use crate::db::schema::{grids, worker_certifications, worker_grids, worker_profi
 pub struct WorkerProfile {
     pub user_id: i64,
     pub capacity: i32,
-    pub availability: String,
+    pub availability: Availability,
     pub on_leave_until: Option<NaiveDate>,
     pub updated_at: NaiveDateTime,
 }
@@ -21,7 +22,7 @@ pub struct WorkerProfile {
 #[diesel(table_name = worker_certifications)]
 pub struct Certification {
     pub worker_id: i64,
-    pub task_kind: String,
+    pub task_kind: TaskKind,
     pub certified_on: NaiveDate,
     pub expires_on: Option<NaiveDate>,
 }
@@ -120,7 +121,7 @@ pub struct Coverer {
     pub display_name: String,
     pub active: bool,
     pub capacity: i32,
-    pub availability: String,
+    pub availability: Availability,
     pub on_leave_until: Option<NaiveDate>,
 }
 
@@ -131,7 +132,7 @@ pub fn covering(conn: &mut DbConn, grid_ids: &[i64]) -> QueryResult<Vec<Coverer>
         .inner_join(users::table.on(users::id.eq(worker_grids::worker_id)))
         .inner_join(worker_profiles::table.on(worker_profiles::user_id.eq(worker_grids::worker_id)))
         .filter(worker_grids::grid_id.eq_any(grid_ids))
-        .filter(users::role.eq("worker"))
+        .filter(users::role.eq(crate::domain::Role::Worker))
         .select((
             worker_grids::grid_id,
             users::id,
@@ -150,17 +151,10 @@ pub fn covering(conn: &mut DbConn, grid_ids: &[i64]) -> QueryResult<Vec<Coverer>
 pub fn certified_among(
     conn: &mut DbConn,
     worker_ids: &[i64],
-    task_kind: &str,
+    task_kind: TaskKind,
     today: NaiveDate,
 ) -> QueryResult<std::collections::HashSet<i64>> {
-    let kinds: Vec<&str> = match crate::domain::TaskKind::parse(task_kind) {
-        Some(kind) => kind
-            .qualifying_certifications()
-            .iter()
-            .map(|k| k.as_str())
-            .collect(),
-        None => vec![task_kind],
-    };
+    let kinds = task_kind.qualifying_certifications();
     let ids: Vec<i64> = worker_certifications::table
         .filter(worker_certifications::worker_id.eq_any(worker_ids))
         .filter(worker_certifications::task_kind.eq_any(kinds))
@@ -183,7 +177,7 @@ pub struct DirectoryEntry {
     pub township_id: Option<i64>,
     pub active: bool,
     pub capacity: Option<i32>,
-    pub availability: Option<String>,
+    pub availability: Option<Availability>,
     pub on_leave_until: Option<NaiveDate>,
 }
 
@@ -197,7 +191,7 @@ pub fn directory(
     use crate::db::schema::users;
     let mut query = users::table
         .left_join(worker_profiles::table)
-        .filter(users::role.eq("worker"))
+        .filter(users::role.eq(crate::domain::Role::Worker))
         .select((
             users::id,
             users::display_name,

@@ -92,7 +92,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, account: NewAccount) -> Result<U
                 &WorkerProfile {
                     user_id: user.id,
                     capacity: Capacity::DEFAULT.get(),
-                    availability: Availability::Active.as_str().into(),
+                    availability: Availability::Active,
                     on_leave_until: None,
                     updated_at: now,
                 },

@@ -4,7 +4,7 @@
 //! original line is never edited.
 
 use crate::db::{DbConn, task_tx};
-use crate::domain::scoring;
+use crate::domain::scoring::{self, AppealStatus};
 use crate::domain::{Role, time};
 use crate::error::ApiError;
 use crate::repo::seals::Sealed;
@@ -76,7 +76,7 @@ pub fn decide(
         if worker.township_id.is_none() || worker.township_id != caller.township_id {
             return Err(ApiError::NotFound("appeal"));
         }
-        if appeal.status != "pending" {
+        if appeal.status != AppealStatus::Pending {
             return Err(ApiError::conflict(
                 "invalid_transition",
                 format!("this appeal was already {}", appeal.status),
@@ -84,7 +84,7 @@ pub fn decide(
         }
         let now = time::now();
         let (status, reason, correction) = match &ruling {
-            Ruling::Reject { reason } => ("rejected", reason.as_str(), None),
+            Ruling::Reject { reason } => (AppealStatus::Rejected, reason.as_str(), None),
             Ruling::Accept {
                 corrected_points,
                 reason,
@@ -107,7 +107,7 @@ pub fn decide(
                         created_at: now,
                     },
                 )?;
-                ("accepted", reason.as_str(), Some(written.id))
+                (AppealStatus::Accepted, reason.as_str(), Some(written.id))
             }
         };
         if !repo::scores::decide_appeal(conn, appeal.id, (status, reason), caller.id, correction, now)? {
@@ -131,7 +131,11 @@ pub fn decide(
 }
 
 /// Appeals the caller may see: a worker's own, a supervisor's township's, all for admins.
-pub fn list(conn: &mut DbConn, caller: &Caller, status: Option<&str>) -> Result<Vec<Appeal>, ApiError> {
+pub fn list(
+    conn: &mut DbConn,
+    caller: &Caller,
+    status: Option<AppealStatus>,
+) -> Result<Vec<Appeal>, ApiError> {
     let workers: Vec<i64> = match caller.role {
         Role::Worker => vec![caller.id],
         Role::Supervisor => match caller.township_id {

@@ -11,9 +11,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConn;
-use crate::domain::TaskKind;
 use crate::domain::assignment::{Candidate, Choice, choose};
 use crate::domain::task_record::Queue;
+use crate::domain::{Availability, TaskKind};
 use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::repo;
@@ -94,7 +94,7 @@ fn judge_grids(conn: &mut DbConn, grid_ids: &[i64], req: &Request<'_>) -> Result
     ids.sort_unstable();
     ids.dedup();
     let held = repo::tasks::held_counts(conn, &ids)?;
-    let certified = repo::workers::certified_among(conn, &ids, req.kind.as_str(), req.today)?;
+    let certified = repo::workers::certified_among(conn, &ids, req.kind, req.today)?;
     let recused: HashSet<i64> = repo::tasks::recused_among(conn, req.case_id, &ids)?;
     let since = req.now - chrono::Duration::days(RECENT_DECLINE_DAYS);
     let declines = repo::tasks::declines_since(conn, &ids, since)?;
@@ -109,7 +109,7 @@ fn judge_grids(conn: &mut DbConn, grid_ids: &[i64], req: &Request<'_>) -> Result
                     worker_id: c.worker_id,
                     name: c.display_name.clone(),
                     active: c.active,
-                    on_leave_until: if c.availability == "on_leave" {
+                    on_leave_until: if c.availability == Availability::OnLeave {
                         c.on_leave_until
                     } else {
                         None

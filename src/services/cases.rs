@@ -15,20 +15,7 @@ use crate::repo::{
 };
 use crate::services::Caller;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartyRole {
-    Applicant,
-    Debtor,
-}
-
-impl PartyRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartyRole::Applicant => "applicant",
-            PartyRole::Debtor => "debtor",
-        }
-    }
-}
+pub use crate::domain::case::{CaseStatus, PartyKind, PartyRole};
 
 /// A known address of a party; the point is WGS-84 when known.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -111,7 +98,7 @@ pub fn create(
                 case_number: input.case_number.as_str(),
                 officer_id,
                 amount_owed_fen: input.amount_owed_fen,
-                status: "open",
+                status: CaseStatus::Open,
                 filed_on: input.filed_on,
                 created_by: caller.id,
                 created_at: now,
@@ -130,16 +117,16 @@ pub fn create(
                 })
                 .collect();
             let (kind, id_number) = match &party.identifier {
-                Some(PartyIdentifier::Person(id)) => ("person", Some(id.as_str())),
-                Some(PartyIdentifier::Organisation(code)) => ("organisation", Some(code.as_str())),
-                None => ("person", None),
+                Some(PartyIdentifier::Person(id)) => (PartyKind::Person, Some(id.as_str())),
+                Some(PartyIdentifier::Organisation(code)) => (PartyKind::Organisation, Some(code.as_str())),
+                None => (PartyKind::Person, None),
             };
             repo::cases::insert_party(
                 conn,
                 &NewParty {
                     case_id: case.id,
                     position: position as i32,
-                    role: party.role.as_str(),
+                    role: party.role,
                     kind,
                     name: party.name.as_str(),
                     id_number,
@@ -195,10 +182,11 @@ pub enum Closing {
 }
 
 impl Closing {
-    pub fn as_str(self) -> &'static str {
+    /// The status the case is left in.
+    pub fn status(self) -> CaseStatus {
         match self {
-            Closing::Concluded => "concluded",
-            Closing::Terminated => "terminated",
+            Closing::Concluded => CaseStatus::Concluded,
+            Closing::Terminated => CaseStatus::Terminated,
         }
     }
 }
@@ -212,7 +200,7 @@ pub fn close(conn: &mut DbConn, caller: &Caller, case_id: i64, closing: Closing)
         let case = repo::cases::find(conn, case_id)?
             .filter(|c| c.court_id == court_id)
             .ok_or(ApiError::NotFound("case"))?;
-        if case.status != "open" {
+        if !case.status.is_open() {
             return Err(ApiError::conflict(
                 "case_closed",
                 format!("the case is already {}", case.status),
@@ -225,7 +213,7 @@ pub fn close(conn: &mut DbConn, caller: &Caller, case_id: i64, closing: Closing)
                 format!("{open_tasks} task(s) of the case are still open; approve or cancel them first"),
             ));
         }
-        if !repo::cases::close(conn, case.id, closing.as_str(), time::now())? {
+        if !repo::cases::close(conn, case.id, closing.status(), time::now())? {
             return Err(ApiError::conflict("case_closed", "the case was closed meanwhile"));
         }
         repo::audit::record(
@@ -234,7 +222,7 @@ pub fn close(conn: &mut DbConn, caller: &Caller, case_id: i64, closing: Closing)
             "case.close",
             "case",
             Some(case.id.to_string()),
-            Some(serde_json::json!({ "status": closing.as_str() })),
+            Some(serde_json::json!({ "status": closing.status().as_str() })),
         )?;
         repo::cases::find(conn, case.id)?.ok_or(ApiError::NotFound("case"))
     })
@@ -243,7 +231,7 @@ pub fn close(conn: &mut DbConn, caller: &Caller, case_id: i64, closing: Closing)
 pub fn list(
     conn: &mut DbConn,
     caller: &Caller,
-    status: Option<&str>,
+    status: Option<CaseStatus>,
     page: repo::PageRequest,
 ) -> Result<Vec<Case>, ApiError> {
     let court_id = officer_court(caller)?;

@@ -18,7 +18,7 @@ use crate::db::{DbConn, task_tx};
 use crate::domain::batch_assign::{Options, TaskIn, WorkerIn, greedy, optimal};
 use crate::domain::task_record::EventAction;
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
-use crate::domain::{Role, time};
+use crate::domain::{Availability, Role, time};
 use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::repo::{self, tasks::Placement, tasks::Task};
@@ -83,7 +83,7 @@ pub struct PlanDto {
 }
 
 /// (worker id, township, capacity, availability, on leave until).
-type ProfileRow = (i64, Option<i64>, i32, String, Option<chrono::NaiveDate>);
+type ProfileRow = (i64, Option<i64>, i32, Availability, Option<chrono::NaiveDate>);
 
 struct Worker {
     id: i64,
@@ -197,7 +197,7 @@ fn load_workers(
     let today = time::today_local();
     let rows: Vec<ProfileRow> = users::table
         .inner_join(worker_profiles::table.on(worker_profiles::user_id.eq(users::id)))
-        .filter(users::role.eq("worker"))
+        .filter(users::role.eq(Role::Worker))
         .filter(users::active.eq(true))
         .filter(users::township_id.eq_any(township_ids))
         .select((
@@ -212,7 +212,7 @@ fn load_workers(
     let available: Vec<_> = rows
         .into_iter()
         .filter(|(_, _, _, availability, until)| {
-            availability != "on_leave" || until.is_some_and(|u| u < today)
+            *availability != Availability::OnLeave || until.is_some_and(|u| u < today)
         })
         .collect();
     let ids: Vec<i64> = available.iter().map(|r| r.0).collect();

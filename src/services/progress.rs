@@ -11,10 +11,9 @@ use utoipa::ToSchema;
 
 use crate::auth::access_code;
 use crate::db::{DbConn, write_tx};
-use crate::domain::progress::{self, Milestone, PublicTask, TaskFacts, TimelineEntry, case_status_label};
+use crate::domain::progress::{self, Milestone, PublicTask, TaskFacts, TimelineEntry};
 use crate::domain::submission::TaskResult;
-use crate::domain::task_state::TaskStatus;
-use crate::domain::{TaskKind, time};
+use crate::domain::time;
 use crate::error::ApiError;
 use crate::repo::{self, audit::Actor};
 
@@ -79,8 +78,8 @@ pub fn by_code(
         Ok(Some(CaseProgress {
             case_number: case.case_number,
             court_name: court.name,
-            case_status_label: case_status_label(&case.status).into(),
-            case_status: case.status,
+            case_status_label: case.status.label().into(),
+            case_status: case.status.as_str().to_owned(),
             filed_on: case.filed_on,
             closed_on: case.closed_at.map(time::local_date),
             tasks,
@@ -99,19 +98,11 @@ fn task_facts(conn: &mut DbConn, case_id: i64) -> Result<Vec<TaskFacts>, ApiErro
     let mut outcomes = repo::progress::latest_outcomes(conn, &ids)?;
     let mut facts = Vec::with_capacity(rows.len());
     for (id, kind, status, created_at) in rows {
-        // A row the domain does not know would be a bug elsewhere; it is left out, not shown raw.
-        let (Some(kind), Some(status)) = (TaskKind::parse(&kind), TaskStatus::parse(&status)) else {
-            tracing::warn!(
-                task_id = id,
-                "task with an unknown kind or status left out of the progress view"
-            );
-            continue;
-        };
         let first: BTreeMap<Milestone, _> = firsts
             .remove(&id)
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|(action, at)| Milestone::of_action(&action).map(|m| (m, at)))
+            .filter_map(|(action, at)| Milestone::of_action(action).map(|m| (m, at)))
             .collect();
         let approved_result = results
             .remove(&id)

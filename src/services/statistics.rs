@@ -19,6 +19,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConn;
+use crate::domain::case::CaseStatus;
 use crate::domain::period::Period;
 use crate::domain::progress::kind_label;
 use crate::domain::statistics::{self, hours_between, median, ratio, share};
@@ -198,20 +199,19 @@ pub fn for_court(
     for row in repo::statistics::cases_filed(conn, court_id, period.first_day(), period.end_day())? {
         let n = count(row.n);
         cases.filed += n;
-        match row.status.as_str() {
-            "open" => cases.filed_by_status.open += n,
-            "concluded" => cases.filed_by_status.concluded += n,
-            "terminated" => cases.filed_by_status.terminated += n,
-            _ => {}
+        match row.status {
+            CaseStatus::Open => cases.filed_by_status.open += n,
+            CaseStatus::Concluded => cases.filed_by_status.concluded += n,
+            CaseStatus::Terminated => cases.filed_by_status.terminated += n,
         }
     }
     for row in repo::statistics::cases_closed(conn, court_id, from, to)? {
         let n = count(row.n);
-        match row.status.as_str() {
-            "concluded" => cases.concluded += n,
-            "terminated" => cases.terminated += n,
-            // Only closed cases have a closing date; nothing else can appear here.
-            _ => continue,
+        match row.status {
+            CaseStatus::Concluded => cases.concluded += n,
+            CaseStatus::Terminated => cases.terminated += n,
+            // Only closed cases have a closing date; an open one cannot appear here.
+            CaseStatus::Open => continue,
         }
         cases.closed += n;
         cases.closed_with_grid_help += count(row.helped);
@@ -226,15 +226,10 @@ pub fn for_court(
         .collect();
     let mut by_township: BTreeMap<Option<i64>, TaskStatusCounts> = BTreeMap::new();
     for row in &counts {
-        let Some(status) = TaskStatus::parse(&row.status) else {
-            continue;
-        };
         let n = count(row.n);
-        by_status.add(status, n);
-        if let Some(kind) = TaskKind::parse(&row.kind) {
-            by_kind.entry(kind).or_default().add(status, n);
-        }
-        by_township.entry(row.township_id).or_default().add(status, n);
+        by_status.add(row.status, n);
+        by_kind.entry(row.kind).or_default().add(row.status, n);
+        by_township.entry(row.township_id).or_default().add(row.status, n);
     }
     let total = |c: &TaskStatusCounts| {
         c.created

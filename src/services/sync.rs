@@ -6,6 +6,7 @@
 
 use crate::db::DbConn;
 use crate::domain::Role;
+use crate::domain::task_record::FeedChange;
 use crate::domain::task_state::TaskStatus;
 use crate::error::ApiError;
 use crate::repo::{self, cases::Party, submissions::Submission, tasks::Task};
@@ -55,7 +56,7 @@ pub fn changes(
     for entry in entries {
         let task = tasks.remove(&entry.task_id);
         let change = match task {
-            Some(task) if entry.change == "upsert" && task.assignee_id == Some(caller.id) => {
+            Some(task) if entry.change == FeedChange::Upsert && task.assignee_id == Some(caller.id) => {
                 let visible = crate::services::tasks::party_visible(
                     &task,
                     crate::services::tasks::View::Worker,

@@ -11,7 +11,7 @@ use diesel::QueryResult;
 use serde_json::json;
 
 use crate::db::DbConn;
-use crate::domain::task_record::EventAction;
+use crate::domain::task_record::{EventAction, FeedChange};
 use crate::domain::task_state::TaskStatus;
 use crate::domain::time;
 use crate::error::ApiError;
@@ -185,13 +185,19 @@ fn update_feeds(conn: &mut DbConn, task: &Task, event: &NewTaskEvent<'_>) -> Que
                 conn,
                 worker,
                 task.id,
-                ("tombstone", Some(reason)),
+                (FeedChange::Tombstone, Some(reason)),
                 event.occurred_at,
             )?;
         }
     }
     if let Some(worker) = holder {
-        repo::sync_feed::touch(conn, worker, task.id, ("upsert", None), event.occurred_at)?;
+        repo::sync_feed::touch(
+            conn,
+            worker,
+            task.id,
+            (FeedChange::Upsert, None),
+            event.occurred_at,
+        )?;
     }
     Ok(())
 }

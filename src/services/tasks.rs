@@ -11,7 +11,7 @@ use crate::domain::access::Scope;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::task_record::{EventAction, Priority, Queue};
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
-use crate::domain::{Role, TaskKind, time};
+use crate::domain::{Availability, Role, TaskKind, time};
 use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::repo::{
@@ -267,7 +267,7 @@ pub fn create(
         let case = repo::cases::find(conn, case_id)?
             .filter(|c| c.court_id == court_id)
             .ok_or(ApiError::NotFound("case"))?;
-        if case.status != "open" {
+        if !case.status.is_open() {
             return Err(ApiError::conflict(
                 "case_closed",
                 format!("the case is {}", case.status),
@@ -501,15 +501,13 @@ pub fn reassign(
         let profile = repo::workers::find_profile(conn, worker.id)?;
         if let Some(until) = profile
             .as_ref()
-            .filter(|p| p.availability == "on_leave")
+            .filter(|p| p.availability == Availability::OnLeave)
             .and_then(|p| p.on_leave_until)
             && until >= today
         {
             return Err(refuse(format!("the worker is on leave until {until}")));
         }
-        if !repo::workers::certified_among(conn, &[worker.id], task.kind.as_str(), today)?
-            .contains(&worker.id)
-        {
+        if !repo::workers::certified_among(conn, &[worker.id], task.kind, today)?.contains(&worker.id) {
             return Err(refuse(format!(
                 "the worker holds no current certification for {}",
                 task.kind

@@ -55,7 +55,7 @@ fn view(conn: &mut DbConn, user: User) -> Result<WorkerView, ApiError> {
     let profile = repo::workers::find_profile(conn, user.id)?.unwrap_or(WorkerProfile {
         user_id: user.id,
         capacity: Capacity::DEFAULT.get(),
-        availability: Availability::Active.as_str().into(),
+        availability: Availability::Active,
         on_leave_until: None,
         updated_at: user.updated_at,
     });
@@ -242,7 +242,7 @@ pub fn update(
             &WorkerProfile {
                 user_id: worker_id,
                 capacity: update.capacity.get(),
-                availability: update.availability.as_str().into(),
+                availability: update.availability,
                 on_leave_until: update.on_leave_until,
                 updated_at: now,
             },
@@ -253,7 +253,7 @@ pub fn update(
             .iter()
             .map(|(kind, on, until)| Certification {
                 worker_id,
-                task_kind: kind.as_str().into(),
+                task_kind: *kind,
                 certified_on: *on,
                 expires_on: *until,
             })
