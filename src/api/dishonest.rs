@@ -122,20 +122,20 @@ pub struct RemovedEntry {
 fn entry_dto(e: Entry, view: EntryView, history: Option<Vec<EntryEvent>>) -> EntryDto {
     let id_number = match view {
         EntryView::Full => e.id_number,
-        EntryView::Masked => dishonest::mask(&e.kind, &e.id_number),
+        EntryView::Masked => dishonest::mask(e.kind, &e.id_number),
     };
     EntryDto {
         id: e.id,
         court_id: e.court_id,
         name: e.name,
-        kind: e.kind,
+        kind: e.kind.as_str().to_owned(),
         id_number,
         case_number: e.case_number,
         case_id: e.case_id,
         reason: e.reason,
         note: e.note,
         listed_on: e.listed_on,
-        status: EntryStatus::parse(&e.status).unwrap_or(EntryStatus::Listed),
+        status: e.status,
         removed_on: e.removed_on,
         removal_reason: e.removal_reason,
         removal_note: e.removal_note,
@@ -247,7 +247,7 @@ pub async fn list_entries(
         .run_as(permit, rid, move |conn, caller| {
             let filter = EntryFilter {
                 court_id,
-                status: status.map(EntryStatus::as_str),
+                status,
                 id_number: id_number.as_deref(),
                 case_number: case_number.as_deref(),
             };

@@ -13,6 +13,7 @@ use super::extract::request_id;
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
+use crate::domain::dishonest::DebtorKind;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::repo::outbox::Message;
@@ -73,9 +74,13 @@ pub struct NotificationDto {
 fn shown_payload(event_type: &str, payload: &str) -> serde_json::Value {
     let mut value: serde_json::Value = serde_json::from_str(payload).unwrap_or(serde_json::Value::Null);
     if event_type.starts_with("dishonest.") {
-        let kind = value["data"]["kind"].as_str().unwrap_or("person").to_owned();
+        // An unreadable kind is masked as a person's number: masking too much is the safe side.
+        let kind = value["data"]["kind"]
+            .as_str()
+            .and_then(DebtorKind::parse)
+            .unwrap_or(DebtorKind::Person);
         if let Some(id) = value["data"]["id_number"].as_str() {
-            let masked = crate::domain::dishonest::mask(&kind, id);
+            let masked = crate::domain::dishonest::mask(kind, id);
             value["data"]["id_number"] = serde_json::Value::String(masked);
         }
     }

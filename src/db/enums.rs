@@ -12,6 +12,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, SingleValue, Text};
 
 use crate::domain::case::{CaseStatus, PartyKind, PartyRole};
+use crate::domain::dishonest::{DebtorKind, EntryStatus};
 use crate::domain::scoring::AppealStatus;
 use crate::domain::task_record::{EventAction, FeedChange, Priority, Queue};
 use crate::domain::task_state::TaskStatus;
@@ -107,6 +108,8 @@ text_enum!(
     AppealStatus,
     FeedChange,
     Availability,
+    DebtorKind,
+    EntryStatus,
 );
 
 #[cfg(test)]

@@ -113,7 +113,7 @@ impl std::fmt::Debug for DebtorIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DebtorIdentity")
             .field("kind", &self.kind)
-            .field("value", &mask(self.kind.as_str(), &self.value))
+            .field("value", &mask(self.kind, &self.value))
             .finish()
     }
 }
@@ -121,8 +121,8 @@ impl std::fmt::Debug for DebtorIdentity {
 /// A stored identifier as shown to someone who may not see it whole: a person's national ID
 /// number keeps its first 6 and last 4 characters (`320282********1234`, as elsewhere in the
 /// API); an organisation's credit code is on a public register and is shown as is.
-pub fn mask(kind: &str, value: &str) -> String {
-    if kind == DebtorKind::Organisation.as_str() {
+pub fn mask(kind: DebtorKind, value: &str) -> String {
+    if kind == DebtorKind::Organisation {
         return value.to_owned();
     }
     match (value.get(..6), value.get(14..)) {
@@ -646,11 +646,14 @@ mod tests {
     #[test]
     fn masking_keeps_a_persons_region_and_last_four_and_shows_an_organisations_code() {
         let number = id("32128319800101123");
-        let masked = mask("person", &number);
+        let masked = mask(DebtorKind::Person, &number);
         assert_eq!(masked, format!("321283********{}", &number[14..]));
         assert!(!masked.contains("19800101"));
-        assert_eq!(mask("organisation", "91350100M000100Y43"), "91350100M000100Y43");
-        assert_eq!(mask("person", "short"), "******");
+        assert_eq!(
+            mask(DebtorKind::Organisation, "91350100M000100Y43"),
+            "91350100M000100Y43"
+        );
+        assert_eq!(mask(DebtorKind::Person, "short"), "******");
         let identity = DebtorIdentity::parse(None, &number, today()).unwrap();
         assert!(!format!("{identity:?}").contains("19800101"), "Debug is masked");
     }

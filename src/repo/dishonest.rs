@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::{courts, dishonest_entries, dishonest_entry_events};
+use crate::domain::dishonest::{DebtorKind, EntryStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = dishonest_entries)]
@@ -13,16 +14,14 @@ pub struct Entry {
     pub id: i64,
     pub court_id: i64,
     pub name: String,
-    /// `person` or `organisation`.
-    pub kind: String,
+    pub kind: DebtorKind,
     pub id_number: String,
     pub case_number: String,
     pub case_id: Option<i64>,
     pub reason: String,
     pub note: Option<String>,
     pub listed_on: NaiveDate,
-    /// `listed` or `removed`.
-    pub status: String,
+    pub status: EntryStatus,
     pub removed_on: Option<NaiveDate>,
     pub removal_reason: Option<String>,
     pub removal_note: Option<String>,
@@ -36,14 +35,14 @@ pub struct Entry {
 pub struct NewEntry<'a> {
     pub court_id: i64,
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: DebtorKind,
     pub id_number: &'a str,
     pub case_number: &'a str,
     pub case_id: Option<i64>,
     pub reason: &'a str,
     pub note: Option<&'a str>,
     pub listed_on: NaiveDate,
-    pub status: &'a str,
+    pub status: EntryStatus,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -107,7 +106,7 @@ pub fn find_key(
 #[derive(Debug, Clone, Default)]
 pub struct EntryFilter<'a> {
     pub court_id: Option<i64>,
-    pub status: Option<&'a str>,
+    pub status: Option<EntryStatus>,
     pub id_number: Option<&'a str>,
     pub case_number: Option<&'a str>,
 }
@@ -121,7 +120,7 @@ pub fn list(conn: &mut DbConn, filter: &EntryFilter<'_>, page: PageRequest) -> Q
         query = query.filter(dishonest_entries::court_id.eq(v));
     }
     if let Some(v) = filter.status {
-        query = query.filter(dishonest_entries::status.eq(v.to_owned()));
+        query = query.filter(dishonest_entries::status.eq(v));
     }
     if let Some(v) = filter.id_number {
         query = query.filter(dishonest_entries::id_number.eq(v.to_owned()));
@@ -149,7 +148,7 @@ pub struct Listed {
 pub fn listed_for(conn: &mut DbConn, id_numbers: &[String]) -> QueryResult<Vec<Listed>> {
     dishonest_entries::table
         .inner_join(courts::table)
-        .filter(dishonest_entries::status.eq("listed"))
+        .filter(dishonest_entries::status.eq(EntryStatus::Listed))
         .filter(dishonest_entries::id_number.eq_any(id_numbers))
         .select((
             dishonest_entries::id,
@@ -167,7 +166,7 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &EntryChanges) -> QueryResult
     let n = diesel::update(
         dishonest_entries::table
             .find(id)
-            .filter(dishonest_entries::status.eq("listed")),
+            .filter(dishonest_entries::status.eq(EntryStatus::Listed)),
     )
     .set(changes)
     .execute(conn)?;
@@ -184,10 +183,10 @@ pub fn remove(
     let n = diesel::update(
         dishonest_entries::table
             .find(id)
-            .filter(dishonest_entries::status.eq("listed")),
+            .filter(dishonest_entries::status.eq(EntryStatus::Listed)),
     )
     .set((
-        dishonest_entries::status.eq("removed"),
+        dishonest_entries::status.eq(EntryStatus::Removed),
         dishonest_entries::removed_on.eq(removed_on),
         dishonest_entries::removal_reason.eq(reason),
         dishonest_entries::removal_note.eq(note),

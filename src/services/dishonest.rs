@@ -99,14 +99,14 @@ fn insert(
         &NewEntry {
             court_id: court.id,
             name: draft.name.as_str(),
-            kind: draft.identity.kind().as_str(),
+            kind: draft.identity.kind(),
             id_number: draft.identity.as_str(),
             case_number: draft.case_number.as_str(),
             case_id,
             reason: draft.reason.as_str(),
             note: draft.note.as_deref(),
             listed_on: draft.listed_on,
-            status: EntryStatus::Listed.as_str(),
+            status: EntryStatus::Listed,
             created_by: caller.id,
             created_at: now,
             updated_at: now,
@@ -138,7 +138,8 @@ pub fn create(
                 "already_listed",
                 format!(
                     "this debtor is already on the court's list for case {case_number} (entry {}, {})",
-                    existing.id, existing.status
+                    existing.id,
+                    existing.status.as_str()
                 ),
             ));
         }
@@ -235,7 +236,7 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, patch: EntryPatch) ->
     write_tx(conn, |conn| {
         let entry = repo::dishonest::find(conn, id)?.ok_or(ApiError::NotFound("entry"))?;
         maintainer(caller, entry.court_id)?;
-        if entry.status != EntryStatus::Listed.as_str() {
+        if entry.status != EntryStatus::Listed {
             return Err(ApiError::conflict(
                 "invalid_transition",
                 "a removed entry is kept as it was; it cannot be changed",
@@ -322,7 +323,7 @@ pub fn remove(
     task_tx(conn, |conn| {
         let entry = repo::dishonest::find(conn, id)?.ok_or(ApiError::NotFound("entry"))?;
         maintainer(caller, entry.court_id)?;
-        if entry.status != EntryStatus::Listed.as_str() {
+        if entry.status != EntryStatus::Listed {
             return Err(ApiError::conflict(
                 "invalid_transition",
                 format!(
@@ -478,7 +479,8 @@ pub fn import(
                     column: None,
                     detail: format!(
                         "already on the list as entry {} ({})",
-                        existing.id, existing.status
+                        existing.id,
+                        existing.status.as_str()
                     ),
                 };
                 report
