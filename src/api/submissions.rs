@@ -66,7 +66,7 @@ pub struct SubmissionDto {
 
 pub fn submission_dto(s: Submission) -> SubmissionDto {
     let review = s.decision.map(|decision| ReviewDto {
-        decision,
+        decision: decision.as_str().to_owned(),
         reviewed_by: s.reviewed_by,
         reviewed_at: s.reviewed_at.map(time::to_utc),
         rating: s.rating,

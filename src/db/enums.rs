@@ -13,7 +13,8 @@ use diesel::sql_types::{Nullable, SingleValue, Text};
 
 use crate::domain::case::{CaseStatus, PartyKind, PartyRole};
 use crate::domain::dishonest::{DebtorKind, EntryStatus};
-use crate::domain::scoring::AppealStatus;
+use crate::domain::scoring::{AppealStatus, LineCode};
+use crate::domain::submission::Verdict;
 use crate::domain::task_record::{EventAction, FeedChange, Priority, Queue};
 use crate::domain::task_state::TaskStatus;
 use crate::domain::{Availability, Role, TaskKind};
@@ -110,6 +111,8 @@ text_enum!(
     Availability,
     DebtorKind,
     EntryStatus,
+    Verdict,
+    LineCode,
 );
 
 #[cfg(test)]

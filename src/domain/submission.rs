@@ -1312,6 +1312,15 @@ impl Body for TakeDownNotice {
     }
 }
 
+crate::domain::named::named_enum! {
+    /// The officer's verdict on a submitted result, as stored with the submission.
+    pub enum Verdict {
+        Approved = "approved",
+        /// Sent back for rework.
+        Returned = "returned",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

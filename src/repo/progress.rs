@@ -12,6 +12,7 @@ use crate::db::DbConn;
 use crate::db::schema::{submissions, task_outcomes, tasks};
 use crate::domain::TaskKind;
 use crate::domain::progress::MILESTONE_ACTIONS;
+use crate::domain::submission::Verdict;
 use crate::domain::task_record::EventAction;
 use crate::domain::task_state::TaskStatus;
 
@@ -68,7 +69,7 @@ pub fn approved_results(conn: &mut DbConn, case_id: i64) -> QueryResult<HashMap<
     let rows: Vec<(i64, String)> = submissions::table
         .inner_join(tasks::table)
         .filter(tasks::case_id.eq(case_id))
-        .filter(submissions::decision.eq("approved"))
+        .filter(submissions::decision.eq(Verdict::Approved))
         .order(submissions::id)
         .select((submissions::task_id, submissions::result))
         .load(conn)?;

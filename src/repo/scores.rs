@@ -9,7 +9,7 @@ use crate::db::schema::{
     check_in_disputes, period_snapshots, score_appeals, score_lines, scoring_schemes, training_completions,
     training_modules,
 };
-use crate::domain::scoring::AppealStatus;
+use crate::domain::scoring::{AppealStatus, LineCode};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = scoring_schemes)]
@@ -73,7 +73,7 @@ pub struct ScoreLine {
     pub worker_id: i64,
     pub township_id: Option<i64>,
     pub occurred_at: NaiveDateTime,
-    pub code: String,
+    pub code: LineCode,
     pub points: i64,
     pub task_id: Option<i64>,
     pub source: String,
@@ -88,7 +88,7 @@ pub struct NewScoreLine {
     pub worker_id: i64,
     pub township_id: Option<i64>,
     pub occurred_at: NaiveDateTime,
-    pub code: String,
+    pub code: LineCode,
     pub points: i64,
     pub task_id: Option<i64>,
     pub source: String,
@@ -147,7 +147,7 @@ pub fn township_lines(
     township_id: i64,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> QueryResult<Vec<(i64, String, i64)>> {
+) -> QueryResult<Vec<(i64, LineCode, i64)>> {
     score_lines::table
         .filter(score_lines::township_id.eq(township_id))
         .filter(score_lines::occurred_at.ge(from))
@@ -158,7 +158,7 @@ pub fn township_lines(
 }
 
 /// Lines of a task with a given code (e.g. the approval line a clawback reverses).
-pub fn lines_of_task(conn: &mut DbConn, task_id: i64, code: &str) -> QueryResult<Vec<ScoreLine>> {
+pub fn lines_of_task(conn: &mut DbConn, task_id: i64, code: LineCode) -> QueryResult<Vec<ScoreLine>> {
     score_lines::table
         .filter(score_lines::task_id.eq(task_id))
         .filter(score_lines::code.eq(code))

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{submissions, task_outcomes};
+use crate::domain::TaskKind;
+use crate::domain::submission::Verdict;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = submissions)]
@@ -14,14 +16,14 @@ pub struct Submission {
     pub task_id: i64,
     pub worker_id: i64,
     pub client_id: String,
-    pub kind: String,
+    pub kind: TaskKind,
     /// JSON of the validated result.
     pub result: String,
     pub note: Option<String>,
     pub request_digest: String,
     pub submitted_at: NaiveDateTime,
-    /// `approved` or `returned`; None while awaiting review.
-    pub decision: Option<String>,
+    /// None while awaiting review.
+    pub decision: Option<Verdict>,
     pub reviewed_by: Option<i64>,
     pub reviewed_at: Option<NaiveDateTime>,
     pub rating: Option<i32>,
@@ -36,7 +38,7 @@ pub struct NewSubmission<'a> {
     pub task_id: i64,
     pub worker_id: i64,
     pub client_id: &'a str,
-    pub kind: &'a str,
+    pub kind: TaskKind,
     pub result: &'a str,
     pub note: Option<&'a str>,
     pub request_digest: &'a str,
@@ -47,7 +49,7 @@ pub struct NewSubmission<'a> {
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = submissions)]
 pub struct Review<'a> {
-    pub decision: &'a str,
+    pub decision: Verdict,
     pub reviewed_by: i64,
     pub reviewed_at: NaiveDateTime,
     pub rating: Option<i32>,

@@ -20,7 +20,7 @@ pub fn appeal(conn: &mut DbConn, caller: &Caller, line_id: i64, reason: &str) ->
         let line = repo::scores::find_line(conn, line_id)?
             .filter(|l| l.worker_id == caller.id)
             .ok_or_else(|| ApiError::invalid("line_id", "none of your score lines has that id"))?;
-        if line.code == scoring::LineCode::AppealCorrection.as_str() {
+        if line.code == scoring::LineCode::AppealCorrection {
             return Err(ApiError::invalid(
                 "line_id",
                 "a correction from an appeal cannot itself be appealed",
@@ -98,7 +98,7 @@ pub fn decide(
                         worker_id: line.worker_id,
                         township_id: worker.township_id,
                         occurred_at: now,
-                        code: correction.code.as_str().to_owned(),
+                        code: correction.code,
                         points: correction.points,
                         task_id: line.task_id,
                         source: format!("appeal:{}", appeal.id),

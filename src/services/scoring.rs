@@ -18,6 +18,7 @@ use crate::domain::period::Period;
 use crate::domain::scoring::{
     self, ApprovalDetail, Line, LineCode, OutcomeFacts, Payouts, Scheme, Standing, WorkerPeriod,
 };
+use crate::domain::submission::Verdict;
 use crate::domain::task_record::EventAction;
 use crate::domain::task_state::TaskStatus;
 use crate::domain::{Role, time};
@@ -149,7 +150,7 @@ fn write_line(
             worker_id,
             township_id,
             occurred_at: cause.1,
-            code: line.code.as_str().to_owned(),
+            code: line.code,
             points: line.points,
             task_id,
             source: cause.0.to_owned(),
@@ -181,7 +182,7 @@ fn line_for_event(
             let Some(approved) = repo::submissions::of_task(conn, task.id)?
                 .into_iter()
                 .rev()
-                .find(|s| s.decision.as_deref() == Some("approved"))
+                .find(|s| s.decision == Some(Verdict::Approved))
             else {
                 return Ok(None);
             };
@@ -244,7 +245,7 @@ pub fn on_outcome(conn: &mut DbConn, task: &Task, outcome: &Outcome) -> Result<V
         LineCode::OutcomeRecovered,
         LineCode::OutcomeSettlement,
     ] {
-        let granted: i64 = repo::scores::lines_of_task(conn, task.id, code.as_str())?
+        let granted: i64 = repo::scores::lines_of_task(conn, task.id, code)?
             .iter()
             .map(|l| l.points)
             .sum();
@@ -338,14 +339,14 @@ pub fn claw_back(
                 "only an approved result can be found false",
             ));
         }
-        let approvals = repo::scores::lines_of_task(conn, task.id, LineCode::Approval.as_str())?;
+        let approvals = repo::scores::lines_of_task(conn, task.id, LineCode::Approval)?;
         let Some(original) = approvals.last() else {
             return Err(ApiError::conflict(
                 "invalid_transition",
                 "this task earned no approval points",
             ));
         };
-        if !repo::scores::lines_of_task(conn, task.id, LineCode::Clawback.as_str())?.is_empty() {
+        if !repo::scores::lines_of_task(conn, task.id, LineCode::Clawback)?.is_empty() {
             return Err(ApiError::conflict(
                 "already_exists",
                 "this result was already found false",
@@ -657,7 +658,7 @@ struct LineRow {
     #[diesel(sql_type = BigInt)]
     worker_id: i64,
     #[diesel(sql_type = Text)]
-    code: String,
+    code: LineCode,
     #[diesel(sql_type = BigInt)]
     points: i64,
 }
@@ -697,11 +698,11 @@ fn compute_boards_with(
         .collect();
     let mut lines_by_township: HashMap<i64, Vec<(i64, LineCode, i64)>> = HashMap::new();
     for l in lines {
-        if let (Some(t), Some(code)) = (township_of.get(&l.worker_id), LineCode::parse(&l.code)) {
+        if let Some(t) = township_of.get(&l.worker_id) {
             lines_by_township
                 .entry(*t)
                 .or_default()
-                .push((l.worker_id, code, l.points));
+                .push((l.worker_id, l.code, l.points));
         }
     }
     let townships: Vec<i64> = match township_id {
@@ -869,7 +870,7 @@ pub fn line_view(l: ScoreLine) -> LineView {
     LineView {
         id: l.id,
         occurred_at: time::to_utc(l.occurred_at),
-        code: l.code,
+        code: l.code.as_str().to_owned(),
         points: l.points,
         task_id: l.task_id,
         source: l.source,

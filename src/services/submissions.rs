@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::evidence;
 use crate::db::{DbConn, task_tx};
+use crate::domain::submission::Verdict;
 use crate::domain::submission::{self, TaskResult};
 use crate::domain::task_record::EventAction;
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
@@ -141,7 +142,7 @@ fn submit_once(
                 task_id: task.id,
                 worker_id: caller.id,
                 client_id: &input.client_id,
-                kind: task.kind.as_str(),
+                kind: task.kind,
                 result: &result_json,
                 note: input.note.as_deref(),
                 request_digest: &digest,
@@ -245,9 +246,9 @@ pub fn review(
         let now = time::now();
         let codes: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
         let decided = if action == TaskAction::Approve {
-            "approved"
+            Verdict::Approved
         } else {
-            "returned"
+            Verdict::Returned
         };
         let written = repo::submissions::review(
             conn,

@@ -6,6 +6,7 @@
 
 use crate::db::DbConn;
 use crate::domain::Role;
+use crate::domain::submission::Verdict;
 use crate::domain::task_record::FeedChange;
 use crate::domain::task_state::TaskStatus;
 use crate::error::ApiError;
@@ -72,7 +73,7 @@ pub fn changes(
                 }
                 let rework = if task.status == TaskStatus::Returned {
                     repo::submissions::latest(conn, task.id)?
-                        .filter(|s| s.decision.as_deref() == Some("returned"))
+                        .filter(|s| s.decision == Some(Verdict::Returned))
                 } else {
                     None
                 };

@@ -22,6 +22,7 @@ use crate::db::DbConn;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::dishonest::take_down_instructions;
 use crate::domain::submission::TaskResult;
+use crate::domain::submission::Verdict;
 use crate::domain::task_record::{EventAction, Priority, Queue};
 use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::{TaskKind, time};
@@ -103,7 +104,7 @@ fn posted_places(
         submissions
             .iter()
             .rev()
-            .find(|s| s.decision.as_deref() == Some("approved"))
+            .find(|s| s.decision == Some(Verdict::Approved))
     } else {
         submissions.last()
     };

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{submissions, worker_certifications};
 use crate::db::{DbConn, task_tx, write_tx};
+use crate::domain::submission::Verdict;
 use crate::domain::{Role, TaskKind, scoring, time};
 use crate::error::ApiError;
 use crate::repo::seals::Sealed;
@@ -138,7 +139,7 @@ pub fn record_completion(
                         worker_id: worker.id,
                         township_id: worker.township_id,
                         occurred_at: now,
-                        code: line.code.as_str().to_owned(),
+                        code: line.code,
                         points: line.points,
                         task_id: None,
                         source: format!("training:{}", completion.id),
@@ -223,7 +224,7 @@ pub fn of_worker(conn: &mut DbConn, caller: &Caller, worker_id: i64) -> Result<W
     let since = time::now() - chrono::Duration::days(RECOMMEND_WINDOW_DAYS);
     let returned: Vec<Option<String>> = submissions::table
         .filter(submissions::worker_id.eq(worker.id))
-        .filter(submissions::decision.eq("returned"))
+        .filter(submissions::decision.eq(Verdict::Returned))
         .filter(submissions::reviewed_at.ge(since))
         .select(submissions::return_reasons)
         .load(conn)?;
