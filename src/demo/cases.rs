@@ -207,6 +207,6 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
             .execute(conn)?;
         Ok(())
     })?;
-    crate::jobs::deadlines::sweep(conn, time::now())?;
+    crate::services::deadlines::sweep(conn, time::now())?;
     Ok(())
 }

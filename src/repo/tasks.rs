@@ -334,3 +334,57 @@ pub fn list(conn: &mut DbConn, filter: &TaskFilter, page: PageRequest) -> QueryR
     }
     query.limit(page.fetch_limit()).load(conn)
 }
+
+/// Tasks that owe work, are not yet reminded and fall due in `(now, by]`.
+pub fn unreminded_due_by(conn: &mut DbConn, now: NaiveDateTime, by: NaiveDateTime) -> QueryResult<Vec<Task>> {
+    tasks::table
+        .filter(tasks::status.eq_any(TaskStatus::names_where(TaskStatus::owes_work)))
+        .filter(tasks::reminded_at.is_null())
+        .filter(tasks::due_at.gt(now))
+        .filter(tasks::due_at.le(by))
+        .select(Task::as_select())
+        .load(conn)
+}
+
+/// Mark the task reminded unless someone (another node) already did; true when this call did.
+pub fn claim_reminder(conn: &mut DbConn, task_id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let claimed = diesel::update(tasks::table.find(task_id).filter(tasks::reminded_at.is_null()))
+        .set((tasks::reminded_at.eq(now), tasks::version.eq(tasks::version + 1)))
+        .execute(conn)?;
+    Ok(claimed == 1)
+}
+
+/// Tasks that can fall overdue, are due by `now` and are not yet marked overdue.
+pub fn newly_late(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<Task>> {
+    tasks::table
+        .filter(tasks::status.eq_any(TaskStatus::names_where(TaskStatus::can_fall_overdue)))
+        .filter(tasks::overdue.eq(false))
+        .filter(tasks::due_at.le(now))
+        .select(Task::as_select())
+        .load(conn)
+}
+
+/// Mark the task overdue and escalated unless already marked; true when this call did.
+pub fn claim_overdue(conn: &mut DbConn, task_id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let claimed = diesel::update(tasks::table.find(task_id).filter(tasks::overdue.eq(false)))
+        .set((
+            tasks::overdue.eq(true),
+            tasks::escalated_at.eq(now),
+            tasks::version.eq(tasks::version + 1),
+        ))
+        .execute(conn)?;
+    Ok(claimed == 1)
+}
+
+/// Record the grid and township the task's target resolves to now.
+pub fn set_area(
+    conn: &mut DbConn,
+    task_id: i64,
+    grid_id: Option<i64>,
+    township_id: Option<i64>,
+) -> QueryResult<()> {
+    diesel::update(tasks::table.find(task_id))
+        .set((tasks::grid_id.eq(grid_id), tasks::township_id.eq(township_id)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod caller;
 pub mod cases;
 pub mod check_ins;
+pub mod deadlines;
 pub mod dishonest;
 pub mod evidence;
 pub mod geocoder;

@@ -183,7 +183,7 @@ fn auto_place(
     };
     let placement = assignment::decide(conn, map, &request)?;
     // The target's grid and township, as resolved now.
-    diesel_set_place(conn, task.id, placement.grid_id, placement.township_id)?;
+    repo::tasks::set_area(conn, task.id, placement.grid_id, placement.township_id)?;
     match placement.decision {
         Decision::Assign { worker_id } => {
             let to = transition(from, TaskAction::Assign)?;
@@ -226,20 +226,6 @@ fn auto_place(
         }
     }
     Ok(placement.explanation)
-}
-
-fn diesel_set_place(
-    conn: &mut DbConn,
-    task_id: i64,
-    grid_id: Option<i64>,
-    township_id: Option<i64>,
-) -> Result<(), ApiError> {
-    use crate::db::schema::tasks;
-    use diesel::prelude::*;
-    diesel::update(tasks::table.find(task_id))
-        .set((tasks::grid_id.eq(grid_id), tasks::township_id.eq(township_id)))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// Create a task on a case of the officer's court and assign it automatically.
