@@ -14,9 +14,8 @@ use crate::domain::identity::{CaseNumber, CreditCode, NationalId, PartyIdentifie
 use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, validate_point};
-use crate::repo::cases::{Case, Party};
 use crate::services;
-use crate::services::cases::{Closing, NewCaseInput, PartyInput, PartyRole, StoredAddress};
+use crate::services::cases::{Case, Closing, NewCaseInput, Party, PartyInput, PartyRole, StoredAddress};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

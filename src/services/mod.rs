@@ -33,4 +33,8 @@ pub mod training;
 pub mod webhook;
 pub mod workers;
 
+/// A page of a list, as the list use cases take it.
+pub use crate::repo::PageRequest;
+/// Who did something, as the audit trail names them.
+pub use crate::repo::audit::Actor;
 pub use caller::Caller;
