@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod geocoder;
 pub mod grid_import;
 pub mod grid_map;
+pub mod idempotency;
 pub mod me;
 pub mod notifications;
 pub mod optimize;
