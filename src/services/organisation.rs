@@ -101,22 +101,12 @@ pub fn list_townships(
     if let Some(court) = court {
         caller.check_named(conn, Named::Court(court))?;
     }
-    let scope = match caller.role {
-        Role::Admin => TownshipFilter {
-            court_id: court,
-            township_id: None,
-        },
-        Role::Officer => TownshipFilter {
-            court_id: caller.court_id,
-            township_id: None,
-        },
-        Role::Supervisor => TownshipFilter {
-            court_id: court,
-            township_id: caller.township_id,
-        },
-        Role::Worker => return Err(ApiError::Forbidden),
+    let (court_id, township_id) = narrowed(caller, (court, None))?;
+    let filter = TownshipFilter {
+        court_id,
+        township_id,
     };
-    Ok(repo::townships::list(conn, scope, page)?)
+    Ok(repo::townships::list(conn, filter, page)?)
 }
 
 /// The grids the caller may see, each with its township's code, ordered by code: any (admins),
@@ -130,20 +120,24 @@ pub fn list_grids(
     if let Some(township) = township {
         caller.check_named(conn, Named::Township(township))?;
     }
-    let filter = match caller.role {
-        Role::Admin => GridFilter {
-            court_id: None,
-            township_id: township,
-        },
-        Role::Officer => GridFilter {
-            court_id: caller.court_id,
-            township_id: township,
-        },
-        Role::Supervisor => GridFilter {
-            court_id: None,
-            township_id: caller.township_id,
-        },
-        Role::Worker => return Err(ApiError::Forbidden),
+    let (court_id, township_id) = narrowed(caller, (None, township))?;
+    let filter = GridFilter {
+        court_id,
+        township_id,
     };
     Ok(repo::grids::list(conn, filter)?)
+}
+
+/// Where a listing of the organisation looks, as (court, township): what was asked for, with the
+/// court an officer's own and the township a supervisor's own; workers list none of it.
+fn narrowed(
+    caller: &Caller,
+    (court, township): (Option<i64>, Option<i64>),
+) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    match caller.role {
+        Role::Admin => Ok((court, township)),
+        Role::Officer => Ok((caller.court_id, township)),
+        Role::Supervisor => Ok((court, caller.township_id)),
+        Role::Worker => Err(ApiError::Forbidden),
+    }
 }
