@@ -12,8 +12,8 @@ use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
-use crate::repo::audit::{AuditEvent, Verification};
 use crate::services;
+use crate::services::audit::{AuditEvent, Verification};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -10,8 +10,7 @@ use super::extract::{ApiJson, request_id};
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::error::{ApiError, Problem};
-use crate::repo::audit::Actor;
-use crate::services::{self, auth::Session};
+use crate::services::{self, Actor, auth::Session};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]

@@ -13,10 +13,11 @@ use crate::domain::access::Operation;
 use crate::domain::identity::{CaseNumber, CreditCode, NationalId, PartyIdentifier, Phone};
 use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
-use crate::geo::{Crs, LatLon, validate_point};
-use crate::repo::cases::{Case, Party};
+use crate::geo::{Crs, validate_point};
 use crate::services;
-use crate::services::cases::{CaseStatus, Closing, NewCaseInput, PartyInput, PartyRole, StoredAddress};
+use crate::services::cases::{
+    Case, CaseStatus, Closing, NewCaseInput, Party, PartyInput, PartyRole, StoredAddress,
+};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -351,11 +352,4 @@ pub async fn close_case(
         })
         .await?;
     Ok(HttpResponse::Ok().json(case_dto(case, None)))
-}
-
-/// A target point as given, converted to WGS-84.
-pub fn target_point(lat: f64, lon: f64, crs: Option<Crs>, field: &str) -> Result<(LatLon, Crs), ApiError> {
-    let raw = validate_point(lat, lon).map_err(|e| ApiError::invalid(field, e.to_string()))?;
-    let crs = crs.unwrap_or_default();
-    Ok((crs.to_wgs84(raw), crs))
 }

@@ -15,9 +15,8 @@ use crate::domain::task_state::TaskStatus;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, validate_point};
-use crate::repo::check_ins::CheckIn;
 use crate::services;
-use crate::services::check_ins::{CheckInInput, Recorded};
+use crate::services::check_ins::{CheckIn, CheckInInput, Recorded};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]

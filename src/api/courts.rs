@@ -12,7 +12,6 @@ use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::{Code, Name};
 use crate::error::{ApiError, Problem};
-use crate::repo;
 use crate::services;
 use crate::state::AppState;
 
@@ -66,7 +65,9 @@ pub async fn list_courts(
     let permit = auth.permit(Operation::ListCourts)?;
     let page = query.to_request()?;
     let rows = state
-        .run_as(permit, None, move |conn, _| Ok(repo::courts::list(conn, page)?))
+        .run_as(permit, None, move |conn, _| {
+            services::organisation::list_courts(conn, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |c| c.id, CourtDto::from)))
 }

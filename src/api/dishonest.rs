@@ -22,10 +22,10 @@ use crate::domain::dishonest::{
 use crate::domain::identity::CaseNumber;
 use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
-use crate::repo::dishonest::{Entry, EntryEvent, EntryFilter};
 use crate::services;
 use crate::services::dishonest::{
-    EntryPatch, EntryView, ImportRow, ListImportReport, MAX_IMPORT_ROWS, Removal, RowError,
+    Entry, EntryEvent, EntryFilter, EntryPatch, EntryView, ImportRow, ListImportReport, MAX_IMPORT_ROWS,
+    Removal, RowError,
 };
 use crate::state::AppState;
 

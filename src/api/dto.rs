@@ -5,7 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{Role, time};
-use crate::repo::{courts::Court, townships::Township, users::User};
+use crate::services::accounts::User;
+use crate::services::organisation::{Court, Township};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CourtDto {

@@ -7,12 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ImportBody, request_id};
 use crate::auth::AuthUser;
-use crate::domain::Role;
 use crate::domain::access::Operation;
 use crate::error::{ApiError, NearestGrid, Problem};
 use crate::geo::{Crs, LatLon, validate_point};
-use crate::repo::{self, grids::GridFilter};
-use crate::services::{self, caller::Named, grid_import::ImportReport};
+use crate::services::{self, grid_import::ImportReport};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -77,26 +75,8 @@ pub async fn list_grids(
     let permit = auth.permit(Operation::ListGrids)?;
     let requested = query.township_id;
     let rows = state
-        .run_as(permit, None, move |conn, caller| -> Result<_, ApiError> {
-            if let Some(township) = requested {
-                caller.check_named(conn, Named::Township(township))?;
-            }
-            let filter = match caller.role {
-                Role::Admin => GridFilter {
-                    court_id: None,
-                    township_id: requested,
-                },
-                Role::Officer => GridFilter {
-                    court_id: caller.court_id,
-                    township_id: requested,
-                },
-                Role::Supervisor => GridFilter {
-                    court_id: None,
-                    township_id: caller.township_id,
-                },
-                Role::Worker => return Err(ApiError::Forbidden),
-            };
-            Ok(repo::grids::list(conn, filter)?)
+        .run_as(permit, None, move |conn, caller| {
+            services::organisation::list_grids(conn, caller, requested)
         })
         .await?;
     // Stored geometry is already GeoJSON: splice it in rather than parse and re-serialise.

@@ -17,6 +17,9 @@
 //! access code) is marked [`NotReplayable`]: it is never stored, and its key is released, so a
 //! retry runs again (and issues a fresh secret) instead of reading the secret back from the
 //! table.
+//!
+//! This module is the HTTP side (the header, the request's digest, replaying a stored answer);
+//! claiming, storing and releasing keys is `services::idempotency`.
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -30,35 +33,21 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::AuthUser;
 use crate::db;
-use crate::domain::time;
 use crate::error::ApiError;
-use crate::repo::{self, idempotency::KeyRecord};
+use crate::services::idempotency::{self as keys, Claim, KeyRecord};
 use crate::state::AppState;
 
 /// The request header.
 pub const KEY_HEADER: &str = "idempotency-key";
 /// The header marking a replayed answer.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
-pub use crate::repo::idempotency::RETENTION;
-/// A claim unanswered this long after its last sign of life belongs to a request that died with
-/// the server; a retry may take it over. Taking over a request that is in fact still running is
-/// safe — its writes can no longer commit (`db::ClaimLost`) — so this need only outlast an
-/// ordinary request, and keeps a retry after a crash waiting no longer than that.
-pub const ABANDONED_AFTER: chrono::Duration = chrono::Duration::seconds(30);
+pub use crate::services::idempotency::{ABANDONED_AFTER, RETENTION};
 /// Response headers a replay repeats.
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::ETAG, header::LOCATION];
 
 /// Marks a response (in its extensions) whose body must never be stored for replay.
 #[derive(Debug, Clone, Copy)]
 pub struct NotReplayable;
-
-enum Claim {
-    /// This request holds the key, taken at this time (the claim's token): run it and store the
-    /// answer.
-    Run(chrono::NaiveDateTime),
-    /// The key was used for this very request before: answer as then.
-    Replay(KeyRecord),
-}
 
 fn boxed<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse<BoxBody> {
     res.map_into_boxed_body()
@@ -114,7 +103,7 @@ pub async fn idempotency(
     let (user_id, claim_key) = (user.id, key.clone());
     let claim = state
         .db
-        .run(move |conn| claim(conn, user_id, &claim_key, &digest))
+        .run(move |conn| keys::claim(conn, user_id, &claim_key, &digest))
         .await;
     match claim {
         Err(error) => Ok(refuse(req, error)),
@@ -164,54 +153,6 @@ fn request_digest(req: &ServiceRequest, body: &[u8]) -> String {
     hex::encode(hasher.finalize())
 }
 
-fn claim(conn: &mut crate::db::DbConn, user_id: i64, key: &str, digest: &str) -> Result<Claim, ApiError> {
-    let now = time::now();
-    if repo::idempotency::claim(conn, user_id, key, digest, now)? {
-        return Ok(Claim::Run(now));
-    }
-    let Some(record) = repo::idempotency::find(conn, user_id, key)? else {
-        // Purged between the insert and the read: claim it afresh.
-        return if repo::idempotency::claim(conn, user_id, key, digest, now)? {
-            Ok(Claim::Run(now))
-        } else {
-            Err(in_progress())
-        };
-    };
-    if record.request_digest != digest {
-        return Err(ApiError::unprocessable(
-            "idempotency_conflict",
-            "this Idempotency-Key was already used for a different request",
-        ));
-    }
-    if record.status_code.is_some() {
-        return Ok(Claim::Replay(record));
-    }
-    let last_sign_of_life = record
-        .completed_at
-        .map_or(record.created_at, |c| c.max(record.created_at));
-    if now - last_sign_of_life <= ABANDONED_AFTER {
-        return Err(in_progress());
-    }
-    if record.completed_at.is_some() {
-        return Err(ApiError::conflict(
-            "answer_lost",
-            "this request was carried out, but the server stopped before its answer was recorded; \
-             look the result up instead of sending it again",
-        ));
-    }
-    if repo::idempotency::take_over(conn, user_id, key, record.created_at, now)? {
-        return Ok(Claim::Run(now));
-    }
-    Err(in_progress())
-}
-
-fn in_progress() -> ApiError {
-    ApiError::conflict(
-        "request_in_progress",
-        "a request with this Idempotency-Key is still being handled; retry in a moment",
-    )
-}
-
 fn replay(record: &KeyRecord) -> HttpResponse {
     let status = record
         .status_code
@@ -245,14 +186,7 @@ async fn finish(
     if status.is_server_error() || secret {
         let released = state
             .db
-            .run(move |conn| {
-                let forget = if secret {
-                    repo::idempotency::forget
-                } else {
-                    repo::idempotency::release
-                };
-                Ok::<_, ApiError>(forget(conn, user_id, &key, claimed_at)?)
-            })
+            .run(move |conn| keys::release(conn, (user_id, &key, claimed_at), secret))
             .await;
         if let Err(error) = released {
             tracing::error!(code = error.code(), "could not release an idempotency key");
@@ -278,8 +212,7 @@ async fn finish(
             let headers = serde_json::Value::Object(headers).to_string();
             let code = i32::from(status.as_u16());
             let answer = (code, headers.as_str(), text.as_str());
-            repo::idempotency::complete(conn, user_id, (&key, claimed_at), answer, time::now())?;
-            Ok::<_, ApiError>(())
+            keys::complete(conn, (user_id, &key, claimed_at), answer)
         })
         .await;
     if let Err(error) = stored {

@@ -9,7 +9,7 @@ use super::workers::CoveredGridDto;
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::error::{ApiError, Problem};
-use crate::repo;
+use crate::services;
 use crate::state::AppState;
 
 /// The caller's scope: the court of an officer, the township of a supervisor or worker, and the
@@ -35,34 +35,17 @@ pub struct MeResponse {
 #[get("/api/v1/me")]
 pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let permit = auth.permit(Operation::Me)?;
-    let response = state
-        .run_as(
-            permit,
-            None,
-            move |conn, caller| -> Result<MeResponse, ApiError> {
-                let user = repo::users::find(conn, caller.id)?.ok_or(ApiError::Unauthenticated)?;
-                let court = match caller.court_id {
-                    Some(id) => repo::courts::find(conn, id)?.map(CourtDto::from),
-                    None => None,
-                };
-                let township = match caller.township_id {
-                    Some(id) => repo::townships::find(conn, id)?.map(TownshipDto::from),
-                    None => None,
-                };
-                let grids = repo::workers::covered_grids(conn, caller.id)?
-                    .into_iter()
-                    .map(CoveredGridDto::from)
-                    .collect();
-                Ok(MeResponse {
-                    user: user.into(),
-                    scope: Scope {
-                        court,
-                        township,
-                        grids,
-                    },
-                })
-            },
-        )
+    let profile = state
+        .run_as(permit, None, move |conn, caller| {
+            services::me::profile(conn, caller)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok(HttpResponse::Ok().json(MeResponse {
+        user: profile.user.into(),
+        scope: Scope {
+            court: profile.court.map(CourtDto::from),
+            township: profile.township.map(TownshipDto::from),
+            grids: profile.grids.into_iter().map(CoveredGridDto::from).collect(),
+        },
+    }))
 }

@@ -16,8 +16,8 @@ use crate::domain::access::Operation;
 use crate::domain::dishonest::DebtorKind;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
-use crate::repo::outbox::Message;
 use crate::services;
+use crate::services::notifications::Message;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]

@@ -21,8 +21,7 @@ use crate::domain::access::Operation;
 use crate::domain::dishonest::DebtorIdentity;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
-use crate::repo::partners::Subscription;
-use crate::services::partners::{self, BudgetPolicy, CheckAnswer, MAX_BATCH, PartnerCaller};
+use crate::services::partners::{self, BudgetPolicy, CheckAnswer, MAX_BATCH, PartnerCaller, Subscription};
 use crate::state::AppState;
 
 /// The partner behind the key, once its scope and its rate limit allow the call.

@@ -16,9 +16,8 @@ use crate::domain::dishonest::PartnerScope;
 use crate::domain::partner_budget;
 use crate::domain::{Name, time};
 use crate::error::{ApiError, Problem};
-use crate::repo::partners::Partner;
 use crate::services;
-use crate::services::partners::{BudgetPatch, BudgetPolicy, KeyView, OwnBudgets, scopes_of};
+use crate::services::partners::{BudgetPatch, BudgetPolicy, KeyView, OwnBudgets, Partner, scopes_of};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -15,8 +15,8 @@ use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
-use crate::repo::access_codes::AccessCode;
 use crate::services;
+use crate::services::access_codes::AccessCode;
 use crate::services::progress::CaseProgress;
 use crate::state::AppState;
 

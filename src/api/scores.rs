@@ -17,12 +17,11 @@ use crate::domain::access::Operation;
 use crate::domain::names::refused_char;
 use crate::domain::period::Period;
 use crate::domain::scoring::{AppealStatus, Payouts, Scheme, payouts_csv};
-use crate::domain::{Role, TaskKind, time};
+use crate::domain::{TaskKind, time};
 use crate::error::{ApiError, Problem};
-use crate::repo::{self, scores::Appeal, scores::Completion, scores::Module};
-use crate::services::appeals::Ruling;
-use crate::services::scoring::{Board, Breakdown, LineView, line_view};
-use crate::services::training::ModuleInput;
+use crate::services::appeals::{Appeal, Ruling};
+use crate::services::scoring::{Board, Breakdown, LineView, SchemeVersion, ScoreLine, line_view};
+use crate::services::training::{Completion, Module, ModuleInput};
 use crate::services::{self, Caller};
 use crate::state::AppState;
 
@@ -62,22 +61,21 @@ pub struct SchemeDto {
 #[get("/api/v1/scoring/scheme")]
 pub async fn get_scheme(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let permit = auth.permit(Operation::GetScheme)?;
-    let dto = state
+    let (row, scheme) = state
         .run_as(permit, None, move |conn, caller| {
-            let (version, scheme) = services::scoring::current_scheme(conn, caller)?;
-            let row = repo::scores::all_schemes(conn)?
-                .into_iter()
-                .find(|s| s.version == version)
-                .ok_or(ApiError::NotFound("scheme"))?;
-            Ok::<_, ApiError>(SchemeDto {
-                version,
-                effective_from: time::to_utc(row.effective_from),
-                note: row.note,
-                scheme,
-            })
+            services::scoring::current_scheme(conn, caller)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(dto))
+    Ok(HttpResponse::Ok().json(scheme_dto(row, scheme)))
+}
+
+fn scheme_dto(row: SchemeVersion, scheme: Scheme) -> SchemeDto {
+    SchemeDto {
+        version: row.version,
+        effective_from: time::to_utc(row.effective_from),
+        note: row.note,
+        scheme,
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -113,12 +111,7 @@ pub async fn put_scheme(
         })
         .await?;
     let scheme = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
-    Ok(HttpResponse::Created().json(SchemeDto {
-        version: row.version,
-        effective_from: time::to_utc(row.effective_from),
-        note: row.note,
-        scheme,
-    }))
+    Ok(HttpResponse::Created().json(scheme_dto(row, scheme)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -129,14 +122,6 @@ pub struct BoardQuery {
     pub period: String,
     /// Default: the supervisor's own township (required for admins).
     pub township_id: Option<i64>,
-}
-
-fn township_for(caller_township: Option<i64>, role: Role, asked: Option<i64>) -> Result<i64, ApiError> {
-    match (asked, role) {
-        (Some(t), _) => Ok(t),
-        (None, Role::Supervisor) => caller_township.ok_or(ApiError::Forbidden),
-        (None, _) => Err(ApiError::invalid("township_id", "name the township")),
-    }
 }
 
 /// A township's leaderboard for a period: ranks, percentiles and tiers, with each worker's
@@ -158,8 +143,7 @@ pub async fn get_board(
     let asked = query.township_id;
     let board = state
         .run_as(permit, None, move |conn, caller| {
-            let township = township_for(caller.township_id, caller.role, asked)?;
-            services::scoring::board(conn, caller, period, township)
+            services::scoring::board(conn, caller, period, asked)
         })
         .await?;
     Ok(HttpResponse::Ok().json(board))
@@ -256,15 +240,7 @@ pub async fn incentives(
         .is_some_and(|a| a.contains("text/csv"));
     let (board, names) = state
         .run_as(permit, None, move |conn, caller| {
-            let township = township_for(caller.township_id, caller.role, asked)?;
-            let board = services::scoring::board(conn, caller, period, township)?;
-            let mut names = std::collections::HashMap::new();
-            for p in &board.payouts.per_worker {
-                if let Some(u) = repo::users::find(conn, p.worker_id)? {
-                    names.insert(p.worker_id, u.display_name);
-                }
-            }
-            Ok::<_, ApiError>((board, names))
+            services::scoring::payouts(conn, caller, period, asked)
         })
         .await?;
     if wants_csv {
@@ -705,8 +681,7 @@ pub async fn claw_back(
     .await
 }
 
-type FindingAction =
-    fn(&mut crate::db::DbConn, &Caller, i64, &str) -> Result<repo::scores::ScoreLine, ApiError>;
+type FindingAction = fn(&mut crate::db::DbConn, &Caller, i64, &str) -> Result<ScoreLine, ApiError>;
 
 /// An officer's finding that something was false, recorded by `act` as a penalty line.
 async fn record_finding(

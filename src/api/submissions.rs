@@ -17,9 +17,10 @@ use crate::domain::access::Operation;
 use crate::domain::names::refused_char;
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
-use crate::repo::submissions::{Outcome, Submission};
 use crate::services;
-use crate::services::submissions::{Decision, OutcomeInput, ReturnReason, SubmitInput, Submitted};
+use crate::services::submissions::{
+    Decision, Outcome, OutcomeInput, ReturnReason, Submission, SubmitInput, Submitted,
+};
 use crate::services::tasks::View;
 use crate::state::AppState;
 

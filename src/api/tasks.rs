@@ -9,22 +9,21 @@ use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
 
-use super::cases::{AddressDto, party_dto, target_point};
+use super::cases::{AddressDto, party_dto};
 use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::identity::{NationalId, Phone};
-use crate::domain::names::check_chars;
-use crate::domain::task_kind::INSTRUCTIONS_MAX_CHARS;
 use crate::domain::task_state::TaskStatus;
-use crate::domain::{FreeText, Role, TaskKind, time};
+use crate::domain::{FreeText, TaskKind, time};
 use crate::error::{ApiError, Problem};
 use crate::geo::Crs;
-use crate::repo::{self, tasks::Task};
 use crate::services::assignment::Explanation;
 use crate::services::cases::PartyKind;
-use crate::services::tasks::{DeclineReason, NewTaskInput, Rules, View};
+use crate::services::tasks::{
+    Answering, DeclineReason, GivenPoint, ListFilter, Party, Rules, Task, TaskRequest, View,
+};
 use crate::services::{self, Caller};
 use crate::state::AppState;
 
@@ -35,6 +34,16 @@ pub struct TargetPoint {
     pub lon: f64,
     /// `wgs84` (default), `gcj02` (Amap, Tencent) or `bd09` (Baidu).
     pub crs: Option<Crs>,
+}
+
+impl TargetPoint {
+    fn given(self) -> GivenPoint {
+        GivenPoint {
+            lat: self.lat,
+            lon: self.lon,
+            crs: self.crs,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
@@ -142,7 +151,7 @@ pub(crate) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .ok_or(ApiError::PreconditionFailed)
 }
 
-fn mask_party(p: repo::cases::Party, view: View) -> TaskParty {
+fn mask_party(p: Party, view: View) -> TaskParty {
     let kind = p.kind;
     let full = party_dto(p);
     let today = time::today_local();
@@ -178,7 +187,7 @@ fn mask_party(p: repo::cases::Party, view: View) -> TaskParty {
     }
 }
 
-pub(crate) fn task_dto(task: Task, party: Option<repo::cases::Party>, view: View) -> TaskDto {
+pub(crate) fn task_dto(task: Task, party: Option<Party>, view: View) -> TaskDto {
     TaskDto {
         etag: etag(&task),
         id: task.id,
@@ -207,20 +216,8 @@ pub(crate) fn task_dto(task: Task, party: Option<repo::cases::Party>, view: View
     }
 }
 
-/// The personal fields a task's party carries (the ID number masked below the full view).
-pub(crate) const PARTY_FIELDS: &[&str] =
-    &["party.name", "party.id_number", "party.phones", "party.addresses"];
-
-/// Load a task's party (for the response) and record the read of personal data.
-/// What a task answer replies to. A read discloses the target (where the person is) and is
-/// audited as such; the answer to a write shows the caller the task they just changed, and the
-/// write's own audit row already names it — so no second transaction per write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Answering {
-    Read,
-    Write,
-}
-
+/// The task as the caller's view shows it, with its party when that view may show it (the read
+/// of personal data audited by the service).
 fn with_party(
     conn: &mut crate::db::DbConn,
     caller: &Caller,
@@ -228,29 +225,7 @@ fn with_party(
     (view, grace): (View, chrono::Duration),
     answering: Answering,
 ) -> Result<TaskDto, ApiError> {
-    let party = match task.party_id {
-        Some(id) if services::tasks::party_visible(&task, view, grace, time::now()) => {
-            repo::cases::find_party(conn, id)?
-        }
-        _ => None,
-    };
-    if party.is_some() {
-        let target: &[&str] = match answering {
-            Answering::Read => services::tasks::TARGET_FIELDS,
-            Answering::Write => &[],
-        };
-        let fields: Vec<&str> = PARTY_FIELDS.iter().chain(target).copied().collect();
-        repo::audit::record_read(
-            conn,
-            &caller.actor(),
-            ("task.party_read", "task", Some(task.id.to_string())),
-            &format!("task:{}", task.id),
-            &fields,
-            Some(serde_json::json!({"view": format!("{view:?}").to_lowercase()})),
-        )?;
-    } else if answering == Answering::Read {
-        services::tasks::audit_target_reads(conn, caller, "task", [&task])?;
-    }
+    let party = services::tasks::party_for(conn, caller, &task, (view, grace), answering)?;
     Ok(task_dto(task, party, view))
 }
 
@@ -292,65 +267,17 @@ pub async fn create_task(
     let permit = auth.permit(Operation::CreateTask)?;
     let case_id = path.into_inner();
     let b = body.0;
-    // The same text rules as names (a worker reads these on the phone): no control characters
-    // but line breaks, no bidirectional overrides.
-    let instructions = valid(
-        "instructions",
-        FreeText::parse(&b.instructions, INSTRUCTIONS_MAX_CHARS),
-    )?;
-    let target_address = match b
-        .target_address
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(a) if a.chars().count() > 200 => {
-            return Err(ApiError::invalid("target_address", "at most 200 characters"));
-        }
-        Some(a) => Some(valid("target_address", check_chars(a, false)).map(|()| a.to_owned())?),
-        None => None,
-    };
-    let (target, source) = match &b.target {
-        Some(p) => {
-            let (point, crs) = target_point(p.lat, p.lon, p.crs, "target.lat")?;
-            (Some(point), Some(format!("given:{crs}")))
-        }
-        None => (None, None),
-    };
-    if target.is_none() && target_address.is_none() {
-        return Err(ApiError::invalid(
-            "target",
-            "give a target point, a target address, or both",
-        ));
-    }
-    // Only an address: ask the geocoder, when there is one. Whatever it says, the task is made;
-    // without a point it waits in the court's queue with the geocoder's answer as the reason.
-    let (target, source, unlocated_reason) = match (target, &target_address, &state.geocoder) {
-        (Some(p), _, _) => (Some(p), source, "no_target_point"),
-        (None, Some(address), Some(geocoder)) => {
-            match geocoder
-                .geocode(address, state.config.geocoder_city.as_deref())
-                .await
-            {
-                crate::services::geocoder::Geocoded::Found { point, .. } => {
-                    (Some(point), Some("geocoded".to_owned()), "no_target_point")
-                }
-                other => (None, None, other.code()),
-            }
-        }
-        (None, _, _) => (None, None, "no_target_point"),
-    };
-    let input = NewTaskInput {
+    let request = TaskRequest {
         kind: b.kind,
         party_id: b.party_id,
         urgent: b.priority == Some(Priority::Urgent),
-        instructions: instructions.into_string(),
-        target,
-        target_source: source,
-        target_address,
+        instructions: b.instructions,
+        target: b.target.map(TargetPoint::given),
+        target_address: b.target_address,
         due_on: b.due_on,
-        unlocated_reason,
     };
+    let city = state.config.geocoder_city.as_deref();
+    let input = services::tasks::locate_request(request, state.geocoder.as_ref(), city).await?;
     let rid = request_id(&rid);
     let st = state.clone();
     let (dto, explanation) = state
@@ -435,24 +362,18 @@ pub async fn list_tasks(
         limit: q.limit,
     }
     .to_request()?;
-    let filter = repo::tasks::TaskFilter {
-        court_id: None,
+    let filter = ListFilter {
+        status: q.status,
+        kind: q.kind,
         township_id: q.township_id,
+        grid_id: q.grid_id,
         assignee_id: q.assignee_id,
         case_id: q.case_id,
-        grid_id: q.grid_id,
-        status: q.status.map(|s| s.as_str().to_owned()),
-        kind: q.kind.map(|k| k.as_str().to_owned()),
         overdue: q.overdue,
     };
     let (rows, view) = state
         .run_as(permit, None, move |conn, caller| {
-            let view = match caller.role {
-                Role::Supervisor => View::Supervisor,
-                Role::Worker => View::Worker,
-                _ => View::Full,
-            };
-            Ok::<_, ApiError>((services::tasks::list(conn, caller, filter, page)?, view))
+            services::tasks::listing(conn, caller, filter, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |t| t.id, |t| task_dto(t, None, view))))
@@ -692,7 +613,7 @@ pub async fn pin_task(
     let grace = state.config.party_access_grace;
     let permit = auth.permit(Operation::PinTask)?;
     let (id, version, rid) = (path.into_inner(), if_match(&req)?, request_id(&rid));
-    let (point, _) = target_point(body.0.lat, body.0.lon, body.0.crs, "lat")?;
+    let (point, _) = body.0.given().to_wgs84("lat")?;
     let st = state.clone();
     let (dto, explanation) = state
         .run_as(permit, rid, move |conn, caller| {

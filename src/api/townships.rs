@@ -11,10 +11,9 @@ use super::extract::{ApiJson, request_id, valid};
 use super::pagination::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::domain::access::Operation;
-use crate::domain::{Code, Name, Role};
+use crate::domain::{Code, Name};
 use crate::error::{ApiError, Problem};
-use crate::repo::{self, townships::TownshipFilter};
-use crate::services::{self, caller::Named};
+use crate::services;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -79,26 +78,8 @@ pub async fn list_townships(
     let page = query.to_request()?;
     let requested_court = filter.court_id;
     let rows = state
-        .run_as(permit, None, move |conn, caller| -> Result<_, ApiError> {
-            if let Some(court) = requested_court {
-                caller.check_named(conn, Named::Court(court))?;
-            }
-            let scope = match caller.role {
-                Role::Admin => TownshipFilter {
-                    court_id: requested_court,
-                    township_id: None,
-                },
-                Role::Officer => TownshipFilter {
-                    court_id: caller.court_id,
-                    township_id: None,
-                },
-                Role::Supervisor => TownshipFilter {
-                    court_id: requested_court,
-                    township_id: caller.township_id,
-                },
-                Role::Worker => return Err(ApiError::Forbidden),
-            };
-            Ok(repo::townships::list(conn, scope, page)?)
+        .run_as(permit, None, move |conn, caller| {
+            services::organisation::list_townships(conn, caller, requested_court, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |t| t.id, TownshipDto::from)))

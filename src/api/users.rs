@@ -12,7 +12,6 @@ use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::{Name, Password, Role, Username};
 use crate::error::{ApiError, Problem};
-use crate::repo::{self, users::UserFilter};
 use crate::services::{
     self,
     accounts::{AccountChanges, NewAccount},
@@ -102,11 +101,7 @@ pub async fn list_users(
     let (role, township_id) = (filter.role, filter.township_id);
     let rows = state
         .run_as(permit, None, move |conn, _| {
-            let filter = UserFilter {
-                role: role.map(Role::as_str),
-                township_id,
-            };
-            Ok(repo::users::list(conn, filter, page)?)
+            services::accounts::list(conn, (role, township_id), page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |u| u.id, UserDto::from)))
@@ -127,9 +122,7 @@ pub async fn get_user(
     let permit = auth.permit(Operation::GetUser)?;
     let id = path.into_inner();
     let user = state
-        .run_as(permit, None, move |conn, _| {
-            repo::users::find(conn, id)?.ok_or(ApiError::NotFound("user"))
-        })
+        .run_as(permit, None, move |conn, _| services::accounts::get(conn, id))
         .await?;
     Ok(HttpResponse::Ok().json(UserDto::from(user)))
 }
@@ -163,12 +156,6 @@ pub async fn update_user(
             .transpose()?,
         active: b.active,
     };
-    if changes.active == Some(false) && id == auth.id {
-        return Err(ApiError::invalid(
-            "active",
-            "you cannot deactivate your own account",
-        ));
-    }
     let rid = request_id(&rid);
     let user = state
         .run_as(permit, rid, move |conn, caller| {

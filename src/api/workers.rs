@@ -13,10 +13,9 @@ use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::{Availability, Capacity, TaskKind, time};
 use crate::error::{ApiError, Problem};
-use crate::repo::workers::CoveredGrid;
 use crate::services::{
     self,
-    workers::{ProfileUpdate, WorkerView},
+    workers::{CoveredGrid, ProfileUpdate, WorkerView},
 };
 use crate::state::AppState;
 

@@ -10,7 +10,9 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::access::Operation;
 use crate::domain::{Role, time};
 use crate::error::ApiError;
-use crate::repo::{self, access_codes::AccessCode, cases::Case};
+/// The row this service hands out: an access code (its digest, never the code).
+pub use crate::repo::access_codes::AccessCode;
+use crate::repo::{self, cases::Case};
 use crate::services::Caller;
 
 /// A newly issued code: the code itself (shown this once), its record, and whether it replaced

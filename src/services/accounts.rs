@@ -1,13 +1,15 @@
-//! Creating and changing user accounts.
+//! User accounts: creating and changing them (admins), and reading them.
 
 use crate::auth::password;
 use crate::db::{DbConn, write_tx};
 use crate::domain::{Capacity, Name, Password, Role, Username, time, worker::Availability};
 use crate::error::ApiError;
+/// The row this service hands out: a user account.
+pub use crate::repo::users::User;
 use crate::repo::{
-    self,
+    self, PageRequest,
     audit::Actor,
-    users::{NewUser, User, UserChanges},
+    users::{NewUser, UserChanges, UserFilter},
     workers::WorkerProfile,
 };
 
@@ -126,6 +128,12 @@ pub fn update(
     user_id: i64,
     changes: AccountChanges,
 ) -> Result<User, ApiError> {
+    if changes.active == Some(false) && actor.user_id == Some(user_id) {
+        return Err(ApiError::invalid(
+            "active",
+            "you cannot deactivate your own account",
+        ));
+    }
     let password_hash = match &changes.password {
         Some(p) => Some(password::hash(p).map_err(ApiError::internal)?),
         None => None,
@@ -167,4 +175,22 @@ pub fn update(
         )?;
         Ok(user)
     })
+}
+
+/// One account; 404 when there is none with that id.
+pub fn get(conn: &mut DbConn, user_id: i64) -> Result<User, ApiError> {
+    repo::users::find(conn, user_id)?.ok_or(ApiError::NotFound("user"))
+}
+
+/// A page of the accounts, optionally only those of a role or of a township.
+pub fn list(
+    conn: &mut DbConn,
+    (role, township_id): (Option<Role>, Option<i64>),
+    page: PageRequest,
+) -> Result<Vec<User>, ApiError> {
+    let filter = UserFilter {
+        role: role.map(Role::as_str),
+        township_id,
+    };
+    Ok(repo::users::list(conn, filter, page)?)
 }

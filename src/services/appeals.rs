@@ -7,8 +7,10 @@ use crate::db::{DbConn, task_tx};
 use crate::domain::scoring::{self, AppealStatus};
 use crate::domain::{Role, time};
 use crate::error::ApiError;
+/// The row this service hands out: an appeal against a score line.
+pub use crate::repo::scores::Appeal;
 use crate::repo::seals::Sealed;
-use crate::repo::{self, scores::Appeal, scores::NewScoreLine};
+use crate::repo::{self, scores::NewScoreLine};
 use crate::services::Caller;
 
 /// The worker appeals one of their own lines.

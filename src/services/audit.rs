@@ -4,10 +4,9 @@
 use crate::db::DbConn;
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::repo::{
-    self,
-    audit::{AuditEvent, Verification},
-};
+use crate::repo;
+/// The rows this service hands out: audit events, and the chain's verification report.
+pub use crate::repo::audit::{AuditEvent, Verification};
 use crate::services::Caller;
 use crate::services::audit_checkpoints::{self, CheckpointStore};
 

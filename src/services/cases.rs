@@ -9,9 +9,11 @@ use crate::domain::identity::{CaseNumber, PartyIdentifier, Phone};
 use crate::domain::{Name, Role, time};
 use crate::error::ApiError;
 use crate::geo::LatLon;
+/// The rows this service hands out: cases and their parties.
+pub use crate::repo::cases::{Case, Party};
 use crate::repo::{
     self,
-    cases::{Case, NewCase, NewParty, Party},
+    cases::{NewCase, NewParty},
 };
 use crate::services::Caller;
 

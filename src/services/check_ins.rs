@@ -12,12 +12,10 @@ use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::geo::{Crs, LatLon, haversine_m};
+/// The row this service hands out: a recorded check-in.
+pub use crate::repo::check_ins::CheckIn;
 use crate::repo::seals::Sealed;
-use crate::repo::{
-    self,
-    check_ins::{CheckIn, NewCheckIn},
-    tasks::Placement,
-};
+use crate::repo::{self, check_ins::NewCheckIn, tasks::Placement};
 use crate::services::Caller;
 use crate::services::task_log::TaskChange;
 use crate::services::tasks::{View, get};

@@ -23,10 +23,12 @@ use crate::domain::calendar::WorkCalendar;
 use crate::domain::dishonest::{EntryDraft, EntryStatus, ListingReason, RemovalReason, SeenKeys};
 use crate::domain::{Name, Role, time};
 use crate::error::ApiError;
+/// The rows this service hands out (entries and their history), and the filter a list takes.
+pub use crate::repo::dishonest::{Entry, EntryEvent, EntryFilter};
 use crate::repo::{
     self, PageRequest,
     courts::Court,
-    dishonest::{Entry, EntryChanges, EntryEvent, EntryFilter, NewEntry},
+    dishonest::{EntryChanges, NewEntry},
 };
 use crate::services::Caller;
 use crate::services::partners::{self, ListEvent};

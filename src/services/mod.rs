@@ -17,6 +17,8 @@ pub mod evidence;
 pub mod geocoder;
 pub mod grid_import;
 pub mod grid_map;
+pub mod idempotency;
+pub mod me;
 pub mod notifications;
 pub mod optimize;
 pub mod organisation;
@@ -34,4 +36,8 @@ pub mod training;
 pub mod webhook;
 pub mod workers;
 
+/// A page of a list, as the list use cases take it.
+pub use crate::repo::PageRequest;
+/// Who did something, as the audit trail names them.
+pub use crate::repo::audit::Actor;
 pub use caller::Caller;

@@ -4,7 +4,9 @@
 use crate::db::{DbConn, write_tx};
 use crate::domain::{Role, time};
 use crate::error::ApiError;
-use crate::repo::{self, PageRequest, outbox::Message};
+/// The row this service hands out: an outbox message.
+pub use crate::repo::outbox::Message;
+use crate::repo::{self, PageRequest};
 use crate::services::Caller;
 
 fn admin(caller: &Caller) -> Result<(), ApiError> {

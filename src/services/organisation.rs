@@ -1,14 +1,20 @@
-//! Courts and townships: the organisation that scopes every other object.
+//! Courts, townships and their grids: the organisation that scopes every other object. Creating
+//! courts and townships, and listing each within the caller's scope.
 
 use crate::db::{DbConn, write_tx};
-use crate::domain::{Code, Name, time};
+use crate::domain::{Code, Name, Role, time};
 use crate::error::ApiError;
 use crate::repo::{
-    self,
+    self, PageRequest,
     audit::Actor,
-    courts::{Court, NewCourt},
-    townships::{NewTownship, Township},
+    courts::NewCourt,
+    grids::GridFilter,
+    townships::{NewTownship, TownshipFilter},
 };
+/// The rows this service hands out: courts, townships and grids.
+pub use crate::repo::{courts::Court, grids::Grid, townships::Township};
+use crate::services::Caller;
+use crate::services::caller::Named;
 
 pub fn create_court(conn: &mut DbConn, actor: &Actor, code: Code, name: Name) -> Result<Court, ApiError> {
     write_tx(conn, |conn| {
@@ -77,4 +83,61 @@ pub fn create_township(
         )?;
         Ok(township)
     })
+}
+
+/// A page of the courts (admins).
+pub fn list_courts(conn: &mut DbConn, page: PageRequest) -> Result<Vec<Court>, ApiError> {
+    Ok(repo::courts::list(conn, page)?)
+}
+
+/// A page of the townships the caller may see: any (admins), their court's (officers), their own
+/// (supervisors); optionally only those of `court`, which must be within the caller's scope.
+pub fn list_townships(
+    conn: &mut DbConn,
+    caller: &Caller,
+    court: Option<i64>,
+    page: PageRequest,
+) -> Result<Vec<Township>, ApiError> {
+    if let Some(court) = court {
+        caller.check_named(conn, Named::Court(court))?;
+    }
+    let (court_id, township_id) = narrowed(caller, (court, None))?;
+    let filter = TownshipFilter {
+        court_id,
+        township_id,
+    };
+    Ok(repo::townships::list(conn, filter, page)?)
+}
+
+/// The grids the caller may see, each with its township's code, ordered by code: any (admins),
+/// their court's (officers), their township's (supervisors); optionally only those of
+/// `township`, which must be within the caller's scope.
+pub fn list_grids(
+    conn: &mut DbConn,
+    caller: &Caller,
+    township: Option<i64>,
+) -> Result<Vec<(Grid, String)>, ApiError> {
+    if let Some(township) = township {
+        caller.check_named(conn, Named::Township(township))?;
+    }
+    let (court_id, township_id) = narrowed(caller, (None, township))?;
+    let filter = GridFilter {
+        court_id,
+        township_id,
+    };
+    Ok(repo::grids::list(conn, filter)?)
+}
+
+/// Where a listing of the organisation looks, as (court, township): what was asked for, with the
+/// court an officer's own and the township a supervisor's own; workers list none of it.
+fn narrowed(
+    caller: &Caller,
+    (court, township): (Option<i64>, Option<i64>),
+) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    match caller.role {
+        Role::Admin => Ok((court, township)),
+        Role::Officer => Ok((caller.court_id, township)),
+        Role::Supervisor => Ok((court, caller.township_id)),
+        Role::Worker => Err(ApiError::Forbidden),
+    }
 }

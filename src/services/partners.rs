@@ -27,12 +27,14 @@ use crate::domain::dishonest::PartnerScope;
 use crate::domain::partner_budget::{self, Budgets, Refusal, Usage};
 use crate::domain::{Name, time};
 use crate::error::ApiError;
+/// The rows this service hands out: partners and their webhook subscriptions.
+pub use crate::repo::partners::{Partner, Subscription};
 use crate::repo::{
     self, PageRequest,
     audit::Actor,
     courts::Court,
     dishonest::Entry,
-    partners::{NewKey, Partner, PartnerKey, Subscription},
+    partners::{NewKey, PartnerKey},
 };
 use crate::services::Caller;
 use crate::services::webhook::{self, ConfigError, TargetError, WebhookConfig};

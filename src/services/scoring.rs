@@ -23,10 +23,12 @@ use crate::domain::task_record::EventAction;
 use crate::domain::task_state::TaskStatus;
 use crate::domain::{Role, time};
 use crate::error::ApiError;
+/// The rows this service hands out: score lines and versions of the scheme.
+pub use crate::repo::scores::{SchemeVersion, ScoreLine};
 use crate::repo::seals::{Sealed, sealing};
 use crate::repo::{
     self,
-    scores::{NewScoreLine, SchemeVersion, ScoreLine},
+    scores::NewScoreLine,
     submissions::Outcome,
     tasks::{NewTaskEvent, Task},
 };
@@ -76,12 +78,18 @@ fn install_default(conn: &mut DbConn) -> Result<SchemeVersion, ApiError> {
     Ok(row)
 }
 
-/// The current scheme (supervisors read it, admins edit it).
-pub fn current_scheme(conn: &mut DbConn, caller: &Caller) -> Result<(i64, Scheme), ApiError> {
+/// The current scheme, with its version (when it took effect, and why): supervisors read it,
+/// admins edit it.
+pub fn current_scheme(conn: &mut DbConn, caller: &Caller) -> Result<(SchemeVersion, Scheme), ApiError> {
     if !matches!(caller.role, Role::Admin | Role::Supervisor) {
         return Err(ApiError::Forbidden);
     }
-    write_tx(conn, |conn| scheme_at(conn, time::now()))
+    let (version, scheme) = write_tx(conn, |conn| scheme_at(conn, time::now()))?;
+    let row = repo::scores::all_schemes(conn)?
+        .into_iter()
+        .find(|s| s.version == version)
+        .ok_or(ApiError::NotFound("scheme"))?;
+    Ok((row, scheme))
 }
 
 /// Every version with when it took effect, oldest first.
@@ -728,16 +736,40 @@ fn compute_boards_with(
         .collect())
 }
 
-/// The board a caller asked for: the snapshot of a closed period, or computed now.
+/// The board a caller asked for: the snapshot of a closed period, or computed now. Without a
+/// township named, a supervisor's own (anyone else must name one).
 pub fn board(
     conn: &mut DbConn,
     caller: &Caller,
     period: Period,
-    township_id: i64,
+    township: Option<i64>,
 ) -> Result<Board, ApiError> {
+    let township_id = match (township, caller.role) {
+        (Some(t), _) => t,
+        (None, Role::Supervisor) => caller.township_id.ok_or(ApiError::Forbidden)?,
+        (None, _) => return Err(ApiError::invalid("township_id", "name the township")),
+    };
     township_scope(caller, township_id)?;
     repo::townships::find(conn, township_id)?.ok_or(ApiError::NotFound("township"))?;
     current_board(conn, period, township_id)
+}
+
+/// The board a caller asked for (as [`board`]), with the display names of the workers its
+/// payouts name: what the finance office's payout sheet shows.
+pub fn payouts(
+    conn: &mut DbConn,
+    caller: &Caller,
+    period: Period,
+    township: Option<i64>,
+) -> Result<(Board, HashMap<i64, String>), ApiError> {
+    let board = board(conn, caller, period, township)?;
+    let mut names = HashMap::new();
+    for p in &board.payouts.per_worker {
+        if let Some(u) = repo::users::find(conn, p.worker_id)? {
+            names.insert(p.worker_id, u.display_name);
+        }
+    }
+    Ok((board, names))
 }
 
 /// A township's board for a period, for a caller already judged entitled to it: the snapshot of

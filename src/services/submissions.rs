@@ -17,9 +17,11 @@ use crate::domain::task_state::{TaskAction, TaskStatus, transition};
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::repo::seals::Sealed;
+/// The rows this service hands out: submitted results and recorded outcomes.
+pub use crate::repo::submissions::{Outcome, Submission};
 use crate::repo::{
     self,
-    submissions::{NewSubmission, Outcome, Review, Submission},
+    submissions::{NewSubmission, Review},
     tasks::{Placement, Task},
 };
 use crate::services::Caller;

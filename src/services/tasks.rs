@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::repo::{
     self,
-    tasks::{NewTask, Placement as Place, Task},
+    tasks::{NewTask, Placement as Place},
 };
 use crate::services::Caller;
 use crate::services::assignment::{self, Decision, Explanation, Request};
@@ -522,17 +522,13 @@ pub fn reassign(
 }
 
 /// The task's history, for those who may see the task.
-pub fn events(
-    conn: &mut DbConn,
-    caller: &Caller,
-    task_id: i64,
-) -> Result<Vec<repo::tasks::TaskEvent>, ApiError> {
+pub fn events(conn: &mut DbConn, caller: &Caller, task_id: i64) -> Result<Vec<TaskEvent>, ApiError> {
     get(conn, caller, task_id)?;
     Ok(repo::tasks::events_of(conn, task_id)?)
 }
 
-/// Tasks the caller may see, filtered.
-pub fn list(
+/// Tasks the caller may see, filtered (the handlers' way in is [`listing`]).
+fn list(
     conn: &mut DbConn,
     caller: &Caller,
     mut filter: repo::tasks::TaskFilter,
@@ -616,4 +612,201 @@ pub fn pin(
         let task = repo::tasks::find(conn, task.id)?.ok_or(ApiError::NotFound("task"))?;
         Ok((task, explanation))
     })
+}
+
+// =============================================================================================
+// What the task handlers used to do themselves: checking an officer's request and locating its
+// target before `create`, the filter and view of a task list, and the party a task answer shows
+// (with the read of personal data audited).
+// =============================================================================================
+
+use crate::domain::names::check_chars;
+use crate::domain::task_kind::INSTRUCTIONS_MAX_CHARS;
+use crate::domain::{FreeText, ValidationError};
+use crate::geo::{Crs, validate_point};
+/// The row a task answer shows beside the task: its party.
+pub use crate::repo::cases::Party;
+/// The rows this service hands out: tasks and their events.
+pub use crate::repo::tasks::{Task, TaskEvent};
+use crate::services::geocoder::{Geocoded, Geocoder};
+
+/// At most this many characters of address text.
+const TARGET_ADDRESS_MAX_CHARS: usize = 200;
+
+/// A point as a client gives it: latitude and longitude in `crs` (WGS-84 when absent).
+#[derive(Debug, Clone, Copy)]
+pub struct GivenPoint {
+    pub lat: f64,
+    pub lon: f64,
+    pub crs: Option<Crs>,
+}
+
+impl GivenPoint {
+    /// The point checked (400 naming `field`) and converted to WGS-84, with the system it was
+    /// given in.
+    pub fn to_wgs84(self, field: &str) -> Result<(LatLon, Crs), ApiError> {
+        let raw = validate_point(self.lat, self.lon).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+        let crs = self.crs.unwrap_or_default();
+        Ok((crs.to_wgs84(raw), crs))
+    }
+}
+
+/// An officer's request for a task, as received.
+#[derive(Debug, Clone)]
+pub struct TaskRequest {
+    pub kind: TaskKind,
+    pub party_id: Option<i64>,
+    pub urgent: bool,
+    pub instructions: String,
+    pub target: Option<GivenPoint>,
+    pub target_address: Option<String>,
+    pub due_on: Option<NaiveDate>,
+}
+
+fn invalid(field: &str) -> impl FnOnce(ValidationError) -> ApiError + '_ {
+    move |e| ApiError::invalid(field, e.to_string())
+}
+
+/// Check a request (400 naming the field) and locate its target. The texts follow the same rules
+/// as names (a worker reads them on the phone): no control characters but line breaks, no
+/// bidirectional overrides. A target given only as an address is put to the geocoder, when there
+/// is one; whatever it says, the task is made — without a point it waits in the court's queue,
+/// with the geocoder's answer as the reason.
+pub async fn locate_request(
+    request: TaskRequest,
+    geocoder: Option<&Geocoder>,
+    city: Option<&str>,
+) -> Result<NewTaskInput, ApiError> {
+    let instructions =
+        FreeText::parse(&request.instructions, INSTRUCTIONS_MAX_CHARS).map_err(invalid("instructions"))?;
+    let target_address = match request
+        .target_address
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(a) if a.chars().count() > TARGET_ADDRESS_MAX_CHARS => {
+            return Err(ApiError::invalid("target_address", "at most 200 characters"));
+        }
+        Some(a) => {
+            check_chars(a, false).map_err(invalid("target_address"))?;
+            Some(a.to_owned())
+        }
+        None => None,
+    };
+    let (target, source) = match request.target {
+        Some(p) => {
+            let (point, crs) = p.to_wgs84("target.lat")?;
+            (Some(point), Some(format!("given:{crs}")))
+        }
+        None => (None, None),
+    };
+    if target.is_none() && target_address.is_none() {
+        return Err(ApiError::invalid(
+            "target",
+            "give a target point, a target address, or both",
+        ));
+    }
+    let (target, source, unlocated_reason) = match (target, &target_address, geocoder) {
+        (Some(p), _, _) => (Some(p), source, "no_target_point"),
+        (None, Some(address), Some(geocoder)) => match geocoder.geocode(address, city).await {
+            Geocoded::Found { point, .. } => (Some(point), Some("geocoded".to_owned()), "no_target_point"),
+            other => (None, None, other.code()),
+        },
+        (None, _, _) => (None, None, "no_target_point"),
+    };
+    Ok(NewTaskInput {
+        kind: request.kind,
+        party_id: request.party_id,
+        urgent: request.urgent,
+        instructions: instructions.into_string(),
+        target,
+        target_source: source,
+        target_address,
+        due_on: request.due_on,
+        unlocated_reason,
+    })
+}
+
+/// What a task list may be narrowed to; the caller's scope narrows it further.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter {
+    pub status: Option<TaskStatus>,
+    pub kind: Option<TaskKind>,
+    pub township_id: Option<i64>,
+    pub grid_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub case_id: Option<i64>,
+    pub overdue: Option<bool>,
+}
+
+/// Tasks the caller may see, narrowed by `filter`, and how much of them the caller's role sees
+/// (listings carry no party data).
+pub fn listing(
+    conn: &mut DbConn,
+    caller: &Caller,
+    filter: ListFilter,
+    page: repo::PageRequest,
+) -> Result<(Vec<Task>, View), ApiError> {
+    let view = match caller.role {
+        Role::Supervisor => View::Supervisor,
+        Role::Worker => View::Worker,
+        _ => View::Full,
+    };
+    let filter = repo::tasks::TaskFilter {
+        court_id: None,
+        township_id: filter.township_id,
+        assignee_id: filter.assignee_id,
+        case_id: filter.case_id,
+        grid_id: filter.grid_id,
+        status: filter.status.map(|s| s.as_str().to_owned()),
+        kind: filter.kind.map(|k| k.as_str().to_owned()),
+        overdue: filter.overdue,
+    };
+    Ok((list(conn, caller, filter, page)?, view))
+}
+
+/// The personal fields a task's party carries (the ID number masked below the full view).
+pub const PARTY_FIELDS: &[&str] = &["party.name", "party.id_number", "party.phones", "party.addresses"];
+
+/// What a task answer replies to. A read discloses the target (where the person is) and is
+/// audited as such; the answer to a write shows the caller the task they just changed, and the
+/// write's own audit row already names it — so no second transaction per write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answering {
+    Read,
+    Write,
+}
+
+/// The party a task answer shows the caller, when their view (and, for the assignee, the time
+/// since the task closed: `grace`) lets them see it; the read of personal data is audited.
+pub fn party_for(
+    conn: &mut DbConn,
+    caller: &Caller,
+    task: &Task,
+    (view, grace): (View, chrono::Duration),
+    answering: Answering,
+) -> Result<Option<Party>, ApiError> {
+    let party = match task.party_id {
+        Some(id) if party_visible(task, view, grace, time::now()) => repo::cases::find_party(conn, id)?,
+        _ => None,
+    };
+    if party.is_some() {
+        let target: &[&str] = match answering {
+            Answering::Read => TARGET_FIELDS,
+            Answering::Write => &[],
+        };
+        let fields: Vec<&str> = PARTY_FIELDS.iter().chain(target).copied().collect();
+        repo::audit::record_read(
+            conn,
+            &caller.actor(),
+            ("task.party_read", "task", Some(task.id.to_string())),
+            &format!("task:{}", task.id),
+            &fields,
+            Some(serde_json::json!({"view": format!("{view:?}").to_lowercase()})),
+        )?;
+    } else if answering == Answering::Read {
+        audit_target_reads(conn, caller, "task", [task])?;
+    }
+    Ok(party)
 }

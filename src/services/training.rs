@@ -14,10 +14,12 @@ use crate::db::{DbConn, task_tx, write_tx};
 use crate::domain::submission::Verdict;
 use crate::domain::{Role, TaskKind, scoring, time};
 use crate::error::ApiError;
+/// The rows this service hands out: training modules and recorded completions.
+pub use crate::repo::scores::{Completion, Module};
 use crate::repo::seals::Sealed;
 use crate::repo::{
     self,
-    scores::{Completion, Module, NewCompletion, NewModule},
+    scores::{NewCompletion, NewModule},
 };
 use crate::services::Caller;
 

@@ -9,10 +9,12 @@ use chrono::NaiveDate;
 use crate::db::{DbConn, write_tx};
 use crate::domain::{Availability, Capacity, Role, TaskKind, time};
 use crate::error::ApiError;
+/// The row this service hands out: a grid a worker covers.
+pub use crate::repo::workers::CoveredGrid;
 use crate::repo::{
     self,
     users::User,
-    workers::{Certification, CoveredGrid, WorkerProfile},
+    workers::{Certification, WorkerProfile},
 };
 use crate::services::Caller;
 
