@@ -388,3 +388,23 @@ pub fn set_area(
         .execute(conn)?;
     Ok(())
 }
+
+/// Pin the task's target on the map if the task is still at `version`; false otherwise.
+pub fn pin_target(
+    conn: &mut DbConn,
+    task_id: i64,
+    version: i64,
+    point: crate::geo::LatLon,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let moved = diesel::update(tasks::table.find(task_id).filter(tasks::version.eq(version)))
+        .set((
+            tasks::target_lat.eq(point.lat),
+            tasks::target_lon.eq(point.lon),
+            tasks::target_source.eq("pinned"),
+            tasks::version.eq(version + 1),
+            tasks::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(moved == 1)
+}

@@ -566,8 +566,6 @@ pub fn pin(
     point: LatLon,
     if_match: Option<i64>,
 ) -> Result<(Task, Explanation), ApiError> {
-    use crate::db::schema::tasks;
-    use diesel::prelude::*;
     task_tx(conn, |conn| {
         let (task, from) = prepare(conn, caller, task_id, if_match, court_officer)?;
         if let CourtArea::OtherCourt = map.locate_for_court(point, task.court_id) {
@@ -585,16 +583,7 @@ pub fn pin(
                 ),
             ));
         }
-        let moved = diesel::update(tasks::table.find(task.id).filter(tasks::version.eq(task.version)))
-            .set((
-                tasks::target_lat.eq(point.lat),
-                tasks::target_lon.eq(point.lon),
-                tasks::target_source.eq("pinned"),
-                tasks::version.eq(task.version + 1),
-                tasks::updated_at.eq(time::now()),
-            ))
-            .execute(conn)?;
-        if moved != 1 {
+        if !repo::tasks::pin_target(conn, task.id, task.version, point, time::now())? {
             return Err(ApiError::PreconditionFailed);
         }
         TaskChange::new(task.id, EventAction::Pin, from)
