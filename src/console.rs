@@ -9,6 +9,10 @@
 //! assets are cached for good (`immutable`), and a new build changes the version, so a browser
 //! never mixes an old module with a new one. The page carries its own Content-Security-Policy,
 //! strict enough that only the console's own files may run, style, or be fetched.
+//!
+//! One module is not a file: `js/task_states.js` is written from `domain::task_state` when the
+//! bundle is built, so the console's sets of task statuses (open, reassignable by hand) are the
+//! server's, never a copy kept by hand.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -17,6 +21,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use sha2::{Digest, Sha256};
 
+use crate::domain::task_state::TaskStatus;
 use crate::error::ApiError;
 
 /// The page's policy: scripts, styles and connections to this origin only; images also from
@@ -95,10 +100,34 @@ fn asset(path: &str, body: Vec<u8>) -> Asset {
     }
 }
 
+/// The generated module's path among the assets.
+const TASK_STATES_JS: &str = "js/task_states.js";
+
+/// The status sets the console needs, as an ES module.
+fn task_states_js() -> Vec<u8> {
+    let set = |holds: fn(TaskStatus) -> bool| {
+        serde_json::to_string(&TaskStatus::names_where(holds)).unwrap_or_else(|_| "[]".into())
+    };
+    format!(
+        "// Written by the server from its task state machine (src/domain/task_state.rs).\n\
+         // Statuses of work not yet finished (neither approved nor cancelled).\n\
+         export const OPEN = {};\n\
+         // Statuses from which an officer or supervisor may give the task to a worker by hand.\n\
+         export const REASSIGNABLE = {};\n",
+        set(TaskStatus::is_open),
+        set(TaskStatus::can_be_assigned_by_hand),
+    )
+    .into_bytes()
+}
+
 fn bundle() -> &'static Bundle {
     static BUNDLE: OnceLock<Bundle> = OnceLock::new();
     BUNDLE.get_or_init(|| {
+        let generated = task_states_js();
         let mut all = Sha256::new();
+        all.update(TASK_STATES_JS.as_bytes());
+        all.update((generated.len() as u64).to_le_bytes());
+        all.update(&generated);
         for (path, body) in FILES {
             all.update(path.as_bytes());
             all.update((body.len() as u64).to_le_bytes());
@@ -107,6 +136,7 @@ fn bundle() -> &'static Bundle {
         let version = hex::encode(all.finalize())[..16].to_owned();
         let base = format!("{ASSET_PREFIX}/{version}");
         let mut files = HashMap::new();
+        files.insert(TASK_STATES_JS, asset(TASK_STATES_JS, generated));
         let mut index = None;
         for (path, body) in FILES {
             if *path == "index.html" {
@@ -196,6 +226,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_consoles_status_sets_come_from_the_state_machine() {
+        let module = String::from_utf8(task_states_js()).unwrap();
+        assert!(module.contains(
+            r#"export const OPEN = ["created","queued","assigned","accepted","in_progress","submitted","returned"];"#
+        ));
+        assert!(module.contains(
+            r#"export const REASSIGNABLE = ["queued","assigned","accepted","in_progress","returned"];"#
+        ));
+        let served = &bundle().files[TASK_STATES_JS];
+        assert_eq!(served.content_type, "text/javascript; charset=utf-8");
+        assert_eq!(served.body, module.as_bytes());
+    }
+
     fn files_under(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -237,7 +281,8 @@ mod tests {
     fn every_module_import_names_an_embedded_file() {
         // Relative imports resolve under the same versioned base; a typo would only show in a
         // browser, so check them here.
-        let names: std::collections::HashSet<&str> = FILES.iter().map(|(p, _)| *p).collect();
+        let names: std::collections::HashSet<&str> =
+            FILES.iter().map(|(p, _)| *p).chain([TASK_STATES_JS]).collect();
         for (path, body) in FILES.iter().filter(|(p, _)| p.ends_with(".js")) {
             let text = std::str::from_utf8(body).unwrap();
             let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");

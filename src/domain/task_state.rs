@@ -110,6 +110,12 @@ impl TaskStatus {
         self.is_open() && self != TaskStatus::Submitted
     }
 
+    /// Whether an officer or supervisor may give it to a worker by hand: a queued task, or a
+    /// held one not awaiting review (a just-created task is placed automatically first).
+    pub fn can_be_assigned_by_hand(self) -> bool {
+        self != TaskStatus::Created && transition(self, TaskAction::Assign).is_ok()
+    }
+
     /// Whether a batch may (re)assign it: nobody has started on it.
     pub fn is_plannable(self) -> bool {
         matches!(

@@ -5,12 +5,12 @@
 import * as api from '../api.js';
 import { h, mount, toast } from '../dom.js';
 import { label, t } from '../i18n.js';
+import { OPEN } from '../task_states.js';
 import { dateTime, monthsUpTo, overdueBadge, percent, points, statusBadge, thisMonth, workerName, yuan } from '../format.js';
 import { lineChart } from '../chart.js';
 import { gridMap } from '../map.js';
 import { card, errorText, grids, link, page, periodSelect, show, table, workerDirectory } from './common.js';
 
-const OPEN = ['created', 'queued', 'assigned', 'accepted', 'in_progress', 'submitted', 'returned'];
 
 function loadClass(open) {
   if (open === 0) return 'load-0';

@@ -6,12 +6,12 @@
 import * as api from '../api.js';
 import { h, toast } from '../dom.js';
 import { label, t } from '../i18n.js';
+import { REASSIGNABLE } from '../task_states.js';
 import { dateTime, flagBadge, overdueBadge, statusBadge, workerName } from '../format.js';
 import { card, errorText, grids, link, page, show, table, workerDirectory } from './common.js';
 import { gridMap } from '../map.js';
 
 const REASONS = ['insufficient_evidence', 'wrong_person', 'wrong_address', 'illegible', 'incomplete', 'not_on_site', 'other'];
-const REASSIGNABLE = ['queued', 'assigned', 'accepted', 'in_progress', 'returned'];
 const IMAGE_TYPES = ['image/jpeg', 'image/png'];
 
 // Object URLs of the thumbnails on screen; released when the task is shown again or left.
