@@ -74,7 +74,8 @@ mod layers {
             &["crate::api", "crate::services", "crate::jobs", "crate::state"],
         ),
         ("services", &["crate::api", "crate::jobs", "crate::startup"]),
-        ("jobs", &["crate::api", "crate::startup"]),
+        // Jobs are timers around services: no HTTP types (they get the state as an `Arc`).
+        ("jobs", &["crate::api", "crate::startup", "actix_web"]),
         ("api", &["crate::repo"]),
     ];
 

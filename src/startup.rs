@@ -246,29 +246,33 @@ impl Application {
         let (stopper, shutdown) = jobs::shutdown_signal();
         let config = &self.state.config;
         let mut background = vec![
-            jobs::grid_map_refresh::spawn(self.state.clone(), config.grid_refresh_interval, shutdown.clone()),
+            jobs::grid_map_refresh::spawn(
+                self.state.clone().into_inner(),
+                config.grid_refresh_interval,
+                shutdown.clone(),
+            ),
             jobs::deadlines::spawn(
-                self.state.clone(),
+                self.state.clone().into_inner(),
                 config.deadline_sweep_interval,
                 shutdown.clone(),
             ),
-            jobs::housekeeping::spawn(self.state.clone(), shutdown.clone()),
+            jobs::housekeeping::spawn(self.state.clone().into_inner(), shutdown.clone()),
             jobs::audit_checkpoints::spawn(
-                self.state.clone(),
+                self.state.clone().into_inner(),
                 self.checkpointer,
                 config.audit_checkpoint_interval,
                 shutdown.clone(),
             ),
             // Partners' webhooks are delivered whether or not a gateway is configured.
             jobs::webhooks::spawn_partners(
-                self.state.clone(),
+                self.state.clone().into_inner(),
                 config.webhook_poll_interval,
                 shutdown.clone(),
             ),
         ];
         if let Some(deliverer) = self.state.webhook.clone() {
             background.push(jobs::webhooks::spawn(
-                self.state.clone(),
+                self.state.clone().into_inner(),
                 deliverer,
                 config.webhook_poll_interval,
                 shutdown,

@@ -2,9 +2,8 @@
 //! written since the last checkpoint and write (and send) a signed checkpoint of the new head
 //! (`services::audit_checkpoints`). The first round runs at start.
 
+use std::sync::Arc;
 use std::time::Duration;
-
-use actix_web::web;
 
 use super::Shutdown;
 use crate::error::ApiError;
@@ -12,7 +11,7 @@ use crate::services::audit_checkpoints::Checkpointer;
 use crate::state::AppState;
 
 pub fn spawn(
-    state: web::Data<AppState>,
+    state: Arc<AppState>,
     mut checkpointer: Checkpointer,
     interval: Duration,
     mut shutdown: Shutdown,

@@ -1,8 +1,7 @@
 //! Runs the deadlines sweep (`services::deadlines`) on a timer, as of the real clock.
 
+use std::sync::Arc;
 use std::time::Duration;
-
-use actix_web::web;
 
 use super::Shutdown;
 use crate::domain::time;
@@ -11,7 +10,7 @@ use crate::state::AppState;
 
 /// Sweep every `interval` in the background, as of the real clock.
 pub fn spawn(
-    state: web::Data<AppState>,
+    state: Arc<AppState>,
     interval: Duration,
     mut shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {

@@ -2,16 +2,15 @@
 //! app node, or `gridassist import-grids` run beside a live server. Changes made through this
 //! node's API rebuild the map at once; this job catches the rest within one interval.
 
+use std::sync::Arc;
 use std::time::Duration;
-
-use actix_web::web;
 
 use super::Shutdown;
 use crate::state::AppState;
 
 /// Check every `interval`; rebuild only when the database's grids differ from the map's.
 pub fn spawn(
-    state: web::Data<AppState>,
+    state: Arc<AppState>,
     interval: Duration,
     mut shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {

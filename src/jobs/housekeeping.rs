@@ -1,8 +1,7 @@
 //! Housekeeping: drops idempotency keys past their retention, hourly.
 
+use std::sync::Arc;
 use std::time::Duration;
-
-use actix_web::web;
 
 use super::Shutdown;
 use crate::domain::time;
@@ -10,7 +9,7 @@ use crate::error::ApiError;
 use crate::repo;
 use crate::state::AppState;
 
-pub fn spawn(state: web::Data<AppState>, mut shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
+pub fn spawn(state: Arc<AppState>, mut shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = super::ticker(Duration::from_secs(3600));
         while shutdown.tick(&mut ticker).await.is_some() {

@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use actix_web::web;
 use chrono::NaiveDateTime;
 
 use super::Shutdown;
@@ -210,7 +209,7 @@ fn clip(error: &str) -> String {
 /// Deliver to the configured gateway every `interval` in the background, as of the real clock,
 /// until shutdown (the batch under way is finished).
 pub fn spawn(
-    state: web::Data<AppState>,
+    state: Arc<AppState>,
     deliverer: Arc<Deliverer>,
     interval: Duration,
     shutdown: Shutdown,
@@ -224,7 +223,7 @@ pub fn spawn(
 
 /// Deliver to partners' webhooks every `interval` in the background, until shutdown.
 pub fn spawn_partners(
-    state: web::Data<AppState>,
+    state: Arc<AppState>,
     interval: Duration,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
