@@ -3,10 +3,8 @@
 //! a tampered row is found, and so are a chain recomputed without the key, rows cut from the end
 //! and a chain rebuilt with the key since the last checkpoint.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
 use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 use gridassist::domain::audit_chain::{self, AuditKey};
@@ -14,6 +12,7 @@ use gridassist::repo::{self, audit::AuditEvent};
 use serde_json::json;
 
 use crate::helpers::{TestApp, field, spawn_app, spawn_app_with};
+use crate::webhook_receiver::Receiver;
 
 fn on_postgres(app: &TestApp) -> bool {
     app.app_state.config.database_url.starts_with("postgres")
@@ -659,70 +658,16 @@ async fn the_checkpoint_command_writes_once_per_new_head() {
 
 const RECEIVER_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// What the receiver saw: (webhook-id, signature valid, raw body).
-type Seen = Arc<Mutex<Vec<(String, bool, String)>>>;
-
-/// A checkpoint receiver on 127.0.0.1 that answers 503 to its first `failures` calls, then 204.
-async fn receiver(failures: usize) -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let state = (seen.clone(), Arc::new(Mutex::new(failures)));
-    let server = actix_web::HttpServer::new(move || {
-        let (seen, failures) = state.clone();
-        actix_web::App::new().route(
-            "/checkpoints",
-            web::post().to(move |req: HttpRequest, body: String| {
-                let (seen, failures) = (seen.clone(), failures.clone());
-                async move {
-                    let header = |n: &str| {
-                        req.headers()
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .to_owned()
-                    };
-                    let secret = base64::engine::general_purpose::STANDARD
-                        .decode(RECEIVER_SECRET.trim_start_matches("whsec_"))
-                        .unwrap();
-                    let valid = gridassist::services::webhook::verify(
-                        &secret,
-                        &header("webhook-id"),
-                        &header("webhook-timestamp"),
-                        &header("webhook-signature"),
-                        &body,
-                        chrono::Utc::now().timestamp(),
-                        300,
-                    );
-                    seen.lock().unwrap().push((header("webhook-id"), valid, body));
-                    let mut left = failures.lock().unwrap();
-                    if *left > 0 {
-                        *left -= 1;
-                        HttpResponse::ServiceUnavailable().finish()
-                    } else {
-                        HttpResponse::NoContent().finish()
-                    }
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let port = server.addrs()[0].port();
-    tokio::spawn(server.run());
-    (format!("http://127.0.0.1:{port}/checkpoints"), seen)
-}
-
 /// Wait until the receiver holds a checkpoint of row `at_least` or later; returns every
 /// checkpoint line it acknowledged.
-async fn received(seen: &Seen, key: &AuditKey, at_least: i64) -> Vec<String> {
+async fn received(receiver: &Receiver, key: &AuditKey, at_least: i64) -> Vec<String> {
     for _ in 0..200 {
-        let lines: Vec<String> = {
-            let seen = seen.lock().unwrap();
-            seen.iter()
-                .filter(|(_, valid, _)| *valid)
-                .map(|(_, _, body)| body.clone())
-                .collect()
-        };
+        let lines: Vec<String> = receiver
+            .deliveries()
+            .into_iter()
+            .filter(|d| d.signed_with(RECEIVER_SECRET))
+            .map(|d| d.body)
+            .collect();
         let furthest = lines
             .iter()
             .filter_map(|l| key.read_checkpoint_line(l).ok())
@@ -738,9 +683,9 @@ async fn received(seen: &Seen, key: &AuditKey, at_least: i64) -> Vec<String> {
 
 #[tokio::test]
 async fn checkpoints_reach_an_outside_receiver_which_reveals_a_cut_the_data_directory_hides() {
-    let (url, seen) = receiver(1).await;
+    let receiver = Receiver::start("/checkpoints", 1).await;
     let app = spawn_app_with(&[
-        ("GRIDASSIST_AUDIT_CHECKPOINT_URL", url),
+        ("GRIDASSIST_AUDIT_CHECKPOINT_URL", receiver.url.clone()),
         ("GRIDASSIST_AUDIT_CHECKPOINT_SECRET", RECEIVER_SECRET.to_owned()),
         ("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
         ("GRIDASSIST_AUDIT_CHECKPOINT_SECS", "1".to_owned()),
@@ -750,15 +695,13 @@ async fn checkpoints_reach_an_outside_receiver_which_reveals_a_cut_the_data_dire
     field(&app).await;
     let head = all_rows(&app).await.last().unwrap().id;
     // The first call was refused (503) and retried the next round; every call is signed.
-    let lines = received(&seen, &key, head).await;
-    {
-        let seen = seen.lock().unwrap();
-        assert!(seen.len() >= 2, "{seen:?}");
-        assert!(
-            seen.iter()
-                .all(|(id, valid, _)| *valid && id.starts_with("audit-checkpoint-"))
-        );
-    }
+    let lines = received(&receiver, &key, head).await;
+    let seen = receiver.deliveries();
+    assert!(seen.len() >= 2, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|d| d.signed_with(RECEIVER_SECRET) && d.webhook_id().starts_with("audit-checkpoint-"))
+    );
     for line in &lines {
         key.read_checkpoint_line(line).unwrap();
     }

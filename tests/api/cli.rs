@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::helpers::{Reply, collection, square};
+use crate::postgres::PostgresDatabase;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gridassist");
 
@@ -16,19 +17,19 @@ const BIN: &str = env!("CARGO_BIN_EXE_gridassist");
 struct Env {
     dir: tempfile::TempDir,
     database_url: String,
-    postgres: Option<(String, String)>,
+    _postgres: Option<PostgresDatabase>,
 }
 
 impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-            Some(base) => {
-                let (url, base, name) = crate::helpers::fresh_postgres(&base);
+        match crate::postgres::server_url() {
+            Some(server) => {
+                let db = PostgresDatabase::create(&server, "gridassist_test");
                 Env {
                     dir,
-                    database_url: url,
-                    postgres: Some((base, name)),
+                    database_url: db.url.clone(),
+                    _postgres: Some(db),
                 }
             }
             None => {
@@ -36,7 +37,7 @@ impl Env {
                 Env {
                     dir,
                     database_url: url,
-                    postgres: None,
+                    _postgres: None,
                 }
             }
         }
@@ -51,14 +52,6 @@ impl Env {
             .env_remove("GRIDASSIST_JWT_SECRET")
             .env_remove("GRIDASSIST_BIND");
         c
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some((base, name)) = self.postgres.take() {
-            crate::helpers::drop_postgres(&base, &name);
-        }
     }
 }
 

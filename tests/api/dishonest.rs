@@ -5,13 +5,11 @@
 //! cancels open publicity tasks and sends the worker who posted the notice a take-down task that
 //! reaches their phone.
 
-use std::sync::{Arc, Mutex};
-
-use actix_web::{HttpRequest, HttpResponse, web};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Field, PASSWORD, Reply, TestApp, field, id_number, spawn_app, spawn_app_with};
+use crate::webhook_receiver::{Delivery, Receiver};
 
 /// The case of [`field`].
 const CASE: &str = "(2026)苏1283执7号";
@@ -1324,38 +1322,6 @@ async fn without_a_posted_notice_there_is_no_take_down_and_a_poster_who_left_goe
     assert_eq!(t.body["queue_reason"], "poster_unavailable");
 }
 
-/// What a partner's webhook receiver saw: (headers, body).
-type Seen = Arc<Mutex<Vec<(Vec<(String, String)>, String)>>>;
-
-async fn receiver() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let store = seen.clone();
-    let server = actix_web::HttpServer::new(move || {
-        let store = store.clone();
-        actix_web::App::new().route(
-            "/hook",
-            web::post().to(move |req: HttpRequest, body: String| {
-                let store = store.clone();
-                async move {
-                    let headers = req
-                        .headers()
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
-                        .collect();
-                    store.lock().unwrap().push((headers, body));
-                    HttpResponse::NoContent().finish()
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let port = server.addrs()[0].port();
-    tokio::spawn(server.run());
-    (format!("http://127.0.0.1:{port}/hook"), seen)
-}
-
 async fn deliver(app: &TestApp) -> gridassist::jobs::webhooks::DeliveryReport {
     gridassist::jobs::webhooks::deliver_partner_due(
         &app.app_state.db,
@@ -1366,36 +1332,19 @@ async fn deliver(app: &TestApp) -> gridassist::jobs::webhooks::DeliveryReport {
     .unwrap()
 }
 
-fn verified(secret: &str, (headers, body): &(Vec<(String, String)>, String)) -> Value {
-    use base64::Engine;
-    let header = |n: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let key = base64::engine::general_purpose::STANDARD
-        .decode(secret.trim_start_matches("whsec_"))
-        .unwrap();
+/// The delivery's JSON body, after checking it is signed with the subscription's secret.
+fn verified(secret: &str, delivery: &Delivery) -> Value {
     assert!(
-        gridassist::services::webhook::verify(
-            &key,
-            &header("webhook-id"),
-            &header("webhook-timestamp"),
-            &header("webhook-signature"),
-            body,
-            chrono::Utc::now().timestamp(),
-            300,
-        ),
+        delivery.signed_with(secret),
         "signed with the subscription's secret"
     );
-    serde_json::from_str(body).unwrap()
+    delivery.json()
 }
 
 #[tokio::test]
 async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_revoked() {
-    let (url, seen) = receiver().await;
+    let receiver = Receiver::start("/hook", 0).await;
+    let url = receiver.url.clone();
     let app = spawn_app_with(&[
         ("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
         ("GRIDASSIST_WEBHOOK_POLL_SECS", "3600".to_owned()),
@@ -1466,13 +1415,13 @@ async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_r
     let id = person();
     let entry_id = create_entry(&app, &f.officer, &entry(&id, CASE)).await;
     assert_eq!(deliver(&app).await.delivered, 1);
-    let added = verified(&secret, &seen.lock().unwrap()[0]);
+    let added = verified(&secret, &receiver.deliveries()[0]);
     assert_eq!(added["type"], "dishonest.listed");
     assert_eq!(added["data"]["id_number"], id.as_str());
     assert_eq!(added["data"]["case_number"], CASE);
     assert_eq!(added["data"]["court"]["code"], "C1");
     assert_eq!(added["data"]["entry_id"], entry_id);
-    let raw = seen.lock().unwrap()[0].1.clone();
+    let raw = receiver.deliveries()[0].body.clone();
     for secret in ["张三", "able_but_refused", "拒不履行"] {
         assert!(!raw.contains(secret), "{secret} leaked to the partner");
     }
@@ -1499,7 +1448,7 @@ async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_r
         .await;
     assert_eq!(removed.status, 200, "{}", removed.text);
     assert_eq!(deliver(&app).await.delivered, 1);
-    let gone = verified(&secret, &seen.lock().unwrap()[1]);
+    let gone = verified(&secret, &receiver.deliveries()[1]);
     assert_eq!(gone["type"], "dishonest.removed");
     assert_eq!(gone["data"]["id_number"], id.as_str());
     assert!(gone["data"]["removed_on"].is_string());
@@ -1518,5 +1467,5 @@ async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_r
     assert_eq!((report.delivered, report.dead), (0, 1));
     create_entry(&app, &f.officer, &entry(&id_number("32128319910303789"), CASE)).await;
     assert_eq!(deliver(&app).await, Default::default());
-    assert_eq!(seen.lock().unwrap().len(), 2);
+    assert_eq!(receiver.count(), 2);
 }

@@ -6,15 +6,15 @@
 use std::collections::HashMap;
 
 use base64::Engine;
-use diesel::{Connection, PgConnection, connection::SimpleConnection};
 use gridassist::config::Config;
 use gridassist::domain::{Name, Password, Role, Username};
 use gridassist::repo::audit::Actor;
 use gridassist::services::accounts::{self, NewAccount};
 use gridassist::startup::Application;
-use rand::RngCore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+use crate::postgres::{self, PostgresDatabase};
 
 /// The JWT secret the test server uses, so tests can forge tokens to attack it.
 pub const TEST_JWT_SECRET: [u8; 32] = [42u8; 32];
@@ -27,26 +27,8 @@ pub struct TestApp {
     pub app_state: actix_web::web::Data<gridassist::state::AppState>,
     database_url: String,
     _data_dir: tempfile::TempDir,
-    postgres: Option<(String, String)>,
-}
-
-fn random_suffix() -> String {
-    let mut bytes = [0u8; 6];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// A fresh PostgreSQL database under the server `TEST_DATABASE_URL` points at.
-pub fn fresh_postgres(base_url: &str) -> (String, String, String) {
-    let name = format!("gridassist_test_{}", random_suffix());
-    let mut admin = PgConnection::establish(base_url).expect("TEST_DATABASE_URL must reach PostgreSQL");
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-        .expect("create test database");
-    let (prefix, _) = base_url
-        .rsplit_once('/')
-        .expect("TEST_DATABASE_URL needs a database path");
-    (format!("{prefix}/{name}"), base_url.to_owned(), name)
+    /// The PostgreSQL database this server made for itself (dropped with it), if any.
+    _postgres: Option<PostgresDatabase>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -81,14 +63,11 @@ impl TestApp {
 /// A server on `database` (the database of another node, which owns it), or on a fresh one.
 async fn spawn_on(extra: &[(&str, String)], database: Option<String>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let (database_url, postgres) = match (
-        database,
-        std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()),
-    ) {
+    let (database_url, postgres) = match (database, postgres::server_url()) {
         (Some(shared), _) => (shared, None),
-        (None, Some(base)) => {
-            let (url, base, name) = fresh_postgres(&base);
-            (url, Some((base, name)))
+        (None, Some(server)) => {
+            let db = PostgresDatabase::create(&server, "gridassist_test");
+            (db.url.clone(), Some(db))
         }
         (None, None) => (
             data_dir
@@ -129,22 +108,7 @@ async fn spawn_on(extra: &[(&str, String)], database: Option<String>) -> TestApp
         app_state,
         database_url,
         _data_dir: data_dir,
-        postgres,
-    }
-}
-
-/// Drop a test database, closing any connections still open to it.
-pub fn drop_postgres(base_url: &str, name: &str) {
-    if let Ok(mut conn) = PgConnection::establish(base_url) {
-        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some((base, name)) = self.postgres.take() {
-            drop_postgres(&base, &name);
-        }
+        _postgres: postgres,
     }
 }
 

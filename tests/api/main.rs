@@ -2,6 +2,10 @@
 //! (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
 mod helpers;
+#[path = "../support/postgres.rs"]
+mod postgres;
+#[path = "../support/webhook_receiver.rs"]
+mod webhook_receiver;
 
 mod audit;
 mod auth;
