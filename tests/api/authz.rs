@@ -16,7 +16,8 @@ use gridassist::domain::access::{Access, Operation, Scope};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, collection, id_number, spawn_app, square};
+use crate::fixtures::{collection, id_number, square};
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
 
 /// One side of the world: a court with one township, two grids, two workers and a case with
 /// tasks in every state. Side A is the callers' own; side B is out of their scope.
@@ -1310,7 +1311,7 @@ async fn check_partner_operation(
 #[tokio::test]
 async fn fields_a_caller_may_not_set_are_refused_by_name() {
     let app = spawn_app().await;
-    let f = crate::helpers::field(&app).await;
+    let f = crate::fixtures::field(&app).await;
     let admin = app.admin_token().await;
     let (worker_id, worker) = f.workers[0].clone();
     let created = app

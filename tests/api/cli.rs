@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{Reply, collection, square};
+use crate::fixtures::{CaseBuilder, Party, collection, id_number, square};
+use crate::helpers::Reply;
 use crate::postgres::PostgresDatabase;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gridassist");
@@ -362,18 +363,21 @@ async fn a_full_run_logs_no_personal_data_and_no_secrets() {
     let worker = worker_login.body["access_token"].as_str().unwrap().to_owned();
     let refresh = worker_login.body["refresh_token"].as_str().unwrap().to_owned();
 
-    let id_number = crate::helpers::id_number("32128319850607123");
+    let id_number = id_number("32128319850607123");
     let phone = "13912345678";
     let address = "黄桥镇隐私路77号";
     let case = call(
         post.clone(),
         "/api/v1/cases",
         Some(&officer),
-        json!({
-        "case_number": "(2026)苏1283执5号", "amount_owed_fen": 100, "filed_on": "2026-01-10",
-        "parties": [{"role": "applicant", "kind": "person", "name": "甲"},
-                    {"role": "debtor", "kind": "person", "name": "王五", "id_number": id_number,
-                     "phones": [phone], "addresses": [{"text": address, "lat": 32.005, "lon": 120.005}]}]}),
+        CaseBuilder::new("(2026)苏1283执5号")
+            .debtor(
+                Party::person("王五")
+                    .id_number(&id_number)
+                    .phone(phone)
+                    .address_at(address, 32.005, 120.005),
+            )
+            .body(),
     )
     .await;
     assert_eq!(case.status, 201, "{}", case.text);

@@ -15,7 +15,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::authz::{Body, Probe, World, build_world, call, etag, get, leaks, new_task, ok, post, send};
-use crate::helpers::id_number;
+use crate::fixtures::id_number;
 
 /// What the other court's id should get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

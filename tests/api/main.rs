@@ -1,6 +1,7 @@
 //! Integration tests: each drives the real server over HTTP on a fresh database
 //! (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
+mod fixtures;
 mod helpers;
 #[path = "../support/postgres.rs"]
 mod postgres;

@@ -7,7 +7,9 @@ use gridassist::jobs::webhooks::{DeliveryReport, deliver_due, lease};
 use gridassist::repo;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, field, spawn_app_with};
+use crate::fixtures::work::nobody_found;
+use crate::fixtures::{TaskBuilder, field};
+use crate::helpers::{TestApp, spawn_app_with};
 use crate::webhook_receiver::Receiver;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -46,15 +48,7 @@ async fn outbox(app: &TestApp) -> Vec<repo::outbox::Message> {
 /// A task created and assigned: one `task.assigned` message in the outbox.
 async fn assignment(app: &TestApp) -> i64 {
     let f = field(app).await;
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["task"]["id"].as_i64().unwrap()
+    TaskBuilder::new(&f).create(app).await.id
 }
 
 fn now() -> NaiveDateTime {
@@ -185,7 +179,8 @@ async fn a_receiver_down_too_long_dead_letters_the_message_and_an_admin_can_send
 async fn assignment_reminder_overdue_rework_and_approval_are_announced() {
     let app = spawn_app_with(&[]).await;
     let f = field(&app).await;
-    let (task, token) = crate::results::task_in_progress(&app, &f, "serve_documents").await;
+    let t = TaskBuilder::new(&f).in_progress().create(&app).await;
+    let (task, token) = (t.id, t.token().to_owned());
     let due = app
         .get(&format!("/api/v1/tasks/{task}"), Some(&f.officer))
         .await
@@ -196,14 +191,9 @@ async fn assignment_reminder_overdue_rework_and_approval_are_announced() {
         .unwrap()
         .naive_utc();
     for at in [due - chrono::Duration::hours(2), due + chrono::Duration::hours(1)] {
-        app.app_state
-            .db
-            .run(move |conn| gridassist::jobs::deadlines::sweep(conn, at))
-            .await
-            .unwrap();
+        app.sweep_deadlines(at).await;
     }
-    let result = json!({"kind": "serve_documents", "attempts": [
-        {"at": chrono::Utc::now().to_rfc3339(), "place": "某路1号", "outcome": "not_found"}]});
+    let result = nobody_found();
     for (n, review) in [
         json!({"decision": "reject", "reasons": ["incomplete"]}),
         json!({"decision": "approve", "rating": 3}),
@@ -211,17 +201,9 @@ async fn assignment_reminder_overdue_rework_and_approval_are_announced() {
     .into_iter()
     .enumerate()
     {
-        let submitted = app
-            .post(
-                &format!("/api/v1/tasks/{task}/submission"),
-                Some(&token),
-                &json!({"client_id": format!("n-{n}"), "result": result}),
-            )
-            .await;
+        let submitted = app.submit(&token, task, &format!("n-{n}"), &result).await;
         assert_eq!(submitted.status, 201, "{}", submitted.text);
-        let reviewed = app
-            .post(&format!("/api/v1/tasks/{task}/review"), Some(&f.officer), &review)
-            .await;
+        let reviewed = app.review(&f.officer, task, &review).await;
         assert_eq!(reviewed.status, 200, "{}", reviewed.text);
     }
     let types: Vec<String> = outbox(&app).await.into_iter().map(|m| m.event_type).collect();
