@@ -54,6 +54,19 @@ impl Env {
             .env_remove("GRIDASSIST_BIND");
         c
     }
+
+    /// Run a command to the end with `stdin` as its input (a password, say).
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
 }
 
 fn free_port() -> u16 {
@@ -72,32 +85,15 @@ async fn an_operator_sets_up_a_server_from_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // The password comes from standard input, never from the command line.
-    let mut child = env
-        .command(&["admin", "create", "--username", "Ops"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"an-operator-password\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = env.run_with_stdin(
+        &["admin", "create", "--username", "Ops"],
+        "an-operator-password\n",
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("created administrator ops"));
 
     // A short password is refused and creates nothing.
-    let mut child = env
-        .command(&["admin", "create", "--username", "ops2"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = env.run_with_stdin(&["admin", "create", "--username", "ops2"], "short\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
 
@@ -260,20 +256,11 @@ async fn serve_logging_to(env: &Env, log: &std::path::Path) -> (std::process::Ch
 async fn a_full_run_logs_no_personal_data_and_no_secrets() {
     let env = Env::new();
     assert!(env.command(&["migrate"]).output().unwrap().status.success());
-    let mut child = env
-        .command(&["admin", "create", "--username", "ops"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"an-operator-password\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let out = env.run_with_stdin(
+        &["admin", "create", "--username", "ops"],
+        "an-operator-password\n",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let log = env.dir.path().join("server.log");
     let (mut server, base) = serve_logging_to(&env, &log).await;
     let client = reqwest::Client::new();

@@ -15,10 +15,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::fixtures::endpoints::this_month;
-use crate::fixtures::probes::{Body, Probe, call, etag, get, leaks, post, send};
+use crate::fixtures::probes::{Probe, call, etag, get, import_entries, leaks, list_entry, post, send};
 use crate::fixtures::two_courts::{World, build_world};
 use crate::fixtures::work::served_before_a_witness;
-use crate::fixtures::{CaseBuilder, WorkerProfile, id_number};
+use crate::fixtures::{CaseBuilder, WorkerProfile};
 
 /// What the other court's id should get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,30 +136,13 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
             "another court's list",
             post(
                 "/api/v1/dishonest-entries".into(),
-                json!({"court_id": b.court_id, "name": "某某",
-                       "id_number": id_number(&format!("32128319800401{:03}", n % 1000)),
-                       "case_number": format!("(2026)苏1283执{}号", 7500 + n), "listed_on": "2026-02-01",
-                       "reason": "able_but_refused"}),
+                list_entry(b.court_id, "32128319800401", n, 7500 + n),
             ),
             Refused,
         )],
         ImportEntries => vec![Cross {
             what: "another court's list",
-            probe: Probe {
-                method: Method::POST,
-                path: format!("/api/v1/dishonest-entries/import?court_id={}", b.court_id),
-                body: Body::Raw(
-                    "text/csv",
-                    format!(
-                        "姓名,证件号码,案号,列入日期,失信情形\n某某,{},(2026)苏1283执{}号,2026-02-01,able_but_refused\n",
-                        id_number(&format!("32128319800501{:03}", n % 1000)),
-                        9500 + n
-                    )
-                    .into_bytes(),
-                ),
-                if_match: None,
-                body_reference: None,
-            },
+            probe: import_entries(b.court_id, "32128319800501", n, 9500 + n),
             expect: Refused,
         }],
         ListGrids => vec![filter(
@@ -214,7 +197,11 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
         AssignTask => {
             // The officer's court queue holds an address-only task with no township yet; the
             // supervisor acts on a task of their township.
-            let task = if role == Role::Officer { a.queued } else { a.assigned };
+            let task = if role == Role::Officer {
+                a.queued
+            } else {
+                a.assigned
+            };
             let mut p = post(
                 format!("/api/v1/tasks/{task}/assign"),
                 json!({"worker_id": b.colleague_id}),

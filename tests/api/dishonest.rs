@@ -49,16 +49,6 @@ async fn partner_key(app: &TestApp, admin: &str, name: &str, scopes: &[&str]) ->
     )
 }
 
-async fn check(app: &TestApp, key: &str, body: &Value) -> Reply {
-    app.send_as(
-        reqwest::Method::POST,
-        "/api/v1/dishonest-checks",
-        Some(format!("ApiKey {key}")),
-        Some(body),
-    )
-    .await
-}
-
 fn person() -> String {
     id_number("32128319800101123")
 }
@@ -105,16 +95,10 @@ async fn partner_keys_are_scoped_revocable_and_open_nothing_else() {
         .await;
     none.assert_problem(401, "unauthenticated");
     assert_eq!(none.headers["www-authenticate"], "ApiKey");
-    app.send_as(
-        reqwest::Method::POST,
-        "/api/v1/dishonest-checks",
-        Some(format!("Bearer {admin}")),
-        Some(&body),
-    )
-    .await
-    .assert_problem(401, "unauthenticated");
-    check(
-        &app,
+    app.post("/api/v1/dishonest-checks", Some(&admin), &body)
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.check_identities(
         "gapk_0123456789abcdef_notarealsecretnotarealsecretnotarealsecret",
         &body,
     )
@@ -123,15 +107,15 @@ async fn partner_keys_are_scoped_revocable_and_open_nothing_else() {
     // `gapk_` and 16 hex characters of public id, then the secret.
     let (id_part, secret) = check_key.split_at(21);
     let forged = format!("{id_part}_{}", "A".repeat(43));
-    check(&app, &forged, &body)
+    app.check_identities(&forged, &body)
         .await
         .assert_problem(401, "unauthenticated");
 
     // A key without the scope: 403 naming it. With it: 200.
-    let wrong = check(&app, &subscribe_key, &body).await;
+    let wrong = app.check_identities(&subscribe_key, &body).await;
     wrong.assert_problem(403, "forbidden");
     assert!(wrong.body["detail"].as_str().unwrap().contains("dishonest:check"));
-    assert_eq!(check(&app, &check_key, &body).await.status, 200);
+    assert_eq!(app.check_identities(&check_key, &body).await.status, 200);
     let subscribe = app
         .subscribe(&check_key, &json!({"url": "https://hooks.example.org/x"}))
         .await;
@@ -143,23 +127,9 @@ async fn partner_keys_are_scoped_revocable_and_open_nothing_else() {
 
     // A partner key opens no other operation, and the ordinary API does not take it as a token.
     for path in ["/api/v1/me", "/api/v1/dishonest-entries", "/api/v1/partners"] {
-        let r = app
-            .send_as(
-                reqwest::Method::GET,
-                path,
-                Some(format!("ApiKey {check_key}")),
-                None,
-            )
-            .await;
+        let r = app.as_partner(reqwest::Method::GET, path, &check_key, None).await;
         r.assert_problem(401, "unauthenticated");
-        let r = app
-            .send_as(
-                reqwest::Method::GET,
-                path,
-                Some(format!("Bearer {check_key}")),
-                None,
-            )
-            .await;
+        let r = app.get(path, Some(&check_key)).await;
         r.assert_problem(401, "unauthenticated");
     }
 
@@ -181,7 +151,7 @@ async fn partner_keys_are_scoped_revocable_and_open_nothing_else() {
     let revoked = app.post(&revoke, Some(&admin), &json!({})).await;
     assert_eq!(revoked.status, 200, "{}", revoked.text);
     assert_eq!(revoked.body["active"], false);
-    check(&app, &check_key, &body)
+    app.check_identities(&check_key, &body)
         .await
         .assert_problem(401, "unauthenticated");
     app.post(&revoke, Some(&admin), &json!({}))
@@ -227,12 +197,12 @@ async fn a_partner_hears_only_listed_or_not_with_the_case_and_the_court_and_ever
 
     let listed = person();
     let unlisted = id_number("32128319900202456");
-    let r = check(
-        &app,
-        &key,
-        &json!({"id_numbers": [listed.to_lowercase(), unlisted, "12345", org.to_lowercase()]}),
-    )
-    .await;
+    let r = app
+        .check_identities(
+            &key,
+            &json!({"id_numbers": [listed.to_lowercase(), unlisted, "12345", org.to_lowercase()]}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
         (
@@ -268,7 +238,7 @@ async fn a_partner_hears_only_listed_or_not_with_the_case_and_the_court_and_ever
     }
 
     // One identifier works the same; a removed debtor is no longer listed.
-    let one = check(&app, &key, &json!({"id_number": listed})).await;
+    let one = app.check_identities(&key, &json!({"id_number": listed})).await;
     assert_eq!(one.body["results"][0]["listed"], true);
     let removed = app
         .post(
@@ -278,26 +248,26 @@ async fn a_partner_hears_only_listed_or_not_with_the_case_and_the_court_and_ever
         )
         .await;
     assert_eq!(removed.status, 200, "{}", removed.text);
-    let after = check(&app, &key, &json!({"id_number": listed})).await;
+    let after = app.check_identities(&key, &json!({"id_number": listed})).await;
     assert_eq!(after.body["results"][0]["listed"], false);
 
     // Batches: up to 1,000, each item judged on its own.
     let thousand: Vec<String> = (0..1000)
         .map(|i| id_number(&format!("110105194912{:05}", 31000 + i)))
         .collect();
-    let big = check(&app, &key, &json!({"id_numbers": thousand})).await;
+    let big = app.check_identities(&key, &json!({"id_numbers": thousand})).await;
     assert_eq!(big.status, 200, "{}", big.text);
     assert_eq!(big.body["results"].as_array().unwrap().len(), 1000);
     let mut too_many = thousand.clone();
     too_many.push(unlisted.clone());
-    let refused = check(&app, &key, &json!({"id_numbers": too_many})).await;
+    let refused = app.check_identities(&key, &json!({"id_numbers": too_many})).await;
     refused.assert_problem(400, "invalid_input");
     assert_eq!(refused.body["field"], "id_numbers");
     assert!(refused.body["detail"].as_str().unwrap().contains("1000"));
-    check(&app, &key, &json!({"id_numbers": []}))
+    app.check_identities(&key, &json!({"id_numbers": []}))
         .await
         .assert_problem(400, "invalid_input");
-    check(&app, &key, &json!({"id_number": listed, "id_numbers": [listed]}))
+    app.check_identities(&key, &json!({"id_number": listed, "id_numbers": [listed]}))
         .await
         .assert_problem(400, "invalid_input");
 
@@ -340,9 +310,9 @@ async fn a_key_over_its_rate_limit_is_told_when_to_retry_and_other_keys_are_not_
     let (_, _, other) = partner_key(&app, &admin, "不动产登记中心", &["dishonest:check"]).await;
     let body = json!({"id_number": person()});
     for _ in 0..2 {
-        assert_eq!(check(&app, &key, &body).await.status, 200);
+        assert_eq!(app.check_identities(&key, &body).await.status, 200);
     }
-    let limited = check(&app, &key, &body).await;
+    let limited = app.check_identities(&key, &body).await;
     limited.assert_problem(429, "too_many_requests");
     let wait: u64 = limited.headers["retry-after"]
         .to_str()
@@ -351,7 +321,7 @@ async fn a_key_over_its_rate_limit_is_told_when_to_retry_and_other_keys_are_not_
         .expect("Retry-After in seconds");
     assert!((1..=60).contains(&wait), "{wait}");
     assert_eq!(
-        check(&app, &other, &body).await.status,
+        app.check_identities(&other, &body).await.status,
         200,
         "each key has its own bucket"
     );
@@ -367,7 +337,7 @@ fn identities(n: usize, from: usize) -> Vec<String> {
 }
 
 async fn check_batch(app: &TestApp, key: &str, ids: &[String]) -> Reply {
-    check(app, key, &json!({ "id_numbers": ids })).await
+    app.check_identities(key, &json!({ "id_numbers": ids })).await
 }
 
 fn retry_after(r: &Reply) -> u64 {
@@ -438,7 +408,9 @@ async fn a_key_checks_at_most_its_budget_of_identities_a_minute_and_a_refused_re
         .await
         .assert_problem(429, "too_many_requests");
     // Identifiers answered with an error are not checked and cost nothing.
-    let invalid = check(&app, &key, &json!({"id_numbers": ["12345", "not an id"]})).await;
+    let invalid = app
+        .check_identities(&key, &json!({"id_numbers": ["12345", "not an id"]}))
+        .await;
     assert_eq!(invalid.status, 200, "{}", invalid.text);
     assert_eq!(invalid.body["invalid"], 2);
     // A batch larger than the whole budget could never fit: 400 naming the field and the limit.
@@ -640,14 +612,7 @@ async fn webhooks_to_loopback_private_or_link_local_addresses_are_refused_when_s
         );
     }
     // Nothing was registered.
-    let none = app
-        .send_as(
-            reqwest::Method::GET,
-            "/api/v1/dishonest-subscriptions",
-            Some(format!("ApiKey {key}")),
-            None,
-        )
-        .await;
+    let none = app.subscriptions(&key).await;
     assert_eq!(none.body["items"], json!([]));
     // A public address is taken. So is a name that does not resolve now: nothing is known
     // against it, and every delivery resolves and checks again.
@@ -1232,26 +1197,12 @@ async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_r
     app.subscribe(&key, &json!({"url": url, "secret": "whsec_c2hvcnQ="}))
         .await
         .assert_problem(400, "invalid_input");
-    let listed = app
-        .send_as(
-            reqwest::Method::GET,
-            "/api/v1/dishonest-subscriptions",
-            Some(format!("ApiKey {key}")),
-            None,
-        )
-        .await;
+    let listed = app.subscriptions(&key).await;
     assert_eq!(listed.body["items"][0]["url"], url.as_str());
     assert!(!listed.text.contains(&secret), "the secret is shown once");
     // Another partner neither sees nor deletes it.
     let (_, _, stranger) = partner_key(&app, &admin, "某县民政局", &["dishonest:subscribe"]).await;
-    let theirs = app
-        .send_as(
-            reqwest::Method::GET,
-            "/api/v1/dishonest-subscriptions",
-            Some(format!("ApiKey {stranger}")),
-            None,
-        )
-        .await;
+    let theirs = app.subscriptions(&stranger).await;
     assert_eq!(theirs.body["items"], json!([]));
     app.send_as(
         reqwest::Method::DELETE,

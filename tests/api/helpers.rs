@@ -172,6 +172,17 @@ impl Reply {
     }
 }
 
+/// Send a request built on [`TestApp::client`] and read the answer as a [`Reply`].
+pub trait SendForReply {
+    async fn reply(self) -> Reply;
+}
+
+impl SendForReply for reqwest::RequestBuilder {
+    async fn reply(self) -> Reply {
+        Reply::from(self.send().await.expect("request")).await
+    }
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
@@ -182,7 +193,7 @@ impl TestApp {
         if let Some(t) = token {
             request = request.bearer_auth(t);
         }
-        Reply::from(request.send().await.expect("request")).await
+        request.reply().await
     }
 
     pub async fn send_json(
@@ -196,7 +207,7 @@ impl TestApp {
         if let Some(t) = token {
             request = request.bearer_auth(t);
         }
-        Reply::from(request.send().await.expect("request")).await
+        request.reply().await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
@@ -227,7 +238,7 @@ impl TestApp {
         if let Some(t) = token {
             request = request.bearer_auth(t);
         }
-        Reply::from(request.send().await.expect("request")).await
+        request.reply().await
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Reply {

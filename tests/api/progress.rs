@@ -5,10 +5,9 @@
 use gridassist::geo::LatLon;
 use serde_json::{Value, json};
 
-use crate::fixtures::endpoints::SendForReply;
 use crate::fixtures::work::{fix, jpeg};
 use crate::fixtures::{Case, CaseBuilder, Field, Party, TaskBuilder, field, id_number};
-use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Reply, SendForReply, TestApp, spawn_app, spawn_app_with};
 
 const DEBTOR_NAME: &str = "王小明";
 const DEBTOR_PHONE: &str = "13912345678";

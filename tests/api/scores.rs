@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::fixtures::endpoints::this_month;
 use crate::fixtures::work::nobody_found;
 use crate::fixtures::{Field, TaskBuilder, WorkerProfile, field, grid_id};
-use crate::helpers::{PASSWORD, TestApp, spawn_app};
+use crate::helpers::{PASSWORD, Reply, SendForReply, TestApp, spawn_app};
 
 /// A new serve_documents task given to field worker `who` (0 or 1) — reassigned by hand when
 /// automatic assignment chose the other — taken through to `review`, with a result that needs
@@ -36,6 +36,16 @@ async fn breakdown(app: &TestApp, token: &str, worker: i64) -> Value {
     app.worker_scores(token, worker)
         .await
         .expect_status(200, "score breakdown")
+}
+
+/// This month's incentives as CSV, as a payroll spreadsheet asks for them.
+async fn payroll_csv(app: &TestApp, token: &str) -> Reply {
+    app.client
+        .get(app.url(&format!("/api/v1/incentives?period={}", this_month())))
+        .bearer_auth(token)
+        .header("accept", "text/csv")
+        .reply()
+        .await
 }
 
 fn points_of(lines: &Value) -> Vec<(String, i64)> {
@@ -266,22 +276,10 @@ async fn payouts_respect_the_per_task_cap_and_the_township_budget() {
     let total: i64 = per_worker.iter().map(|w| w["total_fen"].as_i64().unwrap()).sum();
     assert_eq!(total, 1000);
 
-    let csv = app
-        .client
-        .get(app.url(&format!("/api/v1/incentives?period={}", this_month())))
-        .bearer_auth(&f.supervisor)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(csv.status(), 200);
-    assert!(
-        csv.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
-    let text = csv.text().await.unwrap();
+    let csv = payroll_csv(&app, &f.supervisor).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.content_type().starts_with("text/csv"));
+    let text = csv.text;
     assert!(
         text.starts_with("\u{feff}工号,姓名,任务奖励(元),等级奖励(元),合计(元)\r\n"),
         "{text}"
@@ -740,16 +738,9 @@ async fn a_payroll_cell_that_starts_like_a_formula_is_neutralised_full_width_one
     for who in [0, 1] {
         reviewed_task(&app, &f, who, json!({"decision": "approve", "rating": 4})).await;
     }
-    let csv = app
-        .client
-        .get(app.url(&format!("/api/v1/incentives?period={}", this_month())))
-        .bearer_auth(&f.supervisor)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(csv.status(), 200);
-    let text = csv.text().await.unwrap();
+    let csv = payroll_csv(&app, &f.supervisor).await;
+    assert_eq!(csv.status, 200);
+    let text = csv.text;
     let names: Vec<&str> = text
         .lines()
         .skip(1)
