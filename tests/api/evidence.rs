@@ -169,5 +169,4 @@ async fn uploads_are_judged_by_their_bytes_size_and_digest() {
     app.upload_evidence(worker, t, "kind=photo&client_id=c1", jpeg_of_size(11))
         .await
         .assert_problem(422, "idempotency_conflict");
-    let _ = &s.supervisor;
 }

@@ -241,6 +241,53 @@ impl TestApp {
         request.reply().await
     }
 
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut request = self.client.delete(self.url(path));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        request.reply().await
+    }
+
+    /// A POST carrying `If-Match: tag` (when given), as reassignment wants.
+    pub async fn post_if_match(&self, path: &str, token: &str, tag: Option<&str>, body: &Value) -> Reply {
+        let mut request = self.client.post(self.url(path)).bearer_auth(token).json(body);
+        if let Some(tag) = tag {
+            request = request.header("If-Match", tag);
+        }
+        request.reply().await
+    }
+
+    /// A POST carrying `Idempotency-Key: key`.
+    pub async fn post_with_key(&self, path: &str, token: &str, key: &str, body: &Value) -> Reply {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .reply()
+            .await
+    }
+
+    /// A request with `Authorization: {authorization}` as given (a partner's `ApiKey …`, a
+    /// `Bearer …` of the wrong kind) or none at all.
+    pub async fn send_as(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        authorization: Option<String>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(a) = authorization {
+            request = request.header("authorization", a);
+        }
+        if let Some(b) = body {
+            request = request.json(b);
+        }
+        request.reply().await
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Reply {
         self.post(
             "/api/v1/auth/login",

@@ -1,7 +1,5 @@
 //! Cases, tasks and assignment by geography, driven over HTTP.
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use crate::fixtures::{
@@ -383,7 +381,6 @@ async fn each_role_sees_the_party_data_its_work_needs_and_no_more() {
             .len(),
         0
     );
-    let _ = w.township_id;
 }
 
 /// A stand-in for Amap's geocoding service: a real HTTP server on loopback.
@@ -441,7 +438,6 @@ async fn an_address_only_target_is_geocoded_or_left_for_the_court_to_pin() {
     let r = TaskBuilder::new(&w).address_only("黄桥镇").post(&app).await;
     assert_eq!(r.body["task"]["status"], "queued");
     assert_eq!(r.body["task"]["queue_reason"], "geocode_unsure");
-    let _ = Duration::from_secs(0);
 }
 
 #[tokio::test]
