@@ -1,7 +1,6 @@
 //! The command line, run as the real binary: migrate, create an administrator from stdin,
 //! import grids from a file next to a live server, and stop that server with SIGTERM.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -10,6 +9,7 @@ use serde_json::json;
 use crate::fixtures::{CaseBuilder, Party, collection, id_number, square};
 use crate::helpers::Reply;
 use crate::postgres::PostgresDatabase;
+use crate::process::{free_port, output_with_stdin};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gridassist");
 
@@ -54,27 +54,6 @@ impl Env {
             .env_remove("GRIDASSIST_BIND");
         c
     }
-
-    /// Run a command to the end with `stdin` as its input (a password, say).
-    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> std::process::Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test]
@@ -85,15 +64,15 @@ async fn an_operator_sets_up_a_server_from_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // The password comes from standard input, never from the command line.
-    let out = env.run_with_stdin(
-        &["admin", "create", "--username", "Ops"],
+    let out = output_with_stdin(
+        env.command(&["admin", "create", "--username", "Ops"]),
         "an-operator-password\n",
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("created administrator ops"));
 
     // A short password is refused and creates nothing.
-    let out = env.run_with_stdin(&["admin", "create", "--username", "ops2"], "short\n");
+    let out = output_with_stdin(env.command(&["admin", "create", "--username", "ops2"]), "short\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
 
@@ -256,8 +235,8 @@ async fn serve_logging_to(env: &Env, log: &std::path::Path) -> (std::process::Ch
 async fn a_full_run_logs_no_personal_data_and_no_secrets() {
     let env = Env::new();
     assert!(env.command(&["migrate"]).output().unwrap().status.success());
-    let out = env.run_with_stdin(
-        &["admin", "create", "--username", "ops"],
+    let out = output_with_stdin(
+        env.command(&["admin", "create", "--username", "ops"]),
         "an-operator-password\n",
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

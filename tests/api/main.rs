@@ -5,6 +5,8 @@ mod fixtures;
 mod helpers;
 #[path = "../support/postgres.rs"]
 mod postgres;
+#[path = "../support/process.rs"]
+mod process;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
 

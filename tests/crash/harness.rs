@@ -4,7 +4,6 @@
 //! receiver standing in for the SMS/push gateway is `tests/support/webhook_receiver.rs`.
 
 use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -13,6 +12,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::postgres::PostgresDatabase;
+use crate::process::{free_port, output_with_stdin};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_gridassist");
 pub const ADMIN_PASSWORD: &str = "crash-admin-password";
@@ -59,13 +59,6 @@ impl Database {
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         self.postgres.is_none().then(|| PathBuf::from(&self.url))
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 /// The real binary serving one database. Its standard error goes to `server.log` in the
@@ -118,20 +111,7 @@ impl Server {
 
     /// Run a command-line tool against the database, with `stdin` as its input.
     pub fn cli(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run gridassist");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("gridassist output")
+        output_with_stdin(self.command(args), stdin)
     }
 
     /// Start serving and wait until `/readyz` answers 200.

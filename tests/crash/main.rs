@@ -13,6 +13,8 @@ mod harness;
 mod load;
 #[path = "../support/postgres.rs"]
 mod postgres;
+#[path = "../support/process.rs"]
+mod process;
 mod sigterm;
 // Shared with tests/api, which uses the rest of it.
 #[allow(dead_code)]
