@@ -3,48 +3,18 @@
 //! a tampered row is found, and so are a chain recomputed without the key, rows cut from the end
 //! and a chain rebuilt with the key since the last checkpoint.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
-use diesel::RunQueryDsl;
-use diesel::connection::SimpleConnection;
 use gridassist::domain::audit_chain::{self, AuditKey};
 use gridassist::repo::{self, audit::AuditEvent};
 use serde_json::json;
 
-use crate::helpers::{TestApp, field, spawn_app, spawn_app_with};
-
-fn on_postgres(app: &TestApp) -> bool {
-    app.app_state.config.database_url.starts_with("postgres")
-}
-
-/// Run SQL as someone with direct access to the database file or server would.
-async fn behind_the_back(app: &TestApp, sqlite: &'static str, postgres: &'static str) {
-    let sql = if on_postgres(app) { postgres } else { sqlite };
-    app.app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(sql)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
-        .await
-        .unwrap();
-}
+use crate::fixtures::{TaskBuilder, field};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::webhook_receiver::Receiver;
 
 fn verify_cli(app: &TestApp) -> std::process::Output {
-    audit_cli(app, &["verify"])
-}
-
-fn audit_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_gridassist"))
-        .arg("audit")
-        .args(args)
-        .env("DATABASE_URL", &app.app_state.config.database_url)
-        .env("GRIDASSIST_DATA_DIR", &app.app_state.config.data_dir)
-        .env("GRIDASSIST_LOG_FORMAT", "text")
-        .output()
-        .unwrap()
+    app.cli(&["audit", "verify"])
 }
 
 #[tokio::test]
@@ -86,32 +56,17 @@ async fn the_trail_is_append_only_chained_and_verified() {
 
     // The database itself refuses to change or remove a row.
     let refused = app
-        .app_state
-        .db
-        .run(|conn| {
-            diesel::sql_query("UPDATE audit_events SET action = 'nothing' WHERE id = 1").execute(conn)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
+        .try_sql("UPDATE audit_events SET action = 'nothing' WHERE id = 1")
         .await;
     assert!(refused.is_err());
-    let refused = app
-        .app_state
-        .db
-        .run(|conn| {
-            diesel::sql_query("DELETE FROM audit_events WHERE id = 2").execute(conn)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
-        .await;
+    let refused = app.try_sql("DELETE FROM audit_events WHERE id = 2").await;
     assert!(refused.is_err());
 
     // Someone with direct access disables the guard and rewrites row 3: found, named.
-    behind_the_back(
-        &app,
-        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; \
-         UPDATE audit_events SET object_id = '999' WHERE id = 3;",
-        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; \
-         UPDATE audit_events SET object_id = '999' WHERE id = 3;",
-    )
+    app.run_sql(format!(
+        "{} UPDATE audit_events SET object_id = '999' WHERE id = 3;",
+        app.audit_guard_off()
+    ))
     .await;
     let report = app.post(verify, Some(&admin), &json!({})).await;
     assert_eq!(report.body["ok"], false);
@@ -129,11 +84,10 @@ async fn a_removed_row_breaks_the_chain_at_the_next_one() {
     let app = spawn_app().await;
     field(&app).await;
     let admin = app.admin_token().await;
-    behind_the_back(
-        &app,
-        "DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE id = 4;",
-        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; DELETE FROM audit_events WHERE id = 4;",
-    )
+    app.run_sql(format!(
+        "{} DELETE FROM audit_events WHERE id = 4;",
+        app.audit_guard_off()
+    ))
     .await;
     let report = app
         .post("/api/v1/audit-events/verify", Some(&admin), &json!({}))
@@ -217,21 +171,11 @@ async fn a_read_of_personal_data_records_its_purpose_fields_and_client_address()
 
     // Blanking a row's client address breaks the chain at that row.
     let id = rows.body["items"][0]["id"].as_i64().unwrap();
-    let sql_sqlite = format!(
-        "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET client_ip = NULL WHERE id = {id};"
-    );
-    let sql_pg = format!(
-        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; UPDATE audit_events SET client_ip = NULL WHERE id = {id};"
-    );
-    let sql = if on_postgres(&app) { sql_pg } else { sql_sqlite };
-    app.app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(&sql)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
-        .await
-        .unwrap();
+    app.run_sql(format!(
+        "{} UPDATE audit_events SET client_ip = NULL WHERE id = {id};",
+        app.audit_guard_off()
+    ))
+    .await;
     let verified = app
         .post("/api/v1/audit-events/verify", Some(&admin), &json!({}))
         .await;
@@ -248,22 +192,12 @@ async fn reading_where_a_debtor_is_found_is_audited_per_response() {
     let app = spawn_app().await;
     let f = field(&app).await;
     let admin = app.admin_token().await;
-    let created = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005},
-                    "target_address": "泰兴市黄桥镇幸福路8号"}),
-        )
+    let created = TaskBuilder::new(&f)
+        .address("泰兴市黄桥镇幸福路8号")
+        .create(&app)
         .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    let task_id = created.body["task"]["id"].as_i64().unwrap();
-    let worker = f
-        .workers
-        .iter()
-        .find(|(id, _)| Some(*id) == created.body["task"]["assignee_id"].as_i64())
-        .map(|(_, token)| token.clone())
-        .expect("assigned to a field worker");
+    let task_id = created.id;
+    let worker = created.token().to_owned();
 
     let target_reads = |via: &'static str| {
         let app = &app;
@@ -378,20 +312,7 @@ fn the_key(app: &TestApp) -> Arc<AuditKey> {
 /// change row `from` (`edit` is SQL for it), and recompute that row and every later one with
 /// `hash` — the public SHA-256, or the keyed hash when they also hold the key.
 async fn rewrite_from(app: &TestApp, from: i64, edit: &str, hash: impl Fn(&str) -> String) {
-    let off = if on_postgres(app) {
-        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change;"
-    } else {
-        "DROP TRIGGER IF EXISTS audit_events_no_update;"
-    };
-    let edit = format!("{off} {edit}");
-    app.app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(&edit)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
-        .await
-        .unwrap();
+    app.run_sql(format!("{} {edit}", app.audit_guard_off())).await;
     let rows = all_rows(app).await;
     let mut previous = String::new();
     let mut updates = String::new();
@@ -408,14 +329,7 @@ async fn rewrite_from(app: &TestApp, from: i64, edit: &str, hash: impl Fn(&str) 
             previous = row.hash.clone().unwrap();
         }
     }
-    app.app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(&updates)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
-        .await
-        .unwrap();
+    app.run_sql(updates).await;
 }
 
 async fn verify_http(app: &TestApp, admin: &str) -> crate::helpers::Reply {
@@ -548,27 +462,20 @@ async fn emptying_the_table_is_refused_and_once_forced_is_found() {
     let (admin, head) = checkpointed_trail(&app).await;
     // PostgreSQL's TRUNCATE skips row triggers; a statement trigger refuses it. SQLite has no
     // TRUNCATE; its unqualified DELETE runs the row trigger.
-    let empty = if on_postgres(&app) {
+    let empty = if app.on_postgres() {
         "TRUNCATE audit_events"
     } else {
         "DELETE FROM audit_events"
     };
-    let refused = app
-        .app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(empty)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
-        .await;
+    let refused = app.try_sql(empty).await;
     assert!(refused.is_err(), "emptying the trail must be refused");
     assert!(all_rows(&app).await.len() as i64 >= head);
 
-    behind_the_back(
-        &app,
-        "DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events;",
-        "DROP TRIGGER audit_events_no_truncate ON audit_events; TRUNCATE audit_events;",
-    )
+    app.run_sql(if app.on_postgres() {
+        "DROP TRIGGER audit_events_no_truncate ON audit_events; TRUNCATE audit_events;"
+    } else {
+        "DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events;"
+    })
     .await;
     let report = verify_http(&app, &admin).await;
     assert_eq!(report.body["ok"], false, "{}", report.text);
@@ -636,7 +543,7 @@ async fn a_forged_checkpoint_is_reported_and_fails_the_verification() {
 async fn the_checkpoint_command_writes_once_per_new_head() {
     let app = spawn_app().await;
     field(&app).await;
-    let first = audit_cli(&app, &["checkpoint"]);
+    let first = app.cli(&["audit", "checkpoint"]);
     assert!(
         first.status.success(),
         "{}",
@@ -649,7 +556,7 @@ async fn the_checkpoint_command_writes_once_per_new_head() {
     assert_eq!(first["checkpoint"]["row_id"], rows.last().unwrap().id);
     assert_eq!(first["checkpoint"]["row_count"], rows.len());
     assert_eq!(first["checkpoint"]["head_hash"], json!(rows.last().unwrap().hash));
-    let again = audit_cli(&app, &["checkpoint"]);
+    let again = app.cli(&["audit", "checkpoint"]);
     let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(again["written"], false, "{again}");
     assert_eq!(again["checkpoint"], first["checkpoint"]);
@@ -659,70 +566,16 @@ async fn the_checkpoint_command_writes_once_per_new_head() {
 
 const RECEIVER_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// What the receiver saw: (webhook-id, signature valid, raw body).
-type Seen = Arc<Mutex<Vec<(String, bool, String)>>>;
-
-/// A checkpoint receiver on 127.0.0.1 that answers 503 to its first `failures` calls, then 204.
-async fn receiver(failures: usize) -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let state = (seen.clone(), Arc::new(Mutex::new(failures)));
-    let server = actix_web::HttpServer::new(move || {
-        let (seen, failures) = state.clone();
-        actix_web::App::new().route(
-            "/checkpoints",
-            web::post().to(move |req: HttpRequest, body: String| {
-                let (seen, failures) = (seen.clone(), failures.clone());
-                async move {
-                    let header = |n: &str| {
-                        req.headers()
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .to_owned()
-                    };
-                    let secret = base64::engine::general_purpose::STANDARD
-                        .decode(RECEIVER_SECRET.trim_start_matches("whsec_"))
-                        .unwrap();
-                    let valid = gridassist::services::webhook::verify(
-                        &secret,
-                        &header("webhook-id"),
-                        &header("webhook-timestamp"),
-                        &header("webhook-signature"),
-                        &body,
-                        chrono::Utc::now().timestamp(),
-                        300,
-                    );
-                    seen.lock().unwrap().push((header("webhook-id"), valid, body));
-                    let mut left = failures.lock().unwrap();
-                    if *left > 0 {
-                        *left -= 1;
-                        HttpResponse::ServiceUnavailable().finish()
-                    } else {
-                        HttpResponse::NoContent().finish()
-                    }
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let port = server.addrs()[0].port();
-    tokio::spawn(server.run());
-    (format!("http://127.0.0.1:{port}/checkpoints"), seen)
-}
-
 /// Wait until the receiver holds a checkpoint of row `at_least` or later; returns every
 /// checkpoint line it acknowledged.
-async fn received(seen: &Seen, key: &AuditKey, at_least: i64) -> Vec<String> {
+async fn received(receiver: &Receiver, key: &AuditKey, at_least: i64) -> Vec<String> {
     for _ in 0..200 {
-        let lines: Vec<String> = {
-            let seen = seen.lock().unwrap();
-            seen.iter()
-                .filter(|(_, valid, _)| *valid)
-                .map(|(_, _, body)| body.clone())
-                .collect()
-        };
+        let lines: Vec<String> = receiver
+            .deliveries()
+            .into_iter()
+            .filter(|d| d.signed_with(RECEIVER_SECRET))
+            .map(|d| d.body)
+            .collect();
         let furthest = lines
             .iter()
             .filter_map(|l| key.read_checkpoint_line(l).ok())
@@ -738,9 +591,9 @@ async fn received(seen: &Seen, key: &AuditKey, at_least: i64) -> Vec<String> {
 
 #[tokio::test]
 async fn checkpoints_reach_an_outside_receiver_which_reveals_a_cut_the_data_directory_hides() {
-    let (url, seen) = receiver(1).await;
+    let receiver = Receiver::start("/checkpoints", 1).await;
     let app = spawn_app_with(&[
-        ("GRIDASSIST_AUDIT_CHECKPOINT_URL", url),
+        ("GRIDASSIST_AUDIT_CHECKPOINT_URL", receiver.url.clone()),
         ("GRIDASSIST_AUDIT_CHECKPOINT_SECRET", RECEIVER_SECRET.to_owned()),
         ("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
         ("GRIDASSIST_AUDIT_CHECKPOINT_SECS", "1".to_owned()),
@@ -750,15 +603,13 @@ async fn checkpoints_reach_an_outside_receiver_which_reveals_a_cut_the_data_dire
     field(&app).await;
     let head = all_rows(&app).await.last().unwrap().id;
     // The first call was refused (503) and retried the next round; every call is signed.
-    let lines = received(&seen, &key, head).await;
-    {
-        let seen = seen.lock().unwrap();
-        assert!(seen.len() >= 2, "{seen:?}");
-        assert!(
-            seen.iter()
-                .all(|(id, valid, _)| *valid && id.starts_with("audit-checkpoint-"))
-        );
-    }
+    let lines = received(&receiver, &key, head).await;
+    let seen = receiver.deliveries();
+    assert!(seen.len() >= 2, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|d| d.signed_with(RECEIVER_SECRET) && d.webhook_id().starts_with("audit-checkpoint-"))
+    );
     for line in &lines {
         key.read_checkpoint_line(line).unwrap();
     }
@@ -771,7 +622,7 @@ async fn checkpoints_reach_an_outside_receiver_which_reveals_a_cut_the_data_dire
     // The receiver's copy, handed to `audit verify`, shows the cut.
     let copy = app.app_state.config.data_dir.join("receiver-copy.txt");
     std::fs::write(&copy, lines.join("\n")).unwrap();
-    let cli = audit_cli(&app, &["verify", "--checkpoints", copy.to_str().unwrap()]);
+    let cli = app.cli(&["audit", "verify", "--checkpoints", copy.to_str().unwrap()]);
     assert!(!cli.status.success());
     let stderr = String::from_utf8_lossy(&cli.stderr);
     assert!(stderr.contains("(truncated)"), "{stderr}");
@@ -781,11 +632,9 @@ async fn checkpoints_reach_an_outside_receiver_which_reveals_a_cut_the_data_dire
 async fn verifying_without_the_servers_key_is_refused_rather_than_misreported() {
     let app = spawn_app().await;
     let elsewhere = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridassist"))
-        .args(["audit", "verify"])
-        .env("DATABASE_URL", &app.app_state.config.database_url)
+    let out = app
+        .command(&["audit", "verify"])
         .env("GRIDASSIST_DATA_DIR", elsewhere.path())
-        .env("GRIDASSIST_LOG_FORMAT", "text")
         .env_remove("GRIDASSIST_AUDIT_KEY")
         .output()
         .unwrap();
@@ -797,20 +646,10 @@ async fn verifying_without_the_servers_key_is_refused_rather_than_misreported() 
 
 /// What an insider with the database does to hide the last rows: drop the append-only guard and
 /// delete every row after `cut`.
-async fn cut_trail_after(app: &crate::helpers::TestApp, cut: i64) {
-    let sql = if on_postgres(app) {
-        format!(
-            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; DELETE FROM audit_events WHERE id > {cut};"
-        )
-    } else {
-        format!("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE id > {cut};")
-    };
-    app.app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(&sql)?;
-            Ok::<_, gridassist::error::ApiError>(())
-        })
-        .await
-        .unwrap();
+async fn cut_trail_after(app: &TestApp, cut: i64) {
+    app.run_sql(format!(
+        "{} DELETE FROM audit_events WHERE id > {cut};",
+        app.audit_guard_off()
+    ))
+    .await;
 }

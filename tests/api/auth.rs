@@ -2,7 +2,8 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TEST_JWT_SECRET, county, spawn_app};
+use crate::fixtures::county;
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TEST_JWT_SECRET, spawn_app};
 
 #[tokio::test]
 async fn each_role_can_log_in_and_see_its_own_scope() {
@@ -291,7 +292,6 @@ async fn a_deactivated_user_can_neither_log_in_nor_refresh() {
 /// grid lookup) — and a token naming a role its account no longer holds is refused.
 #[tokio::test]
 async fn the_account_not_the_token_decides_on_every_operation() {
-    use diesel::connection::SimpleConnection;
     let app = spawn_app().await;
     let c = county(&app).await;
     let second = app.create_user(&c.admin, "admin.two", "admin", None, None).await;
@@ -336,16 +336,10 @@ async fn the_account_not_the_token_decides_on_every_operation() {
     let token = app.token("admin.moved", PASSWORD).await;
     assert_eq!(app.get("/api/v1/users", Some(&token)).await.status, 200);
     let court = c.court_id;
-    app.app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(&format!(
-                "UPDATE users SET role = 'officer', court_id = {court} WHERE id = {moved}"
-            ))
-            .map_err(gridassist::db::DbError::from)
-        })
-        .await
-        .expect("move to an officer's post");
+    app.run_sql(format!(
+        "UPDATE users SET role = 'officer', court_id = {court} WHERE id = {moved}"
+    ))
+    .await;
     for path in [
         "/api/v1/users",
         "/api/v1/cases",
@@ -405,7 +399,7 @@ async fn logout_without_a_body_ends_every_sign_in_of_the_caller() {
 #[tokio::test]
 async fn repeated_failed_sign_ins_are_throttled_per_username() {
     let app = spawn_app().await;
-    let county = crate::helpers::county(&app).await;
+    let county = crate::fixtures::county(&app).await;
     app.create_user(
         &county.admin,
         "officer.qian",

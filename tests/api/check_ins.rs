@@ -1,40 +1,21 @@
 //! Check-ins at task targets: conversion, flags, the start of work, retries.
 
 use gridassist::geo::{LatLon, wgs84_to_gcj02};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{Field, Reply, TestApp, field, spawn_app};
-
-async fn task_at(app: &TestApp, s: &Field, lat: f64, lon: f64) -> Reply {
-    let body = json!({"kind": "serve_documents", "target": {"lat": lat, "lon": lon}});
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", s.case_id),
-            Some(&s.officer),
-            &body,
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r
-}
-
-fn fix(
-    client_id: &str,
-    p: LatLon,
-    crs: &str,
-    accuracy: f64,
-    captured: chrono::DateTime<chrono::Utc>,
-) -> Value {
-    json!({"client_id": client_id, "lat": p.lat, "lon": p.lon, "crs": crs, "accuracy_m": accuracy,
-           "captured_at": captured.to_rfc3339()})
-}
+use crate::fixtures::work::fix;
+use crate::fixtures::{TaskBuilder, field};
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn the_first_check_in_starts_the_work_and_a_retry_records_nothing_new() {
     let app = spawn_app().await;
     let s = field(&app).await;
-    let t = task_at(&app, &s, 32.005, 120.005).await;
-    let id = t.body["task"]["id"].as_i64().unwrap();
+    let id = TaskBuilder::new(&s)
+        .expect_assignee(s.workers[0].0)
+        .create(&app)
+        .await
+        .id;
     let (_, worker) = &s.workers[0];
     let path = format!("/api/v1/tasks/{id}/check-ins");
     let now = chrono::Utc::now();
@@ -47,8 +28,7 @@ async fn the_first_check_in_starts_the_work_and_a_retry_records_nothing_new() {
     app.post(&path, Some(worker), &fix("c-0", at_door, "gcj02", 8.0, now))
         .await
         .assert_problem(409, "invalid_transition");
-    app.post(&format!("/api/v1/tasks/{id}/accept"), Some(worker), &json!({}))
-        .await;
+    app.accept(worker, id).await;
 
     let first = app
         .post(&path, Some(worker), &fix("c-1", at_door, "gcj02", 8.0, now))
@@ -79,15 +59,11 @@ async fn the_first_check_in_starts_the_work_and_a_retry_records_nothing_new() {
         .await
         .assert_problem(422, "idempotency_conflict");
 
-    let events = app
-        .get(&format!("/api/v1/tasks/{id}/events"), Some(&s.officer))
-        .await;
-    let check_ins = events
-        .body
-        .as_array()
-        .unwrap()
+    let check_ins = app
+        .task_actions(&s.officer, id)
+        .await
         .iter()
-        .filter(|e| e["action"] == "check_in")
+        .filter(|a| *a == "check_in")
         .count();
     assert_eq!(check_ins, 1);
     let task = app.get(&format!("/api/v1/tasks/{id}"), Some(&s.officer)).await;
@@ -98,11 +74,13 @@ async fn the_first_check_in_starts_the_work_and_a_retry_records_nothing_new() {
 async fn doubtful_fixes_are_kept_and_flagged() {
     let app = spawn_app().await;
     let s = field(&app).await;
-    let t = task_at(&app, &s, 32.005, 120.005).await;
-    let id = t.body["task"]["id"].as_i64().unwrap();
+    let id = TaskBuilder::new(&s)
+        .expect_assignee(s.workers[0].0)
+        .accepted()
+        .create(&app)
+        .await
+        .id;
     let (_, worker) = &s.workers[0];
-    app.post(&format!("/api/v1/tasks/{id}/accept"), Some(worker), &json!({}))
-        .await;
     let path = format!("/api/v1/tasks/{id}/check-ins");
     let now = chrono::Utc::now();
 
@@ -159,42 +137,26 @@ async fn a_worker_who_was_just_nearby_wins_a_tie() {
     let s = field(&app).await;
     let (w2, w2_token) = &s.workers[1];
     // w2 works a task at the south-west corner of G-SW, then that task is cancelled.
-    let first = task_at(&app, &s, 32.001, 120.001).await;
-    let id = first.body["task"]["id"].as_i64().unwrap();
-    let tag = first.headers.get("etag").unwrap().to_str().unwrap().to_owned();
-    let moved = app
-        .client
-        .post(app.url(&format!("/api/v1/tasks/{id}/assign")))
-        .bearer_auth(&s.officer)
-        .header("If-Match", tag)
-        .json(&json!({"worker_id": w2}))
-        .send()
+    let id = TaskBuilder::new(&s)
+        .at(32.001, 120.001)
+        .given_to(*w2)
+        .accepted()
+        .create(&app)
         .await
-        .unwrap();
-    assert_eq!(moved.status(), 200);
-    app.post(&format!("/api/v1/tasks/{id}/accept"), Some(w2_token), &json!({}))
-        .await;
+        .id;
     let here = LatLon {
         lat: 32.001,
         lon: 120.001,
     };
     let r = app
-        .post(
-            &format!("/api/v1/tasks/{id}/check-ins"),
-            Some(w2_token),
-            &fix("n-1", here, "wgs84", 5.0, chrono::Utc::now()),
-        )
+        .check_in(w2_token, id, &fix("n-1", here, "wgs84", 5.0, chrono::Utc::now()))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    app.post(
-        &format!("/api/v1/tasks/{id}/cancel"),
-        Some(&s.officer),
-        &json!({}),
-    )
-    .await;
+    app.cancel(&s.officer, id, &json!({})).await;
 
     // A new task next door: equal load, no declines; w2's last fix is near, w1's unknown.
-    let next = task_at(&app, &s, 32.002, 120.002).await;
+    let next = TaskBuilder::new(&s).at(32.002, 120.002).create(&app).await;
+    let next = next.created;
     assert_eq!(next.body["task"]["assignee_id"], *w2, "{}", next.text);
     let reason = next.body["assignment"]["attempts"][0]["choice"]["reason"]
         .as_str()

@@ -1,13 +1,15 @@
 //! The command line, run as the real binary: migrate, create an administrator from stdin,
 //! import grids from a file next to a live server, and stop that server with SIGTERM.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{Reply, collection, square};
+use crate::fixtures::{CaseBuilder, Party, collection, id_number, square};
+use crate::helpers::Reply;
+use crate::postgres::PostgresDatabase;
+use crate::process::{free_port, output_with_stdin};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gridassist");
 
@@ -16,19 +18,19 @@ const BIN: &str = env!("CARGO_BIN_EXE_gridassist");
 struct Env {
     dir: tempfile::TempDir,
     database_url: String,
-    postgres: Option<(String, String)>,
+    _postgres: Option<PostgresDatabase>,
 }
 
 impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-            Some(base) => {
-                let (url, base, name) = crate::helpers::fresh_postgres(&base);
+        match crate::postgres::server_url() {
+            Some(server) => {
+                let db = PostgresDatabase::create(&server, "gridassist_test");
                 Env {
                     dir,
-                    database_url: url,
-                    postgres: Some((base, name)),
+                    database_url: db.url.clone(),
+                    _postgres: Some(db),
                 }
             }
             None => {
@@ -36,7 +38,7 @@ impl Env {
                 Env {
                     dir,
                     database_url: url,
-                    postgres: None,
+                    _postgres: None,
                 }
             }
         }
@@ -54,22 +56,6 @@ impl Env {
     }
 }
 
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some((base, name)) = self.postgres.take() {
-            crate::helpers::drop_postgres(&base, &name);
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn an_operator_sets_up_a_server_from_the_command_line() {
     let env = Env::new();
@@ -78,32 +64,15 @@ async fn an_operator_sets_up_a_server_from_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // The password comes from standard input, never from the command line.
-    let mut child = env
-        .command(&["admin", "create", "--username", "Ops"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"an-operator-password\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(
+        env.command(&["admin", "create", "--username", "Ops"]),
+        "an-operator-password\n",
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("created administrator ops"));
 
     // A short password is refused and creates nothing.
-    let mut child = env
-        .command(&["admin", "create", "--username", "ops2"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(env.command(&["admin", "create", "--username", "ops2"]), "short\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
 
@@ -266,20 +235,11 @@ async fn serve_logging_to(env: &Env, log: &std::path::Path) -> (std::process::Ch
 async fn a_full_run_logs_no_personal_data_and_no_secrets() {
     let env = Env::new();
     assert!(env.command(&["migrate"]).output().unwrap().status.success());
-    let mut child = env
-        .command(&["admin", "create", "--username", "ops"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"an-operator-password\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let out = output_with_stdin(
+        env.command(&["admin", "create", "--username", "ops"]),
+        "an-operator-password\n",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let log = env.dir.path().join("server.log");
     let (mut server, base) = serve_logging_to(&env, &log).await;
     let client = reqwest::Client::new();
@@ -369,18 +329,21 @@ async fn a_full_run_logs_no_personal_data_and_no_secrets() {
     let worker = worker_login.body["access_token"].as_str().unwrap().to_owned();
     let refresh = worker_login.body["refresh_token"].as_str().unwrap().to_owned();
 
-    let id_number = crate::helpers::id_number("32128319850607123");
+    let id_number = id_number("32128319850607123");
     let phone = "13912345678";
     let address = "黄桥镇隐私路77号";
     let case = call(
         post.clone(),
         "/api/v1/cases",
         Some(&officer),
-        json!({
-        "case_number": "(2026)苏1283执5号", "amount_owed_fen": 100, "filed_on": "2026-01-10",
-        "parties": [{"role": "applicant", "kind": "person", "name": "甲"},
-                    {"role": "debtor", "kind": "person", "name": "王五", "id_number": id_number,
-                     "phones": [phone], "addresses": [{"text": address, "lat": 32.005, "lon": 120.005}]}]}),
+        CaseBuilder::new("(2026)苏1283执5号")
+            .debtor(
+                Party::person("王五")
+                    .id_number(&id_number)
+                    .phone(phone)
+                    .address_at(address, 32.005, 120.005),
+            )
+            .body(),
     )
     .await;
     assert_eq!(case.status, 201, "{}", case.text);

@@ -14,8 +14,11 @@ use gridassist::domain::access::{Access, Operation, Scope};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::authz::{Body, Probe, World, build_world, call, etag, get, leaks, new_task, ok, post, send};
-use crate::helpers::id_number;
+use crate::fixtures::endpoints::this_month;
+use crate::fixtures::probes::{Probe, call, etag, get, import_entries, leaks, list_entry, post, send};
+use crate::fixtures::two_courts::{World, build_world};
+use crate::fixtures::work::served_before_a_witness;
+use crate::fixtures::{CaseBuilder, WorkerProfile};
 
 /// What the other court's id should get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,23 +115,20 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
                 Refused,
             ),
         ],
-        CreateCase => vec![cross(
-            "another court's officer in charge",
-            post(
-                "/api/v1/cases".into(),
-                json!({"case_number": format!("(2026)苏1283执{}号", 3000 + n), "amount_owed_fen": 100,
-                       "filed_on": "2026-01-10", "officer_id": b.officer_id, "parties": [
-                           {"role": "applicant", "kind": "person", "name": "甲"},
-                           {"role": "debtor", "kind": "person", "name": "乙"}]}),
-            ),
-            Refused,
-        )],
+        CreateCase => {
+            let mut case = CaseBuilder::new(&format!("(2026)苏1283执{}号", 3000 + n)).body();
+            case["officer_id"] = json!(b.officer_id);
+            vec![cross(
+                "another court's officer in charge",
+                post("/api/v1/cases".into(), case),
+                Refused,
+            )]
+        }
         CreateTask => vec![cross(
             "another court's party",
             post(
                 format!("/api/v1/cases/{}/tasks", a.case_id),
-                json!({"kind": "serve_documents", "party_id": b.debtor_party_id,
-                       "target": {"lat": a.point.1, "lon": a.point.0}}),
+                a.task().party(b.debtor_party_id).body(),
             ),
             Refused,
         )],
@@ -136,30 +136,13 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
             "another court's list",
             post(
                 "/api/v1/dishonest-entries".into(),
-                json!({"court_id": b.court_id, "name": "某某",
-                       "id_number": id_number(&format!("32128319800401{:03}", n % 1000)),
-                       "case_number": format!("(2026)苏1283执{}号", 7500 + n), "listed_on": "2026-02-01",
-                       "reason": "able_but_refused"}),
+                list_entry(b.court_id, "32128319800401", n, 7500 + n),
             ),
             Refused,
         )],
         ImportEntries => vec![Cross {
             what: "another court's list",
-            probe: Probe {
-                method: Method::POST,
-                path: format!("/api/v1/dishonest-entries/import?court_id={}", b.court_id),
-                body: Body::Raw(
-                    "text/csv",
-                    format!(
-                        "姓名,证件号码,案号,列入日期,失信情形\n某某,{},(2026)苏1283执{}号,2026-02-01,able_but_refused\n",
-                        id_number(&format!("32128319800501{:03}", n % 1000)),
-                        9500 + n
-                    )
-                    .into_bytes(),
-                ),
-                if_match: None,
-                body_reference: None,
-            },
+            probe: import_entries(b.court_id, "32128319800501", n, 9500 + n),
             expect: Refused,
         }],
         ListGrids => vec![filter(
@@ -180,7 +163,7 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
                 "another court's township",
                 format!(
                     "/api/v1/{path}?period={}&township_id={}",
-                    crate::authz::this_month(),
+                    this_month(),
                     b.township_id
                 ),
             )]
@@ -189,7 +172,7 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
             "another court",
             format!(
                 "/api/v1/statistics?period={}&court_id={}",
-                crate::authz::this_month(),
+                this_month(),
                 b.court_id
             ),
         )],
@@ -214,7 +197,11 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
         AssignTask => {
             // The officer's court queue holds an address-only task with no township yet; the
             // supervisor acts on a task of their township.
-            let task = if role == Role::Officer { a.queued } else { a.assigned };
+            let task = if role == Role::Officer {
+                a.queued
+            } else {
+                a.assigned
+            };
             let mut p = post(
                 format!("/api/v1/tasks/{task}/assign"),
                 json!({"worker_id": b.colleague_id}),
@@ -228,11 +215,8 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
             "another court's evidence",
             post(
                 format!("/api/v1/tasks/{}/submission", a.in_progress),
-                json!({"client_id": format!("cross-{n}"), "result": {"kind": "serve_documents", "attempts": [
-                    {"at": (chrono::Utc::now() - chrono::Duration::minutes(30)).to_rfc3339(),
-                     "place": "某镇某路1号", "outcome": "refused",
-                     "witness": {"name": "王某", "organisation": "某村村委会"},
-                     "evidence_ids": [b.evidence_id]}], "served_attempt": 0}}),
+                json!({"client_id": format!("cross-{n}"),
+                       "result": served_before_a_witness(b.evidence_id)}),
             ),
             Refused,
         )],
@@ -251,8 +235,7 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
                 send(
                     Method::PUT,
                     format!("/api/v1/workers/{}", a.colleague_id),
-                    json!({"primary_grid_id": b.grid_ids[0], "capacity": 100, "availability": "active",
-                           "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]}),
+                    WorkerProfile::in_grid(b.grid_ids[0]).capacity(100).body(),
                 ),
                 Refused,
             ),
@@ -261,9 +244,10 @@ async fn cross_probes(w: &World, op: Operation, role: Role) -> Vec<Cross> {
                 send(
                     Method::PUT,
                     format!("/api/v1/workers/{}", a.colleague_id),
-                    json!({"primary_grid_id": a.grid_ids[1], "other_grid_ids": [b.grid_ids[1]],
-                           "capacity": 100, "availability": "active",
-                           "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]}),
+                    WorkerProfile::in_grid(a.grid_ids[1])
+                        .also_in(&[b.grid_ids[1]])
+                        .capacity(100)
+                        .body(),
                 ),
                 Refused,
             ),
@@ -401,17 +385,7 @@ async fn assigning_or_pinning_across_the_wall_is_refused_by_name() {
     let w = build_world().await;
     let (a, b) = (&w.a, &w.b);
     let tag = etag(&w, a.queued).await;
-    let r = w
-        .app
-        .client
-        .post(w.app.url(&format!("/api/v1/tasks/{}/assign", a.queued)))
-        .bearer_auth(&a.officer)
-        .header("If-Match", &tag)
-        .json(&json!({"worker_id": b.worker_id}))
-        .send()
-        .await
-        .expect("assign");
-    let r = crate::helpers::Reply::from(r).await;
+    let r = w.app.assign(&a.officer, a.queued, Some(&tag), b.worker_id).await;
     r.assert_problem(422, "worker_not_eligible");
     assert!(
         r.body["detail"]
@@ -450,7 +424,7 @@ async fn assigning_or_pinning_across_the_wall_is_refused_by_name() {
             &json!({"lat": a.point.1, "lon": a.point.0}),
         )
         .await;
-    let body = ok(pinned, "pin inside").await;
+    let body = pinned.expect_success("pin inside");
     assert_eq!(body["task"]["assignee_id"].as_i64(), Some(a.worker_id), "{body}");
 }
 
@@ -483,7 +457,7 @@ async fn batch_assignment_stays_within_the_court() {
             &json!({"dry_run": false, "task_ids": [stray]}),
         )
         .await;
-    let plan = ok(plan, "commit").await;
+    let plan = plan.expect_success("commit");
     let assigned: Vec<i64> = plan["assignments"]
         .as_array()
         .into_iter()
@@ -500,18 +474,14 @@ async fn batch_assignment_stays_within_the_court() {
         .await;
     assert_eq!(task.body["assignee_id"], Value::Null, "{}", task.text);
     // And the court's ordinary work still goes to its own worker.
-    new_task(&w.app, a).await;
+    a.assigned_task(&w.app).await;
 }
 
 /// Court A's officer files a task on A's case with its target on court B's map.
 async fn task_of_a_at_bs_point(w: &World) -> Value {
-    let r = w
-        .app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", w.a.case_id),
-            Some(&w.a.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": w.b.point.1, "lon": w.b.point.0}}),
-        )
-        .await;
-    ok(r, "task at the other court's point").await
+    w.a.task()
+        .at(w.b.point.1, w.b.point.0)
+        .post(&w.app)
+        .await
+        .expect_success("task at the other court's point")
 }

@@ -5,13 +5,14 @@
 //! cancels open publicity tasks and sends the worker who posted the notice a take-down task that
 //! reaches their phone.
 
-use std::sync::{Arc, Mutex};
-
-use actix_web::{HttpRequest, HttpResponse, web};
+use gridassist::geo::LatLon;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Field, PASSWORD, Reply, TestApp, field, id_number, spawn_app, spawn_app_with};
+use crate::fixtures::work::{ago, fix, jpeg};
+use crate::fixtures::{Case, CaseBuilder, Field, FieldBuilder, Party, Task, TaskBuilder, field, id_number};
+use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::webhook_receiver::{Delivery, Receiver};
 
 /// The case of [`field`].
 const CASE: &str = "(2026)苏1283执7号";
@@ -38,11 +39,7 @@ async fn partner_key(app: &TestApp, admin: &str, name: &str, scopes: &[&str]) ->
         }
     };
     let key = app
-        .post(
-            &format!("/api/v1/partners/{partner_id}/keys"),
-            Some(admin),
-            &json!({"scopes": scopes, "label": "审批系统"}),
-        )
+        .issue_partner_key(admin, partner_id, &json!({"scopes": scopes, "label": "审批系统"}))
         .await;
     assert_eq!(key.status, 201, "{}", key.text);
     (
@@ -50,35 +47,6 @@ async fn partner_key(app: &TestApp, admin: &str, name: &str, scopes: &[&str]) ->
         key.body["id"].as_i64().unwrap(),
         key.body["key"].as_str().unwrap().to_owned(),
     )
-}
-
-/// A request with `Authorization: <scheme> <credential>`.
-async fn send_as(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    authorization: Option<String>,
-    body: Option<&Value>,
-) -> Reply {
-    let mut request = app.client.request(method, app.url(path));
-    if let Some(a) = authorization {
-        request = request.header("authorization", a);
-    }
-    if let Some(b) = body {
-        request = request.json(b);
-    }
-    Reply::from(request.send().await.expect("request")).await
-}
-
-async fn check(app: &TestApp, key: &str, body: &Value) -> Reply {
-    send_as(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/dishonest-checks",
-        Some(format!("ApiKey {key}")),
-        Some(body),
-    )
-    .await
 }
 
 fn person() -> String {
@@ -117,27 +85,20 @@ async fn partner_keys_are_scoped_revocable_and_open_nothing_else() {
     let body = json!({"id_number": person()});
 
     // No key, a user's token, a made-up key, a real id with a wrong secret: 401, asking for a key.
-    let none = send_as(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/dishonest-checks",
-        None,
-        Some(&body),
-    )
-    .await;
+    let none = app
+        .send_as(
+            reqwest::Method::POST,
+            "/api/v1/dishonest-checks",
+            None,
+            Some(&body),
+        )
+        .await;
     none.assert_problem(401, "unauthenticated");
     assert_eq!(none.headers["www-authenticate"], "ApiKey");
-    send_as(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/dishonest-checks",
-        Some(format!("Bearer {admin}")),
-        Some(&body),
-    )
-    .await
-    .assert_problem(401, "unauthenticated");
-    check(
-        &app,
+    app.post("/api/v1/dishonest-checks", Some(&admin), &body)
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.check_identities(
         "gapk_0123456789abcdef_notarealsecretnotarealsecretnotarealsecret",
         &body,
     )
@@ -146,54 +107,29 @@ async fn partner_keys_are_scoped_revocable_and_open_nothing_else() {
     // `gapk_` and 16 hex characters of public id, then the secret.
     let (id_part, secret) = check_key.split_at(21);
     let forged = format!("{id_part}_{}", "A".repeat(43));
-    check(&app, &forged, &body)
+    app.check_identities(&forged, &body)
         .await
         .assert_problem(401, "unauthenticated");
 
     // A key without the scope: 403 naming it. With it: 200.
-    let wrong = check(&app, &subscribe_key, &body).await;
+    let wrong = app.check_identities(&subscribe_key, &body).await;
     wrong.assert_problem(403, "forbidden");
     assert!(wrong.body["detail"].as_str().unwrap().contains("dishonest:check"));
-    assert_eq!(check(&app, &check_key, &body).await.status, 200);
-    let subscribe = send_as(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/dishonest-subscriptions",
-        Some(format!("ApiKey {check_key}")),
-        Some(&json!({"url": "https://hooks.example.org/x"})),
-    )
-    .await;
+    assert_eq!(app.check_identities(&check_key, &body).await.status, 200);
+    let subscribe = app
+        .subscribe(&check_key, &json!({"url": "https://hooks.example.org/x"}))
+        .await;
     subscribe.assert_problem(403, "forbidden");
     // Webhooks carry ID numbers: https only (unless on-premises receivers are allowed).
-    send_as(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/dishonest-subscriptions",
-        Some(format!("ApiKey {subscribe_key}")),
-        Some(&json!({"url": "http://hooks.example.org/x"})),
-    )
-    .await
-    .assert_problem(400, "invalid_input");
+    app.subscribe(&subscribe_key, &json!({"url": "http://hooks.example.org/x"}))
+        .await
+        .assert_problem(400, "invalid_input");
 
     // A partner key opens no other operation, and the ordinary API does not take it as a token.
     for path in ["/api/v1/me", "/api/v1/dishonest-entries", "/api/v1/partners"] {
-        let r = send_as(
-            &app,
-            reqwest::Method::GET,
-            path,
-            Some(format!("ApiKey {check_key}")),
-            None,
-        )
-        .await;
+        let r = app.as_partner(reqwest::Method::GET, path, &check_key, None).await;
         r.assert_problem(401, "unauthenticated");
-        let r = send_as(
-            &app,
-            reqwest::Method::GET,
-            path,
-            Some(format!("Bearer {check_key}")),
-            None,
-        )
-        .await;
+        let r = app.get(path, Some(&check_key)).await;
         r.assert_problem(401, "unauthenticated");
     }
 
@@ -215,7 +151,7 @@ async fn partner_keys_are_scoped_revocable_and_open_nothing_else() {
     let revoked = app.post(&revoke, Some(&admin), &json!({})).await;
     assert_eq!(revoked.status, 200, "{}", revoked.text);
     assert_eq!(revoked.body["active"], false);
-    check(&app, &check_key, &body)
+    app.check_identities(&check_key, &body)
         .await
         .assert_problem(401, "unauthenticated");
     app.post(&revoke, Some(&admin), &json!({}))
@@ -223,34 +159,20 @@ async fn partner_keys_are_scoped_revocable_and_open_nothing_else() {
         .assert_problem(409, "invalid_transition");
 
     // Only admins manage partners; a key needs a scope.
-    let c = crate::helpers::county(&app).await;
-    app.create_user(&admin, "officer.zhou", "officer", Some(c.court_id), None)
-        .await;
-    let officer = app.token("officer.zhou", PASSWORD).await;
+    let c = crate::fixtures::county(&app).await;
+    let officer = app.officer_of(&admin, "officer.zhou", c.court_id).await;
     app.post("/api/v1/partners", Some(&officer), &json!({"name": "住建局"}))
         .await
         .assert_problem(403, "forbidden");
-    app.post(
-        &format!("/api/v1/partners/{partner}/keys"),
-        Some(&admin),
-        &json!({"scopes": []}),
-    )
-    .await
-    .assert_problem(400, "invalid_input");
-    app.post(
-        &format!("/api/v1/partners/{partner}/keys"),
-        Some(&admin),
-        &json!({"scopes": ["cases:read"]}),
-    )
-    .await
-    .assert_problem(400, "malformed_body");
-    app.post(
-        "/api/v1/partners/999/keys",
-        Some(&admin),
-        &json!({"scopes": ["dishonest:check"]}),
-    )
-    .await
-    .assert_problem(404, "not_found");
+    app.issue_partner_key(&admin, partner, &json!({"scopes": []}))
+        .await
+        .assert_problem(400, "invalid_input");
+    app.issue_partner_key(&admin, partner, &json!({"scopes": ["cases:read"]}))
+        .await
+        .assert_problem(400, "malformed_body");
+    app.issue_partner_key(&admin, 999, &json!({"scopes": ["dishonest:check"]}))
+        .await
+        .assert_problem(404, "not_found");
 }
 
 /// The county of [`field`] with the debtor on the list: (field, entry id).
@@ -275,12 +197,12 @@ async fn a_partner_hears_only_listed_or_not_with_the_case_and_the_court_and_ever
 
     let listed = person();
     let unlisted = id_number("32128319900202456");
-    let r = check(
-        &app,
-        &key,
-        &json!({"id_numbers": [listed.to_lowercase(), unlisted, "12345", org.to_lowercase()]}),
-    )
-    .await;
+    let r = app
+        .check_identities(
+            &key,
+            &json!({"id_numbers": [listed.to_lowercase(), unlisted, "12345", org.to_lowercase()]}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
         (
@@ -316,7 +238,7 @@ async fn a_partner_hears_only_listed_or_not_with_the_case_and_the_court_and_ever
     }
 
     // One identifier works the same; a removed debtor is no longer listed.
-    let one = check(&app, &key, &json!({"id_number": listed})).await;
+    let one = app.check_identities(&key, &json!({"id_number": listed})).await;
     assert_eq!(one.body["results"][0]["listed"], true);
     let removed = app
         .post(
@@ -326,26 +248,26 @@ async fn a_partner_hears_only_listed_or_not_with_the_case_and_the_court_and_ever
         )
         .await;
     assert_eq!(removed.status, 200, "{}", removed.text);
-    let after = check(&app, &key, &json!({"id_number": listed})).await;
+    let after = app.check_identities(&key, &json!({"id_number": listed})).await;
     assert_eq!(after.body["results"][0]["listed"], false);
 
     // Batches: up to 1,000, each item judged on its own.
     let thousand: Vec<String> = (0..1000)
         .map(|i| id_number(&format!("110105194912{:05}", 31000 + i)))
         .collect();
-    let big = check(&app, &key, &json!({"id_numbers": thousand})).await;
+    let big = app.check_identities(&key, &json!({"id_numbers": thousand})).await;
     assert_eq!(big.status, 200, "{}", big.text);
     assert_eq!(big.body["results"].as_array().unwrap().len(), 1000);
     let mut too_many = thousand.clone();
     too_many.push(unlisted.clone());
-    let refused = check(&app, &key, &json!({"id_numbers": too_many})).await;
+    let refused = app.check_identities(&key, &json!({"id_numbers": too_many})).await;
     refused.assert_problem(400, "invalid_input");
     assert_eq!(refused.body["field"], "id_numbers");
     assert!(refused.body["detail"].as_str().unwrap().contains("1000"));
-    check(&app, &key, &json!({"id_numbers": []}))
+    app.check_identities(&key, &json!({"id_numbers": []}))
         .await
         .assert_problem(400, "invalid_input");
-    check(&app, &key, &json!({"id_number": listed, "id_numbers": [listed]}))
+    app.check_identities(&key, &json!({"id_number": listed, "id_numbers": [listed]}))
         .await
         .assert_problem(400, "invalid_input");
 
@@ -388,9 +310,9 @@ async fn a_key_over_its_rate_limit_is_told_when_to_retry_and_other_keys_are_not_
     let (_, _, other) = partner_key(&app, &admin, "不动产登记中心", &["dishonest:check"]).await;
     let body = json!({"id_number": person()});
     for _ in 0..2 {
-        assert_eq!(check(&app, &key, &body).await.status, 200);
+        assert_eq!(app.check_identities(&key, &body).await.status, 200);
     }
-    let limited = check(&app, &key, &body).await;
+    let limited = app.check_identities(&key, &body).await;
     limited.assert_problem(429, "too_many_requests");
     let wait: u64 = limited.headers["retry-after"]
         .to_str()
@@ -399,7 +321,7 @@ async fn a_key_over_its_rate_limit_is_told_when_to_retry_and_other_keys_are_not_
         .expect("Retry-After in seconds");
     assert!((1..=60).contains(&wait), "{wait}");
     assert_eq!(
-        check(&app, &other, &body).await.status,
+        app.check_identities(&other, &body).await.status,
         200,
         "each key has its own bucket"
     );
@@ -415,7 +337,7 @@ fn identities(n: usize, from: usize) -> Vec<String> {
 }
 
 async fn check_batch(app: &TestApp, key: &str, ids: &[String]) -> Reply {
-    check(app, key, &json!({ "id_numbers": ids })).await
+    app.check_identities(key, &json!({ "id_numbers": ids })).await
 }
 
 fn retry_after(r: &Reply) -> u64 {
@@ -486,7 +408,9 @@ async fn a_key_checks_at_most_its_budget_of_identities_a_minute_and_a_refused_re
         .await
         .assert_problem(429, "too_many_requests");
     // Identifiers answered with an error are not checked and cost nothing.
-    let invalid = check(&app, &key, &json!({"id_numbers": ["12345", "not an id"]})).await;
+    let invalid = app
+        .check_identities(&key, &json!({"id_numbers": ["12345", "not an id"]}))
+        .await;
     assert_eq!(invalid.status, 200, "{}", invalid.text);
     assert_eq!(invalid.body["invalid"], 2);
     // A batch larger than the whole budget could never fit: 400 naming the field and the limit.
@@ -619,10 +543,8 @@ async fn a_key_checks_at_most_its_daily_budget_and_admins_hear_once_when_most_of
         .await;
     bad.assert_problem(400, "invalid_input");
     assert_eq!(bad.body["field"], "identities_per_day");
-    let c = crate::helpers::county(&app).await;
-    app.create_user(&admin, "officer.sun", "officer", Some(c.court_id), None)
-        .await;
-    let officer = app.token("officer.sun", PASSWORD).await;
+    let c = crate::fixtures::county(&app).await;
+    let officer = app.officer_of(&admin, "officer.sun", c.court_id).await;
     app.patch(&path, Some(&officer), &json!({"identities_per_day": 50}))
         .await
         .assert_problem(403, "forbidden");
@@ -667,20 +589,6 @@ async fn webhooks_to_loopback_private_or_link_local_addresses_are_refused_when_s
     let app = spawn_app_with(&[("GRIDASSIST_PARTNER_BURST", "20".to_owned())]).await;
     let admin = app.admin_token().await;
     let (_, _, key) = partner_key(&app, &admin, "不动产登记中心", &["dishonest:subscribe"]).await;
-    let subscribe = |url: &'static str| {
-        let key = key.clone();
-        let app = &app;
-        async move {
-            send_as(
-                app,
-                reqwest::Method::POST,
-                "/api/v1/dishonest-subscriptions",
-                Some(format!("ApiKey {key}")),
-                Some(&json!({ "url": url })),
-            )
-            .await
-        }
-    };
     for url in [
         "https://127.0.0.1/hook",
         "https://127.0.0.1:8443/hook",
@@ -694,7 +602,7 @@ async fn webhooks_to_loopback_private_or_link_local_addresses_are_refused_when_s
         "https://localhost/hook",
         "https://localhost:9443/hook",
     ] {
-        let r = subscribe(url).await;
+        let r = app.subscribe(&key, &json!({ "url": url })).await;
         r.assert_problem(400, "invalid_input");
         assert_eq!(r.body["field"], "url", "{url}: {}", r.text);
         assert!(
@@ -704,19 +612,12 @@ async fn webhooks_to_loopback_private_or_link_local_addresses_are_refused_when_s
         );
     }
     // Nothing was registered.
-    let none = send_as(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/dishonest-subscriptions",
-        Some(format!("ApiKey {key}")),
-        None,
-    )
-    .await;
+    let none = app.subscriptions(&key).await;
     assert_eq!(none.body["items"], json!([]));
     // A public address is taken. So is a name that does not resolve now: nothing is known
     // against it, and every delivery resolves and checks again.
     for url in ["https://203.0.114.7/hook", "https://hooks.partner.example/x"] {
-        let r = subscribe(url).await;
+        let r = app.subscribe(&key, &json!({ "url": url })).await;
         assert_eq!(r.status, 201, "{url}: {}", r.text);
     }
 }
@@ -730,9 +631,7 @@ async fn officers_maintain_their_courts_entries_and_read_other_courts_masked() {
         .as_i64()
         .unwrap();
     let court2 = app.create_court(&admin, "C2").await;
-    app.create_user(&admin, "officer.c2", "officer", Some(court2), None)
-        .await;
-    let other = app.token("officer.c2", PASSWORD).await;
+    let other = app.officer_of(&admin, "officer.c2", court2).await;
     let id = person();
 
     let entry_id = create_entry(&app, &f.officer, &entry(&id, CASE)).await;
@@ -1022,104 +921,45 @@ async fn a_csv_import_keeps_good_rows_and_reports_the_rest_by_line_and_column() 
         .assert_problem(403, "forbidden");
 }
 
-/// Certify both field workers to publicise dishonesty (and serve documents).
-async fn certify_publicity(app: &TestApp, f: &Field) {
-    let admin = app.admin_token().await;
-    let sw = crate::helpers::grid_id(app, &admin, "G-SW").await;
-    for (id, _) in &f.workers {
-        let r = app
-            .put(
-                &format!("/api/v1/workers/{id}"),
-                Some(&admin),
-                &json!({"primary_grid_id": sw, "capacity": 10, "availability": "active",
-                        "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"},
-                                           {"task_kind": "publicize_dishonesty", "certified_on": "2026-01-05"}]}),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-    }
+/// The field, its workers certified to publicise dishonesty (and serve documents).
+async fn publicity_field(app: &TestApp) -> Field {
+    FieldBuilder::new()
+        .certified_for(&["serve_documents", "publicize_dishonesty"])
+        .build(app)
+        .await
 }
 
-/// A case whose debtor carries `id`: (case id, debtor's party id).
-async fn case_with_debtor(app: &TestApp, f: &Field, case_number: &str, id: &str) -> (i64, i64) {
-    let r = app
-        .post(
-            "/api/v1/cases",
-            Some(&f.officer),
-            &json!({"case_number": case_number, "amount_owed_fen": 500000, "filed_on": "2026-01-10",
-                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"},
-                                {"role": "debtor", "kind": "person", "name": "张三", "id_number": id}]}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    (
-        r.body["id"].as_i64().unwrap(),
-        r.body["parties"][1]["id"].as_i64().unwrap(),
-    )
+/// A case whose debtor carries `id`.
+async fn case_with_debtor(app: &TestApp, f: &Field, case_number: &str, id: &str) -> Case {
+    CaseBuilder::new(case_number)
+        .owed(500_000)
+        .debtor(Party::person("张三").id_number(id))
+        .create(app, &f.officer)
+        .await
 }
 
-/// A task of `kind` on the case for the party: (task id, assignee id).
-async fn task(app: &TestApp, f: &Field, case_id: i64, party_id: i64, kind: &str) -> (i64, i64) {
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/tasks"),
-            Some(&f.officer),
-            &json!({"kind": kind, "party_id": party_id, "target": {"lat": 32.005, "lon": 120.005},
-                    "instructions": "在村公告栏张贴失信被执行人曝光公告"}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    (
-        r.body["task"]["id"].as_i64().unwrap(),
-        r.body["task"]["assignee_id"].as_i64().unwrap(),
-    )
+/// A task of `kind` on the case, about its debtor.
+fn task(f: &Field, case: &Case, kind: &str) -> TaskBuilder {
+    TaskBuilder::new(f)
+        .on_case(case.id)
+        .party(case.debtor_id)
+        .kind(kind)
+        .instructions("在村公告栏张贴失信被执行人曝光公告")
 }
 
-fn token_of(f: &Field, worker: i64) -> String {
-    f.workers.iter().find(|(id, _)| *id == worker).unwrap().1.clone()
-}
-
-/// The assignee posts the notice at `place` and the officer approves it.
-async fn post_notice(app: &TestApp, f: &Field, task: i64, worker: i64, place: &str) {
-    let token = token_of(f, worker);
-    let ok = |r: Reply| assert!(r.status.is_success(), "{}", r.text);
-    ok(app
-        .post(&format!("/api/v1/tasks/{task}/accept"), Some(&token), &json!({}))
-        .await);
-    let captured = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
-    ok(app
-        .post(
-            &format!("/api/v1/tasks/{task}/check-ins"),
-            Some(&token),
-            &json!({"client_id": format!("ci-{task}"), "lat": 32.005, "lon": 120.005, "accuracy_m": 8.0,
-                    "captured_at": captured}),
-        )
-        .await);
-    let photo = app
-        .post_raw(
-            &format!("/api/v1/tasks/{task}/evidence?kind=photo"),
-            Some(&token),
-            "application/octet-stream",
-            crate::results::jpeg(task as u8),
-        )
-        .await;
-    assert_eq!(photo.status, 201, "{}", photo.text);
-    let result = json!({"kind": "publicize_dishonesty", "postings": [
-        {"place": place, "posted_at": captured, "evidence_ids": [photo.body["id"]]}]});
-    ok(app
-        .post(
-            &format!("/api/v1/tasks/{task}/submission"),
-            Some(&token),
-            &json!({"client_id": format!("s-{task}"), "result": result}),
-        )
-        .await);
-    ok(app
-        .post(
-            &format!("/api/v1/tasks/{task}/review"),
-            Some(&f.officer),
-            &json!({"decision": "approve", "rating": 4}),
-        )
-        .await);
+/// A publicity task on the case whose assignee posted the notice at `place` (with a photo),
+/// approved by the officer.
+async fn posted_notice(app: &TestApp, f: &Field, case: &Case, place: &str) -> Task {
+    let place = place.to_owned();
+    task(f, case, "publicize_dishonesty")
+        .photo()
+        .result(move |photo| {
+            json!({"kind": "publicize_dishonesty", "postings": [
+                {"place": place, "posted_at": ago(5), "evidence_ids": [photo]}]})
+        })
+        .approved()
+        .create(app)
+        .await
 }
 
 async fn sync(app: &TestApp, token: &str, since: Option<&str>) -> (Vec<Value>, String) {
@@ -1138,17 +978,17 @@ async fn sync(app: &TestApp, token: &str, since: Option<&str>) -> (Vec<Value>, S
 #[tokio::test]
 async fn a_removal_cancels_open_publicity_and_sends_the_poster_a_take_down_task_to_their_phone() {
     let app = spawn_app().await;
-    let f = field(&app).await;
-    certify_publicity(&app, &f).await;
+    let f = publicity_field(&app).await;
     let id = person();
-    let (case_id, debtor) = case_with_debtor(&app, &f, TD_CASE, &id).await;
-    let (posted, poster) = task(&app, &f, case_id, debtor, "publicize_dishonesty").await;
-    post_notice(&app, &f, posted, poster, "黄桥镇某村公告栏").await;
-    let (open, open_holder) = task(&app, &f, case_id, debtor, "publicize_dishonesty").await;
-    let (serve, _) = task(&app, &f, case_id, debtor, "serve_documents").await;
+    let case = case_with_debtor(&app, &f, TD_CASE, &id).await;
+    let case_id = case.id;
+    let posted = posted_notice(&app, &f, &case, "黄桥镇某村公告栏").await;
+    let (posted, poster) = (posted.id, posted.assignee_id.expect("assigned"));
+    let open = task(&f, &case, "publicize_dishonesty").create(&app).await;
+    let (open, holder_token) = (open.id, open.token().to_owned());
+    let serve = task(&f, &case, "serve_documents").create(&app).await.id;
     let entry_id = create_entry(&app, &f.officer, &entry(&id, TD_CASE)).await;
-    let poster_token = token_of(&f, poster);
-    let holder_token = token_of(&f, open_holder);
+    let poster_token = f.token_of(poster);
     let (_, poster_cursor) = sync(&app, &poster_token, None).await;
     let (_, holder_cursor) = sync(&app, &holder_token, None).await;
 
@@ -1226,46 +1066,34 @@ async fn a_removal_cancels_open_publicity_and_sends_the_poster_a_take_down_task_
     );
 
     // The poster takes it on like any task and is told of the approval.
-    let ok = |r: Reply| assert!(r.status.is_success(), "{}", r.text);
-    ok(app
-        .post(
-            &format!("/api/v1/tasks/{take_down}/accept"),
-            Some(&poster_token),
-            &json!({}),
-        )
-        .await);
-    let captured = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
-    ok(app
-        .post(
-            &format!("/api/v1/tasks/{take_down}/check-ins"),
-            Some(&poster_token),
-            &json!({"client_id": "ci-td", "lat": 32.005, "lon": 120.005, "accuracy_m": 5.0, "captured_at": captured}),
-        )
-        .await);
-    let photo = app
-        .post_raw(
-            &format!("/api/v1/tasks/{take_down}/evidence?kind=photo"),
-            Some(&poster_token),
-            "application/octet-stream",
-            crate::results::jpeg(201),
-        )
-        .await;
+    app.accept(&poster_token, take_down)
+        .await
+        .expect_success("accept the take-down");
+    let captured = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let at_the_board = LatLon {
+        lat: 32.005,
+        lon: 120.005,
+    };
+    app.check_in(
+        &poster_token,
+        take_down,
+        &fix("ci-td", at_the_board, "wgs84", 5.0, captured),
+    )
+    .await
+    .expect_success("check in at the notice board");
+    let photo = app.upload(&poster_token, take_down, "photo", jpeg(201)).await;
     let result = json!({"kind": "take_down_notice", "removals": [
-        {"place": "黄桥镇某村公告栏", "removed_at": captured, "evidence_ids": [photo.body["id"]]}]});
-    ok(app
-        .post(
-            &format!("/api/v1/tasks/{take_down}/submission"),
-            Some(&poster_token),
-            &json!({"client_id": "s-td", "result": result}),
-        )
-        .await);
-    ok(app
-        .post(
-            &format!("/api/v1/tasks/{take_down}/review"),
-            Some(&f.officer),
-            &json!({"decision": "approve", "rating": 5}),
-        )
-        .await);
+        {"place": "黄桥镇某村公告栏", "removed_at": captured.to_rfc3339(), "evidence_ids": [photo]}]});
+    app.submit(&poster_token, take_down, "s-td", &result)
+        .await
+        .expect_success("submit the take-down");
+    app.review(
+        &f.officer,
+        take_down,
+        &json!({"decision": "approve", "rating": 5}),
+    )
+    .await
+    .expect_success("approve the take-down");
     let audit_rows = audit(&app, &app.admin_token().await, "dishonest_entry.remove").await;
     assert_eq!(audit_rows[0]["detail"]["take_down_tasks"], json!([take_down]));
 }
@@ -1273,14 +1101,13 @@ async fn a_removal_cancels_open_publicity_and_sends_the_poster_a_take_down_task_
 #[tokio::test]
 async fn without_a_posted_notice_there_is_no_take_down_and_a_poster_who_left_goes_to_the_queue() {
     let app = spawn_app().await;
-    let f = field(&app).await;
-    certify_publicity(&app, &f).await;
+    let f = publicity_field(&app).await;
     let admin = app.admin_token().await;
 
     // Nobody posted: the open task is cancelled, nothing is sent out.
     let first = id_number("32128319700707777");
-    let (case_a, debtor_a) = case_with_debtor(&app, &f, "(2026)苏1283执21号", &first).await;
-    let (open, _) = task(&app, &f, case_a, debtor_a, "publicize_dishonesty").await;
+    let case_a = case_with_debtor(&app, &f, "(2026)苏1283执21号", &first).await;
+    let open = task(&f, &case_a, "publicize_dishonesty").create(&app).await.id;
     let entry_a = create_entry(&app, &f.officer, &entry(&first, "(2026)苏1283执21号")).await;
     let removed = app
         .post(
@@ -1295,9 +1122,11 @@ async fn without_a_posted_notice_there_is_no_take_down_and_a_poster_who_left_goe
 
     // The poster's account was deactivated since: the take-down waits for the supervisor.
     let second = id_number("32128319700808888");
-    let (case_b, debtor_b) = case_with_debtor(&app, &f, "(2026)苏1283执22号", &second).await;
-    let (posted, poster) = task(&app, &f, case_b, debtor_b, "publicize_dishonesty").await;
-    post_notice(&app, &f, posted, poster, "社区服务中心").await;
+    let case_b = case_with_debtor(&app, &f, "(2026)苏1283执22号", &second).await;
+    let poster = posted_notice(&app, &f, &case_b, "社区服务中心")
+        .await
+        .assignee_id
+        .expect("assigned");
     let entry_b = create_entry(&app, &f.officer, &entry(&second, "(2026)苏1283执22号")).await;
     let off = app
         .patch(
@@ -1324,38 +1153,6 @@ async fn without_a_posted_notice_there_is_no_take_down_and_a_poster_who_left_goe
     assert_eq!(t.body["queue_reason"], "poster_unavailable");
 }
 
-/// What a partner's webhook receiver saw: (headers, body).
-type Seen = Arc<Mutex<Vec<(Vec<(String, String)>, String)>>>;
-
-async fn receiver() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let store = seen.clone();
-    let server = actix_web::HttpServer::new(move || {
-        let store = store.clone();
-        actix_web::App::new().route(
-            "/hook",
-            web::post().to(move |req: HttpRequest, body: String| {
-                let store = store.clone();
-                async move {
-                    let headers = req
-                        .headers()
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
-                        .collect();
-                    store.lock().unwrap().push((headers, body));
-                    HttpResponse::NoContent().finish()
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let port = server.addrs()[0].port();
-    tokio::spawn(server.run());
-    (format!("http://127.0.0.1:{port}/hook"), seen)
-}
-
 async fn deliver(app: &TestApp) -> gridassist::jobs::webhooks::DeliveryReport {
     gridassist::jobs::webhooks::deliver_partner_due(
         &app.app_state.db,
@@ -1366,36 +1163,19 @@ async fn deliver(app: &TestApp) -> gridassist::jobs::webhooks::DeliveryReport {
     .unwrap()
 }
 
-fn verified(secret: &str, (headers, body): &(Vec<(String, String)>, String)) -> Value {
-    use base64::Engine;
-    let header = |n: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let key = base64::engine::general_purpose::STANDARD
-        .decode(secret.trim_start_matches("whsec_"))
-        .unwrap();
+/// The delivery's JSON body, after checking it is signed with the subscription's secret.
+fn verified(secret: &str, delivery: &Delivery) -> Value {
     assert!(
-        gridassist::services::webhook::verify(
-            &key,
-            &header("webhook-id"),
-            &header("webhook-timestamp"),
-            &header("webhook-signature"),
-            body,
-            chrono::Utc::now().timestamp(),
-            300,
-        ),
+        delivery.signed_with(secret),
         "signed with the subscription's secret"
     );
-    serde_json::from_str(body).unwrap()
+    delivery.json()
 }
 
 #[tokio::test]
 async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_revoked() {
-    let (url, seen) = receiver().await;
+    let receiver = Receiver::start("/hook", 0).await;
+    let url = receiver.url.clone();
     let app = spawn_app_with(&[
         ("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
         ("GRIDASSIST_WEBHOOK_POLL_SECS", "3600".to_owned()),
@@ -1410,50 +1190,21 @@ async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_r
         &["dishonest:check", "dishonest:subscribe"],
     )
     .await;
-    let subscribe = |body: Value| {
-        let key = key.clone();
-        let app = &app;
-        async move {
-            send_as(
-                app,
-                reqwest::Method::POST,
-                "/api/v1/dishonest-subscriptions",
-                Some(format!("ApiKey {key}")),
-                Some(&body),
-            )
-            .await
-        }
-    };
-    let created = subscribe(json!({"url": url})).await;
+    let created = app.subscribe(&key, &json!({"url": url})).await;
     assert_eq!(created.status, 201, "{}", created.text);
     let secret = created.body["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_"));
-    subscribe(json!({"url": url, "secret": "whsec_c2hvcnQ="}))
+    app.subscribe(&key, &json!({"url": url, "secret": "whsec_c2hvcnQ="}))
         .await
         .assert_problem(400, "invalid_input");
-    let listed = send_as(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/dishonest-subscriptions",
-        Some(format!("ApiKey {key}")),
-        None,
-    )
-    .await;
+    let listed = app.subscriptions(&key).await;
     assert_eq!(listed.body["items"][0]["url"], url.as_str());
     assert!(!listed.text.contains(&secret), "the secret is shown once");
     // Another partner neither sees nor deletes it.
     let (_, _, stranger) = partner_key(&app, &admin, "某县民政局", &["dishonest:subscribe"]).await;
-    let theirs = send_as(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/dishonest-subscriptions",
-        Some(format!("ApiKey {stranger}")),
-        None,
-    )
-    .await;
+    let theirs = app.subscriptions(&stranger).await;
     assert_eq!(theirs.body["items"], json!([]));
-    send_as(
-        &app,
+    app.send_as(
         reqwest::Method::DELETE,
         &format!("/api/v1/dishonest-subscriptions/{}", created.body["id"]),
         Some(format!("ApiKey {stranger}")),
@@ -1466,13 +1217,13 @@ async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_r
     let id = person();
     let entry_id = create_entry(&app, &f.officer, &entry(&id, CASE)).await;
     assert_eq!(deliver(&app).await.delivered, 1);
-    let added = verified(&secret, &seen.lock().unwrap()[0]);
+    let added = verified(&secret, &receiver.deliveries()[0]);
     assert_eq!(added["type"], "dishonest.listed");
     assert_eq!(added["data"]["id_number"], id.as_str());
     assert_eq!(added["data"]["case_number"], CASE);
     assert_eq!(added["data"]["court"]["code"], "C1");
     assert_eq!(added["data"]["entry_id"], entry_id);
-    let raw = seen.lock().unwrap()[0].1.clone();
+    let raw = receiver.deliveries()[0].body.clone();
     for secret in ["张三", "able_but_refused", "拒不履行"] {
         assert!(!raw.contains(secret), "{secret} leaked to the partner");
     }
@@ -1499,7 +1250,7 @@ async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_r
         .await;
     assert_eq!(removed.status, 200, "{}", removed.text);
     assert_eq!(deliver(&app).await.delivered, 1);
-    let gone = verified(&secret, &seen.lock().unwrap()[1]);
+    let gone = verified(&secret, &receiver.deliveries()[1]);
     assert_eq!(gone["type"], "dishonest.removed");
     assert_eq!(gone["data"]["id_number"], id.as_str());
     assert!(gone["data"]["removed_on"].is_string());
@@ -1518,5 +1269,5 @@ async fn subscribed_partners_hear_of_additions_and_removals_until_their_key_is_r
     assert_eq!((report.delivered, report.dead), (0, 1));
     create_entry(&app, &f.officer, &entry(&id_number("32128319910303789"), CASE)).await;
     assert_eq!(deliver(&app).await, Default::default());
-    assert_eq!(seen.lock().unwrap().len(), 2);
+    assert_eq!(receiver.count(), 2);
 }

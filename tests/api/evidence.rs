@@ -2,93 +2,49 @@
 //! at download.
 
 use gridassist::services::evidence::{EvidenceStore, sha256_hex};
-use serde_json::json;
 
-use crate::helpers::{Reply, TestApp, field, spawn_app_with};
+use crate::fixtures::work::jpeg_of_size;
+use crate::fixtures::{Field, TaskBuilder, field};
+use crate::helpers::{TestApp, spawn_app_with};
 
-struct Setup {
-    officer: String,
-    supervisor: String,
-    worker: String,
-    other_worker: String,
-    task_id: i64,
-}
-
-/// The field, with one task on the case assigned to worker1 (the lower id of two tied).
-async fn setup(app: &TestApp) -> Setup {
+/// The field, with one task on the case assigned to worker1 (the lower id of two tied): the
+/// field and the task.
+async fn setup(app: &TestApp) -> (Field, i64) {
     let f = field(app).await;
-    let task = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
+    let task = TaskBuilder::new(&f)
+        .expect_assignee(f.workers[0].0)
+        .create(app)
         .await;
-    assert_eq!(task.body["task"]["assignee_id"], f.workers[0].0, "{}", task.text);
-    Setup {
-        officer: f.officer,
-        supervisor: f.supervisor,
-        worker: f.workers[0].1.clone(),
-        other_worker: f.workers[1].1.clone(),
-        task_id: task.body["task"]["id"].as_i64().unwrap(),
-    }
-}
-
-fn jpeg(n: usize) -> Vec<u8> {
-    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    bytes.extend((0..n).map(|i| (i * 31 % 251) as u8));
-    bytes
-}
-
-async fn upload(app: &TestApp, token: &str, task: i64, query: &str, bytes: Vec<u8>) -> Reply {
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/tasks/{task}/evidence?{query}")))
-        .bearer_auth(token)
-        .header("content-type", "application/octet-stream")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    Reply::from(response).await
+    (f, task.id)
 }
 
 #[tokio::test]
 async fn evidence_is_stored_once_served_intact_and_never_served_altered() {
     let app = spawn_app_with(&[]).await;
-    let s = setup(&app).await;
-    let photo = jpeg(4000);
+    let (s, task) = setup(&app).await;
+    let (worker, other_worker) = (&s.workers[0].1, &s.workers[1].1);
+    let photo = jpeg_of_size(4000);
     let sha = sha256_hex(&photo);
     // Before accepting, the task takes no evidence.
-    upload(&app, &s.worker, s.task_id, "kind=photo", photo.clone())
+    app.upload_evidence(worker, task, "kind=photo", photo.clone())
         .await
         .assert_problem(409, "invalid_transition");
-    app.post(
-        &format!("/api/v1/tasks/{}/accept", s.task_id),
-        Some(&s.worker),
-        &json!({}),
-    )
-    .await;
+    app.accept(worker, task).await;
 
     let query = format!("kind=photo&sha256={sha}&client_id=photo-1&captured_at=2026-11-20T08:00:00Z");
-    let first = upload(&app, &s.worker, s.task_id, &query, photo.clone()).await;
+    let first = app.upload_evidence(worker, task, &query, photo.clone()).await;
     assert_eq!(first.status, 201, "{}", first.text);
     assert_eq!(first.body["media_type"], "image/jpeg");
     assert_eq!(first.body["sha256"], sha.as_str());
     // A retry (lost answer) records nothing new.
-    let again = upload(&app, &s.worker, s.task_id, &query, photo.clone()).await;
+    let again = app.upload_evidence(worker, task, &query, photo.clone()).await;
     assert_eq!(again.status, 200);
     assert_eq!(again.body["id"], first.body["id"]);
-    let events = app
-        .get(&format!("/api/v1/tasks/{}/events", s.task_id), Some(&s.officer))
-        .await;
     assert_eq!(
-        events
-            .body
-            .as_array()
-            .unwrap()
+        app.task_actions(&s.officer, task)
+            .await
             .iter()
-            .filter(|e| e["action"] == "evidence")
+            .filter(|a| *a == "evidence")
             .count(),
         1
     );
@@ -117,24 +73,21 @@ async fn evidence_is_stored_once_served_intact_and_never_served_altered() {
     app.get(&format!("/api/v1/evidence/{id}"), Some(&s.supervisor))
         .await
         .assert_problem(403, "forbidden");
-    app.get(&format!("/api/v1/evidence/{id}"), Some(&s.worker))
+    app.get(&format!("/api/v1/evidence/{id}"), Some(worker))
         .await
         .assert_problem(403, "forbidden");
 
     // The officer and the supervisor see what was uploaded; another worker does not.
-    for token in [&s.officer, &s.supervisor, &s.worker] {
+    for token in [&s.officer, &s.supervisor, worker] {
         let listed = app
-            .get(&format!("/api/v1/tasks/{}/evidence", s.task_id), Some(token))
+            .get(&format!("/api/v1/tasks/{}/evidence", task), Some(token))
             .await;
         assert_eq!(listed.body.as_array().unwrap().len(), 1, "{}", listed.text);
         assert_eq!(listed.body[0]["sha256"], sha.as_str());
     }
-    app.get(
-        &format!("/api/v1/tasks/{}/evidence", s.task_id),
-        Some(&s.other_worker),
-    )
-    .await
-    .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/tasks/{}/evidence", task), Some(other_worker))
+        .await
+        .assert_problem(404, "not_found");
 
     // One byte changes on disk: detected, reported, not served.
     let store = EvidenceStore::new(app.app_state.config.evidence_dir.clone());
@@ -150,69 +103,70 @@ async fn evidence_is_stored_once_served_intact_and_never_served_altered() {
 #[tokio::test]
 async fn uploads_are_judged_by_their_bytes_size_and_digest() {
     let app = spawn_app_with(&[("GRIDASSIST_EVIDENCE_MAX_BYTES", "4096".into())]).await;
-    let s = setup(&app).await;
-    app.post(
-        &format!("/api/v1/tasks/{}/accept", s.task_id),
-        Some(&s.worker),
-        &json!({}),
-    )
-    .await;
-    let t = s.task_id;
+    let (s, task) = setup(&app).await;
+    let (worker, other_worker) = (&s.workers[0].1, &s.workers[1].1);
+    app.accept(worker, task).await;
+    let t = task;
 
-    let r = upload(
-        &app,
-        &s.worker,
-        t,
-        &format!("kind=photo&sha256={}", "0".repeat(64)),
-        jpeg(100),
-    )
-    .await;
+    let r = app
+        .upload_evidence(
+            worker,
+            t,
+            &format!("kind=photo&sha256={}", "0".repeat(64)),
+            jpeg_of_size(100),
+        )
+        .await;
     r.assert_problem(400, "invalid_input");
     assert_eq!(r.body["field"], "sha256");
     // Declared as a photo, but the bytes are a web page. The refusal says what this upload takes
     // — a photo's file types — not the JSON other operations take.
-    let html = upload(&app, &s.worker, t, "kind=photo", b"<html><script>".to_vec()).await;
+    let html = app
+        .upload_evidence(worker, t, "kind=photo", b"<html><script>".to_vec())
+        .await;
     html.assert_problem(415, "unsupported_media_type");
     let detail = html.body["detail"].as_str().unwrap();
     assert!(
         detail.contains("image/jpeg") && detail.contains("image/heic") && !detail.contains("json"),
         "{detail}"
     );
-    let detail = upload(&app, &s.worker, t, "kind=pdf", b"<html>".to_vec())
+    let detail = app
+        .upload_evidence(worker, t, "kind=pdf", b"<html>".to_vec())
         .await
         .body["detail"]
         .clone();
     assert!(detail.as_str().unwrap().contains("application/pdf"), "{detail}");
     // A signature must be a PNG.
-    upload(&app, &s.worker, t, "kind=signature", jpeg(100))
+    app.upload_evidence(worker, t, "kind=signature", jpeg_of_size(100))
         .await
         .assert_problem(422, "evidence_kind_mismatch");
-    upload(&app, &s.worker, t, "kind=photo", jpeg(5000))
+    app.upload_evidence(worker, t, "kind=photo", jpeg_of_size(5000))
         .await
         .assert_problem(413, "payload_too_large");
-    upload(&app, &s.worker, t, "kind=selfie", jpeg(10))
+    app.upload_evidence(worker, t, "kind=selfie", jpeg_of_size(10))
         .await
         .assert_problem(400, "invalid_input");
     // Only the assignee uploads.
-    upload(&app, &s.other_worker, t, "kind=photo", jpeg(10))
+    app.upload_evidence(other_worker, t, "kind=photo", jpeg_of_size(10))
         .await
         .assert_problem(404, "not_found");
     // A PDF and a PNG signature are fine.
-    let pdf = upload(&app, &s.worker, t, "kind=pdf", b"%PDF-1.7\n1 0 obj".to_vec()).await;
+    let pdf = app
+        .upload_evidence(worker, t, "kind=pdf", b"%PDF-1.7\n1 0 obj".to_vec())
+        .await;
     assert_eq!(pdf.status, 201, "{}", pdf.text);
-    let png = upload(
-        &app,
-        &s.worker,
-        t,
-        "kind=signature",
-        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
-    )
-    .await;
+    let png = app
+        .upload_evidence(
+            worker,
+            t,
+            "kind=signature",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+        )
+        .await;
     assert_eq!(png.body["media_type"], "image/png", "{}", png.text);
     // The same client id for a different file is refused.
-    upload(&app, &s.worker, t, "kind=photo&client_id=c1", jpeg(10)).await;
-    upload(&app, &s.worker, t, "kind=photo&client_id=c1", jpeg(11))
+    app.upload_evidence(worker, t, "kind=photo&client_id=c1", jpeg_of_size(10))
+        .await;
+    app.upload_evidence(worker, t, "kind=photo&client_id=c1", jpeg_of_size(11))
         .await
         .assert_problem(422, "idempotency_conflict");
-    let _ = &s.supervisor;
 }

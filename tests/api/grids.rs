@@ -1,7 +1,8 @@
 use gridassist::geo::{LatLon, gcj02_to_bd09, wgs84_to_gcj02};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, collection, county, spawn_app, square};
+use crate::fixtures::{collection, county, square};
+use crate::helpers::{PASSWORD, spawn_app};
 
 fn locate_path(p: LatLon, crs: &str) -> String {
     format!("/api/v1/grids/locate?lat={}&lon={}&crs={crs}", p.lat, p.lon)

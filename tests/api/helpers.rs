@@ -1,20 +1,21 @@
 //! Test harness: `spawn_app()` starts the real server on a random port against a fresh, migrated
 //! database — a temporary SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is
-//! set — and returns a client for it. Fixture helpers create organisation, grids and users
-//! through the API, the way a user would.
+//! set — and returns a client for it: plain HTTP verbs, sign-in, and [`Reply`], an answer with
+//! the assertions tests make of every answer. The worlds tests run in are built in
+//! [`crate::fixtures`].
 
 use std::collections::HashMap;
 
 use base64::Engine;
-use diesel::{Connection, PgConnection, connection::SimpleConnection};
 use gridassist::config::Config;
 use gridassist::domain::{Name, Password, Role, Username};
 use gridassist::repo::audit::Actor;
 use gridassist::services::accounts::{self, NewAccount};
 use gridassist::startup::Application;
-use rand::RngCore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+use crate::postgres::{self, PostgresDatabase};
 
 /// The JWT secret the test server uses, so tests can forge tokens to attack it.
 pub const TEST_JWT_SECRET: [u8; 32] = [42u8; 32];
@@ -27,26 +28,8 @@ pub struct TestApp {
     pub app_state: actix_web::web::Data<gridassist::state::AppState>,
     database_url: String,
     _data_dir: tempfile::TempDir,
-    postgres: Option<(String, String)>,
-}
-
-fn random_suffix() -> String {
-    let mut bytes = [0u8; 6];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// A fresh PostgreSQL database under the server `TEST_DATABASE_URL` points at.
-pub fn fresh_postgres(base_url: &str) -> (String, String, String) {
-    let name = format!("gridassist_test_{}", random_suffix());
-    let mut admin = PgConnection::establish(base_url).expect("TEST_DATABASE_URL must reach PostgreSQL");
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-        .expect("create test database");
-    let (prefix, _) = base_url
-        .rsplit_once('/')
-        .expect("TEST_DATABASE_URL needs a database path");
-    (format!("{prefix}/{name}"), base_url.to_owned(), name)
+    /// The PostgreSQL database this server made for itself (dropped with it), if any.
+    _postgres: Option<PostgresDatabase>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -81,14 +64,11 @@ impl TestApp {
 /// A server on `database` (the database of another node, which owns it), or on a fresh one.
 async fn spawn_on(extra: &[(&str, String)], database: Option<String>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let (database_url, postgres) = match (
-        database,
-        std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()),
-    ) {
+    let (database_url, postgres) = match (database, postgres::server_url()) {
         (Some(shared), _) => (shared, None),
-        (None, Some(base)) => {
-            let (url, base, name) = fresh_postgres(&base);
-            (url, Some((base, name)))
+        (None, Some(server)) => {
+            let db = PostgresDatabase::create(&server, "gridassist_test");
+            (db.url.clone(), Some(db))
         }
         (None, None) => (
             data_dir
@@ -129,22 +109,7 @@ async fn spawn_on(extra: &[(&str, String)], database: Option<String>) -> TestApp
         app_state,
         database_url,
         _data_dir: data_dir,
-        postgres,
-    }
-}
-
-/// Drop a test database, closing any connections still open to it.
-pub fn drop_postgres(base_url: &str, name: &str) {
-    if let Ok(mut conn) = PgConnection::establish(base_url) {
-        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some((base, name)) = self.postgres.take() {
-            drop_postgres(&base, &name);
-        }
+        _postgres: postgres,
     }
 }
 
@@ -177,6 +142,21 @@ impl Reply {
             .unwrap_or("")
     }
 
+    /// The body, after asserting the answer is `status`: the server's answer is in the message
+    /// when it is not.
+    #[track_caller]
+    pub fn expect_status(self, status: u16, what: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "{what}: {}", self.text);
+        self.body
+    }
+
+    /// The body, after asserting the answer is a success (2xx).
+    #[track_caller]
+    pub fn expect_success(self, what: &str) -> Value {
+        assert!(self.status.is_success(), "{what}: {} {}", self.status, self.text);
+        self.body
+    }
+
     /// Assert this is a problem document with the given status and code.
     #[track_caller]
     pub fn assert_problem(&self, status: u16, code: &str) {
@@ -192,6 +172,17 @@ impl Reply {
     }
 }
 
+/// Send a request built on [`TestApp::client`] and read the answer as a [`Reply`].
+pub trait SendForReply {
+    async fn reply(self) -> Reply;
+}
+
+impl SendForReply for reqwest::RequestBuilder {
+    async fn reply(self) -> Reply {
+        Reply::from(self.send().await.expect("request")).await
+    }
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
@@ -202,7 +193,7 @@ impl TestApp {
         if let Some(t) = token {
             request = request.bearer_auth(t);
         }
-        Reply::from(request.send().await.expect("request")).await
+        request.reply().await
     }
 
     pub async fn send_json(
@@ -216,7 +207,7 @@ impl TestApp {
         if let Some(t) = token {
             request = request.bearer_auth(t);
         }
-        Reply::from(request.send().await.expect("request")).await
+        request.reply().await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
@@ -247,7 +238,54 @@ impl TestApp {
         if let Some(t) = token {
             request = request.bearer_auth(t);
         }
-        Reply::from(request.send().await.expect("request")).await
+        request.reply().await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut request = self.client.delete(self.url(path));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        request.reply().await
+    }
+
+    /// A POST carrying `If-Match: tag` (when given), as reassignment wants.
+    pub async fn post_if_match(&self, path: &str, token: &str, tag: Option<&str>, body: &Value) -> Reply {
+        let mut request = self.client.post(self.url(path)).bearer_auth(token).json(body);
+        if let Some(tag) = tag {
+            request = request.header("If-Match", tag);
+        }
+        request.reply().await
+    }
+
+    /// A POST carrying `Idempotency-Key: key`.
+    pub async fn post_with_key(&self, path: &str, token: &str, key: &str, body: &Value) -> Reply {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .reply()
+            .await
+    }
+
+    /// A request with `Authorization: {authorization}` as given (a partner's `ApiKey …`, a
+    /// `Bearer …` of the wrong kind) or none at all.
+    pub async fn send_as(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        authorization: Option<String>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(a) = authorization {
+            request = request.header("authorization", a);
+        }
+        if let Some(b) = body {
+            request = request.json(b);
+        }
+        request.reply().await
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Reply {
@@ -295,172 +333,4 @@ impl TestApp {
             .expect("create account");
         user.id
     }
-
-    pub async fn create_court(&self, admin: &str, code: &str) -> i64 {
-        let r = self
-            .post(
-                "/api/v1/courts",
-                Some(admin),
-                &json!({"code": code, "name": format!("{code}法院")}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.body["id"].as_i64().unwrap()
-    }
-
-    pub async fn create_township(&self, admin: &str, code: &str, court_id: i64) -> i64 {
-        let r = self
-            .post(
-                "/api/v1/townships",
-                Some(admin),
-                &json!({"code": code, "name": format!("{code}镇"), "court_id": court_id}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.body["id"].as_i64().unwrap()
-    }
-
-    /// Create a user through the API; returns its id.
-    pub async fn create_user(
-        &self,
-        admin: &str,
-        username: &str,
-        role: &str,
-        court_id: Option<i64>,
-        township_id: Option<i64>,
-    ) -> i64 {
-        let r = self
-            .post(
-                "/api/v1/users",
-                Some(admin),
-                &json!({"username": username, "display_name": username, "password": PASSWORD,
-                        "role": role, "court_id": court_id, "township_id": township_id}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.body["id"].as_i64().unwrap()
-    }
-
-    pub async fn import_grids(&self, admin: &str, collection: &Value, crs: &str) -> Reply {
-        self.post(
-            &format!("/api/v1/grids/import?crs={crs}"),
-            Some(admin),
-            collection,
-        )
-        .await
-    }
-}
-
-/// A square grid feature: lower-left corner (lon, lat), side in degrees, [lon, lat] positions.
-pub fn square(code: &str, township_code: &str, lon: f64, lat: f64, side: f64) -> Value {
-    json!({
-        "type": "Feature",
-        "properties": {"code": code, "name": format!("{code}网格"), "township_code": township_code},
-        "geometry": {"type": "Polygon", "coordinates": [[
-            [lon, lat], [lon + side, lat], [lon + side, lat + side], [lon, lat + side], [lon, lat]
-        ]]}
-    })
-}
-
-pub fn collection(features: Vec<Value>) -> Value {
-    json!({"type": "FeatureCollection", "features": features})
-}
-
-/// A county with one court, one township (code T1) and a 2 × 2 block of 0.01° grids
-/// (G-SW, G-SE, G-NW, G-NE) with the south-west corner at (120.0 E, 32.0 N).
-pub struct County {
-    pub admin: String,
-    pub court_id: i64,
-    pub township_id: i64,
-}
-
-pub async fn county(app: &TestApp) -> County {
-    let admin = app.admin_token().await;
-    let court_id = app.create_court(&admin, "C1").await;
-    let township_id = app.create_township(&admin, "T1", court_id).await;
-    let fc = collection(vec![
-        square("G-SW", "T1", 120.00, 32.00, 0.01),
-        square("G-SE", "T1", 120.01, 32.00, 0.01),
-        square("G-NW", "T1", 120.00, 32.01, 0.01),
-        square("G-NE", "T1", 120.01, 32.01, 0.01),
-    ]);
-    let r = app.import_grids(&admin, &fc, "wgs84").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["created"], 4, "{}", r.text);
-    County {
-        admin,
-        court_id,
-        township_id,
-    }
-}
-
-/// The id of the grid with `code`, as `GET /api/v1/grids` lists it to the token's holder.
-pub async fn grid_id(app: &TestApp, token: &str, code: &str) -> i64 {
-    let grids = app.get("/api/v1/grids", Some(token)).await;
-    grids.body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["properties"]["code"] == code)
-        .and_then(|f| f["properties"]["id"].as_i64())
-        .unwrap_or_else(|| panic!("no grid {code}"))
-}
-
-/// The county of [`county`] at work: an officer, the township's supervisor, two grid workers
-/// covering G-SW and certified to serve documents (ids and tokens), and one open case.
-pub struct Field {
-    pub officer: String,
-    pub supervisor: String,
-    pub workers: Vec<(i64, String)>,
-    pub case_id: i64,
-}
-
-pub async fn field(app: &TestApp) -> Field {
-    let c = county(app).await;
-    app.create_user(&c.admin, "officer.wang", "officer", Some(c.court_id), None)
-        .await;
-    app.create_user(&c.admin, "super.li", "supervisor", None, Some(c.township_id))
-        .await;
-    let sw = grid_id(app, &c.admin, "G-SW").await;
-    let mut workers = Vec::new();
-    for name in ["worker1", "worker2"] {
-        let id = app
-            .create_user(&c.admin, name, "worker", None, Some(c.township_id))
-            .await;
-        let body = json!({"primary_grid_id": sw, "capacity": 10, "availability": "active",
-                          "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]});
-        let r = app
-            .put(&format!("/api/v1/workers/{id}"), Some(&c.admin), &body)
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        workers.push((id, app.token(name, PASSWORD).await));
-    }
-    let officer = app.token("officer.wang", PASSWORD).await;
-    let case = app
-        .post(
-            "/api/v1/cases",
-            Some(&officer),
-            &json!({"case_number": "(2026)苏1283执7号", "amount_owed_fen": 100, "filed_on": "2026-01-10",
-                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"}, {"role": "debtor", "kind": "person", "name": "乙"}]}),
-        )
-        .await;
-    assert_eq!(case.status, StatusCode::CREATED, "{}", case.text);
-    Field {
-        officer,
-        supervisor: app.token("super.li", PASSWORD).await,
-        workers,
-        case_id: case.body["id"].as_i64().unwrap(),
-    }
-}
-
-/// A valid national ID number with the right checksum (GB 11643).
-pub fn id_number(prefix17: &str) -> String {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = prefix17
-        .chars()
-        .zip(W)
-        .map(|(c, w)| c.to_digit(10).unwrap() * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{prefix17}{check}")
 }

@@ -3,31 +3,14 @@
 
 use serde_json::json;
 
-use crate::helpers::{Reply, TestApp, field, spawn_app};
-
-async fn post_with_key(app: &TestApp, path: &str, token: &str, key: &str, body: &serde_json::Value) -> Reply {
-    let response = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("idempotency-key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    Reply::from(response).await
-}
+use crate::fixtures::{TaskBuilder, field};
+use crate::helpers::{TestApp, spawn_app};
 
 async fn accepts(app: &TestApp, officer: &str, task: i64) -> usize {
-    let events = app
-        .get(&format!("/api/v1/tasks/{task}/events"), Some(officer))
-        .await;
-    events
-        .body
-        .as_array()
-        .unwrap()
+    app.task_actions(officer, task)
+        .await
         .iter()
-        .filter(|e| e["action"] == "accept")
+        .filter(|a| *a == "accept")
         .count()
 }
 
@@ -35,24 +18,17 @@ async fn accepts(app: &TestApp, officer: &str, task: i64) -> usize {
 async fn a_retried_post_is_answered_from_the_first_and_does_nothing_twice() {
     let app = spawn_app().await;
     let f = field(&app).await;
-    let created = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
-    let task = created.body["task"]["id"].as_i64().unwrap();
+    let task = TaskBuilder::new(&f).create(&app).await.id;
     let token = f.workers[0].1.clone();
     let path = format!("/api/v1/tasks/{task}/accept");
 
     // Sent three times, twice at once: one accept.
     let empty = json!({});
     let (a, b) = tokio::join!(
-        post_with_key(&app, &path, &token, "accept-1", &empty),
-        post_with_key(&app, &path, &token, "accept-1", &empty)
+        app.post_with_key(&path, &token, "accept-1", &empty),
+        app.post_with_key(&path, &token, "accept-1", &empty)
     );
-    let c = post_with_key(&app, &path, &token, "accept-1", &json!({})).await;
+    let c = app.post_with_key(&path, &token, "accept-1", &json!({})).await;
     for r in [&a, &b] {
         // The loser of the race either waited for the answer or was told to retry.
         assert!(
@@ -76,32 +52,34 @@ async fn a_retried_post_is_answered_from_the_first_and_does_nothing_twice() {
         .assert_problem(409, "invalid_transition");
 
     // The same key for another request is refused, and does nothing.
-    let other = post_with_key(
-        &app,
-        &format!("/api/v1/tasks/{task}/decline"),
-        &token,
-        "accept-1",
-        &json!({"reason": "overloaded"}),
-    )
-    .await;
+    let other = app
+        .post_with_key(
+            &format!("/api/v1/tasks/{task}/decline"),
+            &token,
+            "accept-1",
+            &json!({"reason": "overloaded"}),
+        )
+        .await;
     other.assert_problem(422, "idempotency_conflict");
     let still = app.get(&format!("/api/v1/tasks/{task}"), Some(&token)).await;
     assert_eq!(still.body["status"], "accepted");
 
     // Keys are per user: another user's identical key is theirs alone.
-    let theirs = post_with_key(&app, &path, &f.workers[1].1, "accept-1", &json!({})).await;
+    let theirs = app
+        .post_with_key(&path, &f.workers[1].1, "accept-1", &json!({}))
+        .await;
     theirs.assert_problem(404, "not_found");
 
     // An error answer is replayed too (it is the answer), but a fresh key runs afresh.
-    let refused = post_with_key(&app, &path, &token, "accept-2", &json!({})).await;
+    let refused = app.post_with_key(&path, &token, "accept-2", &json!({})).await;
     refused.assert_problem(409, "invalid_transition");
-    let replayed = post_with_key(&app, &path, &token, "accept-2", &json!({})).await;
+    let replayed = app.post_with_key(&path, &token, "accept-2", &json!({})).await;
     replayed.assert_problem(409, "invalid_transition");
     assert_eq!(replayed.headers.get("idempotent-replayed").unwrap(), "true");
 
     // A key must be sane.
     let long = "k".repeat(300);
-    post_with_key(&app, &path, &token, &long, &json!({}))
+    app.post_with_key(&path, &token, &long, &json!({}))
         .await
         .assert_problem(400, "invalid_input");
 }
@@ -144,8 +122,8 @@ async fn a_request_cut_short_by_a_crash_runs_again_only_if_it_wrote_nothing() {
     let app = spawn_app().await;
     let f = field(&app).await;
     let path = format!("/api/v1/cases/{}/tasks", f.case_id);
-    let body = json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}});
-    let first = post_with_key(&app, &path, &f.officer, "first", &body).await;
+    let body = TaskBuilder::new(&f).body();
+    let first = app.post_with_key(&path, &f.officer, "first", &body).await;
     assert_eq!(first.status, 201, "{}", first.text);
     // The officer's id and what "the same request" hashes to, as stored for the first copy.
     let (officer_id, digest) = app
@@ -164,18 +142,18 @@ async fn a_request_cut_short_by_a_crash_runs_again_only_if_it_wrote_nothing() {
 
     // The process died after claiming "unstamped" and before writing anything: the retry runs.
     dead_claim(&app, officer_id, "unstamped", &digest, false).await;
-    let retry = post_with_key(&app, &path, &f.officer, "unstamped", &body).await;
+    let retry = app.post_with_key(&path, &f.officer, "unstamped", &body).await;
     assert_eq!(retry.status, 201, "{}", retry.text);
     assert!(retry.headers.get("idempotent-replayed").is_none());
     assert_eq!(tasks(&app, &f.officer).await, 2);
     // …and from then on it is answered like any other.
-    let again = post_with_key(&app, &path, &f.officer, "unstamped", &body).await;
+    let again = app.post_with_key(&path, &f.officer, "unstamped", &body).await;
     assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
 
     // The process died after its write committed, before the answer was stored: the retry is
     // told so, and nothing is made twice.
     dead_claim(&app, officer_id, "stamped", &digest, true).await;
-    let lost = post_with_key(&app, &path, &f.officer, "stamped", &body).await;
+    let lost = app.post_with_key(&path, &f.officer, "stamped", &body).await;
     lost.assert_problem(409, "answer_lost");
     assert_eq!(tasks(&app, &f.officer).await, 2);
 
@@ -189,7 +167,7 @@ async fn a_request_cut_short_by_a_crash_runs_again_only_if_it_wrote_nothing() {
         })
         .await
         .unwrap();
-    post_with_key(&app, &path, &f.officer, "running", &body)
+    app.post_with_key(&path, &f.officer, "running", &body)
         .await
         .assert_problem(409, "request_in_progress");
     assert_eq!(tasks(&app, &f.officer).await, 2);
@@ -201,8 +179,8 @@ async fn a_request_whose_claim_was_taken_over_cannot_commit() {
     let app = spawn_app().await;
     let f = field(&app).await;
     let path = format!("/api/v1/cases/{}/tasks", f.case_id);
-    let body = json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}});
-    let done = post_with_key(&app, &path, &f.officer, "taken-over", &body).await;
+    let body = TaskBuilder::new(&f).body();
+    let done = app.post_with_key(&path, &f.officer, "taken-over", &body).await;
     assert_eq!(done.status, 201, "{}", done.text);
     // A slow copy, holding the claim as it was before a retry took it over (and answered), writes
     // now.

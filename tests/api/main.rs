@@ -1,7 +1,14 @@
 //! Integration tests: each drives the real server over HTTP on a fresh database
 //! (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
+mod fixtures;
 mod helpers;
+#[path = "../support/postgres.rs"]
+mod postgres;
+#[path = "../support/process.rs"]
+mod process;
+#[path = "../support/webhook_receiver.rs"]
+mod webhook_receiver;
 
 mod audit;
 mod auth;

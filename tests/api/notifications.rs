@@ -2,77 +2,17 @@
 //! local webhook receiver — signed, retried with backoff while it is down, dead-lettered after
 //! too many tries, never lost across a restart, never sent to private addresses unless allowed.
 
-use std::sync::{Arc, Mutex};
-
-use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use gridassist::jobs::webhooks::{DeliveryReport, deliver_due, lease};
 use gridassist::repo;
-use gridassist::services::webhook::verify;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, field, spawn_app_with};
+use crate::fixtures::work::nobody_found;
+use crate::fixtures::{TaskBuilder, field};
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::webhook_receiver::Receiver;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// What the receiver saw: (webhook-id, signature valid, body).
-type Seen = Arc<Mutex<Vec<(String, bool, Value)>>>;
-
-/// A webhook receiver on 127.0.0.1 that answers 503 to its first `failures` calls, then 204.
-async fn receiver(failures: usize) -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let state = (seen.clone(), Arc::new(Mutex::new(failures)));
-    let server = actix_web::HttpServer::new(move || {
-        let (seen, failures) = state.clone();
-        actix_web::App::new().route(
-            "/hook",
-            web::post().to(move |req: HttpRequest, body: String| {
-                let (seen, failures) = (seen.clone(), failures.clone());
-                async move {
-                    let header = |n: &str| {
-                        req.headers()
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .to_owned()
-                    };
-                    let secret = base64_secret();
-                    let valid = verify(
-                        &secret,
-                        &header("webhook-id"),
-                        &header("webhook-timestamp"),
-                        &header("webhook-signature"),
-                        &body,
-                        chrono::Utc::now().timestamp(),
-                        300,
-                    );
-                    let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                    seen.lock().unwrap().push((header("webhook-id"), valid, value));
-                    let mut left = failures.lock().unwrap();
-                    if *left > 0 {
-                        *left -= 1;
-                        HttpResponse::ServiceUnavailable().finish()
-                    } else {
-                        HttpResponse::NoContent().finish()
-                    }
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let port = server.addrs()[0].port();
-    tokio::spawn(server.run());
-    (format!("http://127.0.0.1:{port}/hook"), seen)
-}
-
-fn base64_secret() -> Vec<u8> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD
-        .decode(SECRET.trim_start_matches("whsec_"))
-        .unwrap()
-}
 
 async fn app_with_webhook(url: &str, allow_private: bool, max_attempts: u32) -> TestApp {
     spawn_app_with(&[
@@ -108,15 +48,7 @@ async fn outbox(app: &TestApp) -> Vec<repo::outbox::Message> {
 /// A task created and assigned: one `task.assigned` message in the outbox.
 async fn assignment(app: &TestApp) -> i64 {
     let f = field(app).await;
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["task"]["id"].as_i64().unwrap()
+    TaskBuilder::new(&f).create(app).await.id
 }
 
 fn now() -> NaiveDateTime {
@@ -125,8 +57,8 @@ fn now() -> NaiveDateTime {
 
 #[tokio::test]
 async fn delivery_survives_a_receiver_that_is_down_for_the_first_attempts() {
-    let (url, seen) = receiver(2).await;
-    let app = app_with_webhook(&url, true, 10).await;
+    let receiver = Receiver::start("/hook", 2).await;
+    let app = app_with_webhook(&receiver.url, true, 10).await;
     let task = assignment(&app).await;
     let messages = outbox(&app).await;
     assert_eq!(messages.len(), 1);
@@ -146,13 +78,13 @@ async fn delivery_survives_a_receiver_that_is_down_for_the_first_attempts() {
     let report = pass(&app, t0 + chrono::Duration::minutes(10)).await;
     assert_eq!(report.delivered, 1);
 
-    let seen = seen.lock().unwrap().clone();
+    let seen = receiver.deliveries();
     assert_eq!(seen.len(), 3);
     assert!(
         seen.iter()
-            .all(|(id, valid, _)| *valid && *id == messages[0].message_id)
+            .all(|d| d.signed_with(SECRET) && d.webhook_id() == messages[0].message_id)
     );
-    assert_eq!(seen[2].2["type"], "task.assigned");
+    assert_eq!(seen[2].json()["type"], "task.assigned");
     let after = outbox(&app).await;
     assert_eq!(after[0].status, "delivered");
     assert_eq!(after[0].attempts, 3);
@@ -165,8 +97,8 @@ async fn delivery_survives_a_receiver_that_is_down_for_the_first_attempts() {
 
 #[tokio::test]
 async fn a_delivery_cut_short_by_a_restart_is_picked_up_again_and_nothing_is_lost() {
-    let (url, seen) = receiver(0).await;
-    let app = app_with_webhook(&url, true, 10).await;
+    let receiver = Receiver::start("/hook", 0).await;
+    let app = app_with_webhook(&receiver.url, true, 10).await;
     assignment(&app).await;
     // A process claims the message and dies before sending or marking it.
     let t0 = now();
@@ -188,15 +120,15 @@ async fn a_delivery_cut_short_by_a_restart_is_picked_up_again_and_nothing_is_los
     // Once it runs out, the message goes out, with the same id.
     let report = pass(&app, t0 + lease + chrono::Duration::seconds(1)).await;
     assert_eq!(report.delivered, 1);
-    let seen = seen.lock().unwrap().clone();
+    let seen = receiver.deliveries();
     assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].0, claimed[0].message_id);
+    assert_eq!(seen[0].webhook_id(), claimed[0].message_id);
 }
 
 #[tokio::test]
 async fn a_receiver_down_too_long_dead_letters_the_message_and_an_admin_can_send_it_again() {
-    let (url, seen) = receiver(3).await;
-    let app = app_with_webhook(&url, true, 3).await;
+    let receiver = Receiver::start("/hook", 3).await;
+    let app = app_with_webhook(&receiver.url, true, 3).await;
     assignment(&app).await;
     let mut t = now();
     let mut report = DeliveryReport::default();
@@ -207,7 +139,7 @@ async fn a_receiver_down_too_long_dead_letters_the_message_and_an_admin_can_send
         t += chrono::Duration::hours(2);
     }
     assert_eq!((report.retried, report.dead), (2, 1));
-    assert_eq!(seen.lock().unwrap().len(), 3);
+    assert_eq!(receiver.count(), 3);
     assert_eq!(
         pass(&app, t + chrono::Duration::days(1)).await,
         DeliveryReport::default()
@@ -247,7 +179,8 @@ async fn a_receiver_down_too_long_dead_letters_the_message_and_an_admin_can_send
 async fn assignment_reminder_overdue_rework_and_approval_are_announced() {
     let app = spawn_app_with(&[]).await;
     let f = field(&app).await;
-    let (task, token) = crate::results::task_in_progress(&app, &f, "serve_documents").await;
+    let t = TaskBuilder::new(&f).in_progress().create(&app).await;
+    let (task, token) = (t.id, t.token().to_owned());
     let due = app
         .get(&format!("/api/v1/tasks/{task}"), Some(&f.officer))
         .await
@@ -258,14 +191,9 @@ async fn assignment_reminder_overdue_rework_and_approval_are_announced() {
         .unwrap()
         .naive_utc();
     for at in [due - chrono::Duration::hours(2), due + chrono::Duration::hours(1)] {
-        app.app_state
-            .db
-            .run(move |conn| gridassist::jobs::deadlines::sweep(conn, at))
-            .await
-            .unwrap();
+        app.sweep_deadlines(at).await;
     }
-    let result = json!({"kind": "serve_documents", "attempts": [
-        {"at": chrono::Utc::now().to_rfc3339(), "place": "某路1号", "outcome": "not_found"}]});
+    let result = nobody_found();
     for (n, review) in [
         json!({"decision": "reject", "reasons": ["incomplete"]}),
         json!({"decision": "approve", "rating": 3}),
@@ -273,17 +201,9 @@ async fn assignment_reminder_overdue_rework_and_approval_are_announced() {
     .into_iter()
     .enumerate()
     {
-        let submitted = app
-            .post(
-                &format!("/api/v1/tasks/{task}/submission"),
-                Some(&token),
-                &json!({"client_id": format!("n-{n}"), "result": result}),
-            )
-            .await;
+        let submitted = app.submit(&token, task, &format!("n-{n}"), &result).await;
         assert_eq!(submitted.status, 201, "{}", submitted.text);
-        let reviewed = app
-            .post(&format!("/api/v1/tasks/{task}/review"), Some(&f.officer), &review)
-            .await;
+        let reviewed = app.review(&f.officer, task, &review).await;
         assert_eq!(reviewed.status, 200, "{}", reviewed.text);
     }
     let types: Vec<String> = outbox(&app).await.into_iter().map(|m| m.event_type).collect();
@@ -303,27 +223,24 @@ async fn assignment_reminder_overdue_rework_and_approval_are_announced() {
 
 #[tokio::test]
 async fn private_targets_are_refused_unless_allowed() {
-    let (url, seen) = receiver(0).await;
-    let app = app_with_webhook(&url, false, 10).await;
+    let receiver = Receiver::start("/hook", 0).await;
+    let app = app_with_webhook(&receiver.url, false, 10).await;
     assignment(&app).await;
     let report = pass(&app, now()).await;
     assert_eq!(
         report.dead, 1,
         "an SSRF refusal never succeeds, so it is not retried"
     );
-    assert!(
-        seen.lock().unwrap().is_empty(),
-        "no request reached the private address"
-    );
+    assert!(receiver.count() == 0, "no request reached the private address");
     let messages = outbox(&app).await;
     assert!(messages[0].last_error.as_deref().unwrap().contains("private"));
 }
 
 #[tokio::test]
 async fn the_background_job_delivers_on_its_own() {
-    let (url, seen) = receiver(0).await;
+    let receiver = Receiver::start("/hook", 0).await;
     let app = spawn_app_with(&[
-        ("GRIDASSIST_WEBHOOK_URL", url),
+        ("GRIDASSIST_WEBHOOK_URL", receiver.url.clone()),
         ("GRIDASSIST_WEBHOOK_SECRET", SECRET.to_owned()),
         ("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
         ("GRIDASSIST_WEBHOOK_POLL_SECS", "1".to_owned()),
@@ -331,10 +248,10 @@ async fn the_background_job_delivers_on_its_own() {
     .await;
     assignment(&app).await;
     for _ in 0..100 {
-        if !seen.lock().unwrap().is_empty() {
+        if receiver.count() > 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert_eq!(receiver.count(), 1);
 }

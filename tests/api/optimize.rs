@@ -3,30 +3,27 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, field, grid_id, spawn_app};
+use crate::fixtures::{Field, TaskBuilder, WorkerProfile, field, grid_id};
+use crate::helpers::{TestApp, spawn_app};
 
-async fn profile(app: &TestApp, admin: &str, worker: i64, grid: i64) {
-    let r = app
-        .put(
-            &format!("/api/v1/workers/{worker}"),
-            Some(admin),
-            &json!({"primary_grid_id": grid, "capacity": 1, "availability": "active",
-                    "certifications": [{"task_kind": "locate_person", "certified_on": "2026-01-05"}]}),
-        )
+/// Worker `worker` in `grid`, certified to locate people, one task at a time.
+async fn locates_people_in(app: &TestApp, admin: &str, worker: i64, grid: i64) {
+    WorkerProfile::in_grid(grid)
+        .certified_for(&["locate_person"])
+        .capacity(1)
+        .set(app, admin, worker)
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
 }
 
-async fn queued_task(app: &TestApp, officer: &str, case: i64, lat: f64, lon: f64) -> i64 {
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{case}/tasks"),
-            Some(officer),
-            &json!({"kind": "locate_person", "target": {"lat": lat, "lon": lon}}),
-        )
+/// A locate_person task at a point, which nobody can take yet: queued.
+async fn queued_task(app: &TestApp, f: &Field, lat: f64, lon: f64) -> i64 {
+    let task = TaskBuilder::new(f)
+        .kind("locate_person")
+        .at(lat, lon)
+        .create(app)
         .await;
-    assert_eq!(r.body["task"]["status"], "queued", "{}", r.text);
-    r.body["task"]["id"].as_i64().unwrap()
+    assert_eq!(task.body()["status"], "queued", "{}", task.created.text);
+    task.id
 }
 
 fn assigned_to(plan: &Value, task: i64) -> i64 {
@@ -46,12 +43,12 @@ async fn the_queue_is_assigned_with_the_least_total_distance_where_greedy_would_
     let admin = app.admin_token().await;
     // Nobody is certified to locate people yet: both tasks wait in the township's queue.
     // t1 lies between the two grids' centres, a little nearer the south-west one; t2 right by it.
-    let t1 = queued_task(&app, &f.officer, f.case_id, 32.0095, 120.0095).await;
-    let t2 = queued_task(&app, &f.officer, f.case_id, 32.004, 120.004).await;
+    let t1 = queued_task(&app, &f, 32.0095, 120.0095).await;
+    let t2 = queued_task(&app, &f, 32.004, 120.004).await;
     // w1 lives in the south-west grid, w2 in the north-east one; one task each.
     let (w1, w2) = (f.workers[0].0, f.workers[1].0);
-    profile(&app, &admin, w1, grid_id(&app, &admin, "G-SW").await).await;
-    profile(&app, &admin, w2, grid_id(&app, &admin, "G-NE").await).await;
+    locates_people_in(&app, &admin, w1, grid_id(&app, &admin, "G-SW").await).await;
+    locates_people_in(&app, &admin, w2, grid_id(&app, &admin, "G-NE").await).await;
 
     let path = "/api/v1/assignments/optimize";
     let plan = app.post(path, Some(&f.supervisor), &json!({})).await;
@@ -90,12 +87,7 @@ async fn the_queue_is_assigned_with_the_least_total_distance_where_greedy_would_
     assert_eq!(again.body["tasks_considered"], 0);
 
     // Chosen tasks must be plannable: an accepted one is refused and nothing is applied.
-    app.post(
-        &format!("/api/v1/tasks/{t1}/accept"),
-        Some(&f.workers[1].1),
-        &json!({}),
-    )
-    .await;
+    app.accept(&f.workers[1].1, t1).await;
     app.post(
         path,
         Some(&f.officer),

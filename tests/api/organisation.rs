@@ -1,6 +1,7 @@
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, county, spawn_app};
+use crate::fixtures::county;
+use crate::helpers::{PASSWORD, spawn_app};
 
 #[tokio::test]
 async fn an_admin_sets_up_courts_and_townships() {

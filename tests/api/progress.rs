@@ -2,11 +2,12 @@
 //! public progress view with the right timeline and none of what it must not show; the rate
 //! limits on guessing codes; who may manage codes.
 
-use reqwest::StatusCode;
+use gridassist::geo::LatLon;
 use serde_json::{Value, json};
 
-use crate::helpers::{Field, PASSWORD, Reply, TestApp, field, id_number, spawn_app, spawn_app_with};
-use crate::results::{jpeg, task_in_progress};
+use crate::fixtures::work::{fix, jpeg};
+use crate::fixtures::{Case, CaseBuilder, Field, Party, TaskBuilder, field, id_number};
+use crate::helpers::{Reply, SendForReply, TestApp, spawn_app, spawn_app_with};
 
 const DEBTOR_NAME: &str = "王小明";
 const DEBTOR_PHONE: &str = "13912345678";
@@ -26,41 +27,25 @@ fn applicant_id() -> String {
     id_number("32128319900202456")
 }
 
-/// A case full of personal data, filed by the field's officer; returns (case id, debtor party id).
-async fn case_with_people(app: &TestApp, f: &Field) -> (i64, i64) {
-    let r = app
-        .post(
-            "/api/v1/cases",
-            Some(&f.officer),
-            &json!({"case_number": "(2026)苏1283执88号", "amount_owed_fen": 5_000_000, "filed_on": "2026-03-02",
-                    "parties": [
-                        {"role": "applicant", "kind": "person", "name": APPLICANT_NAME, "id_number": applicant_id(),
-                         "phones": [APPLICANT_PHONE], "addresses": [{"text": "泰兴市济川街道阳光小区5栋"}]},
-                        {"role": "debtor", "kind": "person", "name": DEBTOR_NAME, "id_number": debtor_id(),
-                         "phones": [DEBTOR_PHONE],
-                         "addresses": [{"text": DEBTOR_ADDRESS, "lat": 32.0051234, "lon": 120.0054321}]}
-                    ]}),
+/// A case full of personal data, filed by the field's officer.
+async fn case_with_people(app: &TestApp, f: &Field) -> Case {
+    CaseBuilder::new("(2026)苏1283执88号")
+        .owed(5_000_000)
+        .filed_on("2026-03-02")
+        .applicant(
+            Party::person(APPLICANT_NAME)
+                .id_number(&applicant_id())
+                .phone(APPLICANT_PHONE)
+                .address("泰兴市济川街道阳光小区5栋"),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let debtor = r.body["parties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["role"] == "debtor")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    (r.body["id"].as_i64().unwrap(), debtor)
-}
-
-async fn issue(app: &TestApp, token: &str, case_id: i64) -> Reply {
-    app.post(
-        &format!("/api/v1/cases/{case_id}/access-code"),
-        Some(token),
-        &json!({}),
-    )
-    .await
+        .debtor(
+            Party::person(DEBTOR_NAME)
+                .id_number(&debtor_id())
+                .phone(DEBTOR_PHONE)
+                .address_at(DEBTOR_ADDRESS, 32.0051234, 120.0054321),
+        )
+        .create(app, &f.officer)
+        .await
 }
 
 async fn progress(app: &TestApp, code: &str, from: Option<&str>) -> Reply {
@@ -70,19 +55,7 @@ async fn progress(app: &TestApp, code: &str, from: Option<&str>) -> Reply {
     if let Some(address) = from {
         request = request.header("X-Forwarded-For", address);
     }
-    Reply::from(request.send().await.unwrap()).await
-}
-
-async fn delete(app: &TestApp, token: &str, path: &str) -> Reply {
-    Reply::from(
-        app.client
-            .delete(app.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    request.reply().await
 }
 
 /// Every number in the document, with the key it sits under.
@@ -115,61 +88,43 @@ fn today() -> String {
 async fn the_applicant_sees_the_timeline_and_nothing_that_identifies_anyone() {
     let app = spawn_app().await;
     let f = field(&app).await;
-    let (case_id, debtor) = case_with_people(&app, &f).await;
+    let case = case_with_people(&app, &f).await;
+    let case_id = case.id;
     let f = Field { case_id, ..f };
 
     // Task 1 goes through the whole field loop, with free text everywhere it is allowed.
-    let created = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/tasks"),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "party_id": debtor, "instructions": INSTRUCTIONS,
-                    "target": {"lat": 32.0051234, "lon": 120.0054321}, "target_address": DEBTOR_ADDRESS}),
-        )
+    let created = TaskBuilder::new(&f)
+        .party(case.debtor_id)
+        .instructions(INSTRUCTIONS)
+        .at(32.0051234, 120.0054321)
+        .address(DEBTOR_ADDRESS)
+        .accepted()
+        .create(&app)
         .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    let task = created.body["task"]["id"].as_i64().unwrap();
-    let worker_id = created.body["task"]["assignee_id"].as_i64().unwrap();
+    let task = created.id;
+    let worker_id = created.assignee_id.expect("assigned");
     let worker_name = if f.workers[0].0 == worker_id {
         "worker1"
     } else {
         "worker2"
     };
-    let token = f
-        .workers
-        .iter()
-        .find(|(id, _)| *id == worker_id)
-        .unwrap()
-        .1
-        .clone();
-    let accepted = app
-        .post(&format!("/api/v1/tasks/{task}/accept"), Some(&token), &json!({}))
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    let token = created.token();
+    let here = LatLon {
+        lat: 32.0051777,
+        lon: 120.0054888,
+    };
     let checked_in = app
-        .post(
-            &format!("/api/v1/tasks/{task}/check-ins"),
-            Some(&token),
-            &json!({"client_id": "ci-1", "lat": 32.0051777, "lon": 120.0054888, "accuracy_m": 8.0,
-                    "captured_at": chrono::Utc::now().to_rfc3339()}),
-        )
+        .check_in(token, task, &fix("ci-1", here, "wgs84", 8.0, chrono::Utc::now()))
         .await;
     assert_eq!(checked_in.status, 201, "{}", checked_in.text);
-    let photo = app
-        .post_raw(
-            &format!("/api/v1/tasks/{task}/evidence?kind=photo"),
-            Some(&token),
-            "application/octet-stream",
-            jpeg(77),
-        )
-        .await;
+    let photo = app.upload_evidence(token, task, "kind=photo", jpeg(77)).await;
     assert_eq!(photo.status, 201, "{}", photo.text);
     let evidence_id = photo.body["id"].as_i64().unwrap();
     let evidence_sha = photo.body["sha256"].as_str().unwrap_or_default().to_owned();
     let submitted = app
         .post(
             &format!("/api/v1/tasks/{task}/submission"),
-            Some(&token),
+            Some(token),
             &json!({"client_id": "s-1", "note": SUBMISSION_NOTE, "result": {"kind": "serve_documents", "attempts": [
                 {"at": chrono::Utc::now().to_rfc3339(), "place": DEBTOR_ADDRESS, "outcome": "served_personally",
                  "point": {"lat": 32.0051777, "lon": 120.0054888}, "evidence_ids": [evidence_id]}],
@@ -178,33 +133,27 @@ async fn the_applicant_sees_the_timeline_and_nothing_that_identifies_anyone() {
         .await;
     assert_eq!(submitted.status, 201, "{}", submitted.text);
     let reviewed = app
-        .post(
-            &format!("/api/v1/tasks/{task}/review"),
-            Some(&f.officer),
+        .review(
+            &f.officer,
+            task,
             &json!({"decision": "approve", "rating": 5, "comment": REVIEW_COMMENT}),
         )
         .await;
     assert_eq!(reviewed.status, 200, "{}", reviewed.text);
     let outcome = app
-        .post(
-            &format!("/api/v1/tasks/{task}/outcome"),
-            Some(&f.officer),
+        .record_outcome(
+            &f.officer,
+            task,
             &json!({"amount_recovered_fen": 987_654_321, "note": OUTCOME_NOTE}),
         )
         .await;
     assert!(outcome.status.is_success(), "{}", outcome.text);
     // Task 2 is withdrawn after a worker accepted it.
-    let (second, _) = task_in_progress(&app, &f, "serve_documents").await;
-    let cancelled = app
-        .post(
-            &format!("/api/v1/tasks/{second}/cancel"),
-            Some(&f.officer),
-            &json!({}),
-        )
-        .await;
+    let second = TaskBuilder::new(&f).in_progress().create(&app).await.id;
+    let cancelled = app.cancel(&f.officer, second, &json!({})).await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.text);
 
-    let issued = issue(&app, &f.officer, case_id).await;
+    let issued = app.issue_access_code(&f.officer, case_id).await;
     assert_eq!(issued.status, 201, "{}", issued.text);
     assert_eq!(issued.headers["cache-control"], "no-store");
     assert_eq!(issued.body["replaced"], false);
@@ -349,14 +298,14 @@ async fn the_applicant_sees_the_timeline_and_nothing_that_identifies_anyone() {
 async fn reissuing_kills_the_old_code_and_revoking_leaves_none() {
     let app = spawn_app().await;
     let f = field(&app).await;
-    let first = issue(&app, &f.officer, f.case_id).await;
+    let first = app.issue_access_code(&f.officer, f.case_id).await;
     let old = first.body["code"].as_str().unwrap().to_owned();
     assert_eq!(progress(&app, &old, None).await.status, 200);
     // Typed by hand: lower case, spaces instead of dashes.
     let typed = old.to_lowercase().replace('-', " ");
     assert_eq!(progress(&app, &typed, None).await.status, 200);
 
-    let second = issue(&app, &f.officer, f.case_id).await;
+    let second = app.issue_access_code(&f.officer, f.case_id).await;
     assert_eq!(second.status, 201, "{}", second.text);
     assert_eq!(second.body["replaced"], true);
     let new = second.body["code"].as_str().unwrap().to_owned();
@@ -380,18 +329,17 @@ async fn reissuing_kills_the_old_code_and_revoking_leaves_none() {
     assert_eq!(state.body["active"], true);
     assert!(!state.text.contains(&new));
 
-    let revoked = delete(
-        &app,
-        &f.officer,
-        &format!("/api/v1/cases/{}/access-code", f.case_id),
-    )
-    .await;
+    let revoked = app
+        .delete(
+            &format!("/api/v1/cases/{}/access-code", f.case_id),
+            Some(&f.officer),
+        )
+        .await;
     assert_eq!(revoked.status, 204, "{}", revoked.text);
     progress(&app, &new, None).await.assert_problem(404, "not_found");
-    delete(
-        &app,
-        &f.officer,
+    app.delete(
         &format!("/api/v1/cases/{}/access-code", f.case_id),
+        Some(&f.officer),
     )
     .await
     .assert_problem(404, "not_found");
@@ -411,45 +359,36 @@ async fn only_the_cases_court_and_admins_manage_its_codes_and_a_retry_never_repl
     let f = field(&app).await;
     let admin = app.admin_token().await;
     let other_court = app.create_court(&admin, "C2").await;
-    app.create_user(&admin, "officer.zhou", "officer", Some(other_court), None)
-        .await;
-    let stranger = app.token("officer.zhou", PASSWORD).await;
+    let stranger = app.officer_of(&admin, "officer.zhou", other_court).await;
     let path = format!("/api/v1/cases/{}/access-code", f.case_id);
-    issue(&app, &stranger, f.case_id)
+    app.issue_access_code(&stranger, f.case_id)
         .await
         .assert_problem(404, "not_found");
     app.get(&path, Some(&stranger))
         .await
         .assert_problem(404, "not_found");
-    delete(&app, &stranger, &path)
+    app.delete(&path, Some(&stranger))
         .await
         .assert_problem(404, "not_found");
-    issue(&app, &f.supervisor, f.case_id)
+    app.issue_access_code(&f.supervisor, f.case_id)
         .await
         .assert_problem(403, "forbidden");
-    issue(&app, &f.workers[0].1, f.case_id)
+    app.issue_access_code(&f.workers[0].1, f.case_id)
         .await
         .assert_problem(403, "forbidden");
-    issue(&app, &f.officer, 999_999)
+    app.issue_access_code(&f.officer, 999_999)
         .await
         .assert_problem(404, "not_found");
-    let by_admin = issue(&app, &admin, f.case_id).await;
+    let by_admin = app.issue_access_code(&admin, f.case_id).await;
     assert_eq!(by_admin.status, 201, "{}", by_admin.text);
 
     // The same Idempotency-Key twice: the secret is not stored for replay, so the retry issues a
     // fresh code (and the first stops working).
     let mut codes = Vec::new();
     for _ in 0..2 {
-        let r = app
-            .client
-            .post(app.url(&path))
-            .bearer_auth(&f.officer)
-            .header("Idempotency-Key", "issue-once")
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        let reply = Reply::from(r).await;
+        let reply = app
+            .post_with_key(&path, &f.officer, "issue-once", &json!({}))
+            .await;
         assert_eq!(reply.status, 201, "{}", reply.text);
         assert!(reply.headers.get("idempotent-replayed").is_none());
         codes.push(reply.body["code"].as_str().unwrap().to_owned());
@@ -486,7 +425,7 @@ async fn guessing_codes_from_one_address_is_stopped_with_retry_after() {
     ])
     .await;
     let f = field(&app).await;
-    let code = issue(&app, &f.officer, f.case_id).await.body["code"]
+    let code = app.issue_access_code(&f.officer, f.case_id).await.body["code"]
         .as_str()
         .unwrap()
         .to_owned();

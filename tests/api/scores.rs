@@ -4,72 +4,22 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Field, PASSWORD, TestApp, field, spawn_app};
-use crate::results::task_in_progress;
-
-fn not_found_result() -> Value {
-    json!({"kind": "serve_documents", "attempts": [
-        {"at": chrono::Utc::now().to_rfc3339(), "place": "某路1号", "outcome": "not_found"}]})
-}
+use crate::fixtures::endpoints::this_month;
+use crate::fixtures::work::nobody_found;
+use crate::fixtures::{Field, TaskBuilder, WorkerProfile, field, grid_id};
+use crate::helpers::{PASSWORD, Reply, SendForReply, TestApp, spawn_app};
 
 /// A new serve_documents task given to field worker `who` (0 or 1) — reassigned by hand when
-/// automatic assignment chose the other — accepted and checked in. Returns (task id, token).
-async fn task_for(app: &TestApp, f: &Field, who: usize) -> (i64, String) {
-    let created = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
-    let task = created.body["task"]["id"].as_i64().unwrap();
-    let (worker, token) = f.workers[who].clone();
-    if created.body["task"]["assignee_id"] != worker {
-        let moved = app
-            .client
-            .post(app.url(&format!("/api/v1/tasks/{task}/assign")))
-            .bearer_auth(&f.officer)
-            .header("if-match", created.body["task"]["etag"].as_str().unwrap())
-            .json(&json!({"worker_id": worker}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(moved.status(), 200);
-    }
-    app.post(&format!("/api/v1/tasks/{task}/accept"), Some(&token), &json!({}))
-        .await;
-    let checked_in = app
-        .post(
-            &format!("/api/v1/tasks/{task}/check-ins"),
-            Some(&token),
-            &json!({"client_id": format!("ci-{task}"), "lat": 32.005, "lon": 120.005, "accuracy_m": 8.0,
-                    "captured_at": chrono::Utc::now().to_rfc3339()}),
-        )
-        .await;
-    assert_eq!(checked_in.status, 201, "{}", checked_in.text);
-    (task, token)
-}
-
-/// Take a new task for worker `who` through to review; returns (task id, assignee token).
+/// automatic assignment chose the other — taken through to `review`, with a result that needs
+/// no evidence. Returns (task id, assignee token).
 async fn reviewed_task(app: &TestApp, f: &Field, who: usize, review: Value) -> (i64, String) {
-    let (task, token) = task_for(app, f, who).await;
-    let submitted = app
-        .post(
-            &format!("/api/v1/tasks/{task}/submission"),
-            Some(&token),
-            &json!({"client_id": format!("s-{task}"), "result": not_found_result()}),
-        )
+    let (worker, token) = f.workers[who].clone();
+    let task = TaskBuilder::new(f)
+        .given_to(worker)
+        .reviewed(review)
+        .create(app)
         .await;
-    assert_eq!(submitted.status, 201, "{}", submitted.text);
-    let reviewed = app
-        .post(&format!("/api/v1/tasks/{task}/review"), Some(&f.officer), &review)
-        .await;
-    assert_eq!(reviewed.status, 200, "{}", reviewed.text);
-    (task, token)
-}
-
-fn this_month() -> String {
-    gridassist::domain::period::Period::month_of(gridassist::domain::time::today_local()).to_string()
+    (task.id, token)
 }
 
 async fn board(app: &TestApp, token: &str, township: Option<i64>) -> Value {
@@ -83,14 +33,19 @@ async fn board(app: &TestApp, token: &str, township: Option<i64>) -> Value {
 }
 
 async fn breakdown(app: &TestApp, token: &str, worker: i64) -> Value {
-    let r = app
-        .get(
-            &format!("/api/v1/workers/{worker}/scores?period={}", this_month()),
-            Some(token),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body
+    app.worker_scores(token, worker)
+        .await
+        .expect_status(200, "score breakdown")
+}
+
+/// This month's incentives as CSV, as a payroll spreadsheet asks for them.
+async fn payroll_csv(app: &TestApp, token: &str) -> Reply {
+    app.client
+        .get(app.url(&format!("/api/v1/incentives?period={}", this_month())))
+        .bearer_auth(token)
+        .header("accept", "text/csv")
+        .reply()
+        .await
 }
 
 fn points_of(lines: &Value) -> Vec<(String, i64)> {
@@ -125,7 +80,7 @@ async fn every_point_is_a_line_tied_to_its_cause_and_totals_are_their_sums() {
         .post(
             &format!("/api/v1/tasks/{task2}/submission"),
             Some(&t2),
-            &json!({"client_id": "again", "result": not_found_result()}),
+            &json!({"client_id": "again", "result": nobody_found()}),
         )
         .await;
     assert_eq!(resubmitted.status, 201);
@@ -194,7 +149,8 @@ async fn every_point_is_a_line_tied_to_its_cause_and_totals_are_their_sums() {
 async fn a_false_check_in_costs_points_once() {
     let app = spawn_app().await;
     let f = field(&app).await;
-    let (task, token) = task_in_progress(&app, &f, "serve_documents").await;
+    let t = TaskBuilder::new(&f).in_progress().create(&app).await;
+    let (task, token) = (t.id, t.token().to_owned());
     let check_in = app
         .post(
             &format!("/api/v1/tasks/{task}/check-ins"),
@@ -320,22 +276,10 @@ async fn payouts_respect_the_per_task_cap_and_the_township_budget() {
     let total: i64 = per_worker.iter().map(|w| w["total_fen"].as_i64().unwrap()).sum();
     assert_eq!(total, 1000);
 
-    let csv = app
-        .client
-        .get(app.url(&format!("/api/v1/incentives?period={}", this_month())))
-        .bearer_auth(&f.supervisor)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(csv.status(), 200);
-    assert!(
-        csv.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
-    let text = csv.text().await.unwrap();
+    let csv = payroll_csv(&app, &f.supervisor).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.content_type().starts_with("text/csv"));
+    let text = csv.text;
     assert!(
         text.starts_with("\u{feff}工号,姓名,任务奖励(元),等级奖励(元),合计(元)\r\n"),
         "{text}"
@@ -468,13 +412,7 @@ async fn a_passed_training_module_certifies_and_repeated_rework_recommends_it() 
     let module_id = module.body["id"].as_i64().unwrap();
 
     // Nobody holds the certification: a locate_assets task is queued.
-    let queued = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "locate_assets", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
+    let queued = TaskBuilder::new(&f).kind("locate_assets").post(&app).await;
     assert_eq!(queued.body["task"]["status"], "queued", "{}", queued.text);
 
     let (w1, _) = f.workers[0];
@@ -489,13 +427,7 @@ async fn a_passed_training_module_certifies_and_repeated_rework_recommends_it() 
         .await;
     assert_eq!(failed.status, 201, "{}", failed.text);
     assert_eq!(failed.body["passed"], false);
-    let still = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "locate_assets", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
+    let still = TaskBuilder::new(&f).kind("locate_assets").post(&app).await;
     assert_eq!(still.body["task"]["status"], "queued");
     let passed = app
         .post(
@@ -505,13 +437,7 @@ async fn a_passed_training_module_certifies_and_repeated_rework_recommends_it() 
         )
         .await;
     assert_eq!(passed.body["passed"], true);
-    let assigned = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "locate_assets", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
+    let assigned = TaskBuilder::new(&f).kind("locate_assets").post(&app).await;
     assert_eq!(assigned.body["task"]["status"], "assigned", "{}", assigned.text);
     assert_eq!(assigned.body["task"]["assignee_id"], w1);
     // The pass earned the training credit.
@@ -610,13 +536,7 @@ async fn shift_back(app: &TestApp, days: i64) {
 
 /// `gridassist scores recompute --period P` against the app's database.
 fn recompute_cli(app: &TestApp, period: &str) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_gridassist"))
-        .args(["scores", "recompute", "--period", period])
-        .env("DATABASE_URL", &app.app_state.config.database_url)
-        .env("GRIDASSIST_DATA_DIR", &app.app_state.config.data_dir)
-        .env("GRIDASSIST_LOG_FORMAT", "text")
-        .output()
-        .unwrap()
+    app.cli(&["scores", "recompute", "--period", period])
 }
 
 async fn recompute(app: &TestApp, period: &str) -> gridassist::services::scoring::Recomputed {
@@ -739,18 +659,18 @@ async fn outcomes_earn_the_bonus_their_kind_calls_for_and_corrections_adjust_it(
     let app = spawn_app().await;
     let f = field(&app).await;
     let admin = app.admin_token().await;
-    let sw = crate::helpers::grid_id(&app, &admin, "G-SW").await;
+    let sw = grid_id(&app, &admin, "G-SW").await;
     let w1 = f.workers[0].0;
-    let r = app
-        .put(
-            &format!("/api/v1/workers/{w1}"),
-            Some(&admin),
-            &json!({"primary_grid_id": sw, "capacity": 10, "availability": "active",
-                    "certifications": [{"task_kind": "urge_performance", "certified_on": "2026-01-05"}]}),
-        )
+    WorkerProfile::in_grid(sw)
+        .certified_for(&["urge_performance"])
+        .set(&app, &admin, w1)
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let (task, token) = task_in_progress(&app, &f, "urge_performance").await;
+    let t = TaskBuilder::new(&f)
+        .kind("urge_performance")
+        .in_progress()
+        .create(&app)
+        .await;
+    let (task, token) = (t.id, t.token().to_owned());
     let submitted = app
         .post(
             &format!("/api/v1/tasks/{task}/submission"),
@@ -818,16 +738,9 @@ async fn a_payroll_cell_that_starts_like_a_formula_is_neutralised_full_width_one
     for who in [0, 1] {
         reviewed_task(&app, &f, who, json!({"decision": "approve", "rating": 4})).await;
     }
-    let csv = app
-        .client
-        .get(app.url(&format!("/api/v1/incentives?period={}", this_month())))
-        .bearer_auth(&f.supervisor)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(csv.status(), 200);
-    let text = csv.text().await.unwrap();
+    let csv = payroll_csv(&app, &f.supervisor).await;
+    assert_eq!(csv.status, 200);
+    let text = csv.text;
     let names: Vec<&str> = text
         .lines()
         .skip(1)

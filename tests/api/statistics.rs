@@ -6,7 +6,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{Value, json};
 
-use crate::helpers::{Field, PASSWORD, TestApp, field, spawn_app};
+use crate::fixtures::{CaseBuilder, Field, Stage, TaskBuilder, field};
+use crate::helpers::{TestApp, spawn_app};
 
 fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d)
@@ -16,85 +17,11 @@ fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
 }
 
 async fn new_case(app: &TestApp, officer: &str, number: &str, filed_on: &str) -> i64 {
-    let r = app
-        .post(
-            "/api/v1/cases",
-            Some(officer),
-            &json!({"case_number": number, "amount_owed_fen": 100, "filed_on": filed_on,
-                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"},
-                                {"role": "debtor", "kind": "person", "name": "乙"}]}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_i64().unwrap()
-}
-
-/// A serve_documents task at a point in grid G-SW; returns (task id, the assignee's token).
-async fn new_task(app: &TestApp, f: &Field, case_id: i64) -> (i64, String) {
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/tasks"),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let assignee = r.body["task"]["assignee_id"].as_i64().unwrap();
-    let token = f
-        .workers
-        .iter()
-        .find(|(id, _)| *id == assignee)
-        .unwrap()
-        .1
-        .clone();
-    (r.body["task"]["id"].as_i64().unwrap(), token)
-}
-
-async fn accept_and_check_in(app: &TestApp, task: i64, token: &str, visits: usize) {
-    let r = app
-        .post(&format!("/api/v1/tasks/{task}/accept"), Some(token), &json!({}))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    for visit in 0..visits {
-        let r = app
-            .post(
-                &format!("/api/v1/tasks/{task}/check-ins"),
-                Some(token),
-                &json!({"client_id": format!("ci-{task}-{visit}"), "lat": 32.005, "lon": 120.005,
-                        "accuracy_m": 8.0, "captured_at": chrono::Utc::now().to_rfc3339()}),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.text);
-    }
-}
-
-async fn submit_and_approve(app: &TestApp, f: &Field, task: i64, token: &str) {
-    let r = app
-        .post(
-            &format!("/api/v1/tasks/{task}/submission"),
-            Some(token),
-            &json!({"client_id": format!("s-{task}"), "result": {"kind": "serve_documents", "attempts": [
-                {"at": chrono::Utc::now().to_rfc3339(), "place": "某路1号", "outcome": "not_found"}]}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let r = app
-        .post(
-            &format!("/api/v1/tasks/{task}/review"),
-            Some(&f.officer),
-            &json!({"decision": "approve", "rating": 4}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-}
-
-async fn close(app: &TestApp, token: &str, case_id: i64, status: &str) -> crate::helpers::Reply {
-    app.post(
-        &format!("/api/v1/cases/{case_id}/close"),
-        Some(token),
-        &json!({"status": status}),
-    )
-    .await
+    CaseBuilder::new(number)
+        .filed_on(filed_on)
+        .create(app, officer)
+        .await
+        .id
 }
 
 /// Put a task's creation and its events of each action (oldest first) at the given instants, as
@@ -192,17 +119,19 @@ async fn scenario(app: &TestApp) -> Scenario {
     assert_eq!(r.status, 200, "{}", r.text);
     // Another court's case in the same month: never counted for C1.
     let other_court = app.create_court(&admin, "C2").await;
-    app.create_user(&admin, "officer.zhou", "officer", Some(other_court), None)
-        .await;
-    let other_officer = app.token("officer.zhou", PASSWORD).await;
+    let other_officer = app.officer_of(&admin, "officer.zhou", other_court).await;
     new_case(app, &other_officer, "(2026)苏1283执900号", "2026-03-03").await;
 
     // A: filed 2 March, one task checked in twice and approved, concluded in March.
     let a = new_case(app, &f.officer, "(2026)苏1283执101号", "2026-03-02").await;
-    let (a1, token) = new_task(app, &f, a).await;
-    accept_and_check_in(app, a1, &token, 2).await;
-    submit_and_approve(app, &f, a1, &token).await;
-    assert_eq!(close(app, &f.officer, a, "concluded").await.status, 200);
+    let a1 = TaskBuilder::new(&f)
+        .on_case(a)
+        .visits(2)
+        .approved()
+        .create(app)
+        .await
+        .id;
+    assert_eq!(app.close_case(&f.officer, a, "concluded").await.status, 200);
     backdate(
         app,
         a1,
@@ -218,24 +147,17 @@ async fn scenario(app: &TestApp) -> Scenario {
     // B: filed 10 March, its task withdrawn, terminated (终本) in March. The task was created at
     // 01:00 on 1 March in China, still 28 February in UTC.
     let b = new_case(app, &f.officer, "(2026)苏1283执102号", "2026-03-10").await;
-    let (b1, _) = new_task(app, &f, b).await;
-    let r = app
-        .post(
-            &format!("/api/v1/tasks/{b1}/cancel"),
-            Some(&f.officer),
-            &json!({}),
-        )
-        .await;
+    let b1 = TaskBuilder::new(&f).on_case(b).create(app).await.id;
+    let r = app.cancel(&f.officer, b1, &json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(close(app, &f.officer, b, "terminated").await.status, 200);
+    assert_eq!(app.close_case(&f.officer, b, "terminated").await.status, 200);
     backdate(app, b1, utc(2026, 2, 28, 17, 0), vec![]).await;
     closed_at(app, b, utc(2026, 3, 12, 0, 0)).await;
 
     // C: filed 20 March and still open: a task in progress, and one known only by its address,
     // waiting in the court's queue in no township.
     let c = new_case(app, &f.officer, "(2026)苏1283执103号", "2026-03-20").await;
-    let (c1, token) = new_task(app, &f, c).await;
-    accept_and_check_in(app, c1, &token, 1).await;
+    let c1 = TaskBuilder::new(&f).on_case(c).in_progress().create(app).await.id;
     backdate(
         app,
         c1,
@@ -243,29 +165,21 @@ async fn scenario(app: &TestApp) -> Scenario {
         vec![("check_in", vec![utc(2026, 3, 21, 6, 0)])],
     )
     .await;
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{c}/tasks"),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target_address": "泰兴市某镇某村"}),
-        )
+    let queued = TaskBuilder::new(&f)
+        .on_case(c)
+        .address_only("泰兴市某镇某村")
+        .create(app)
         .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(r.body["task"]["status"], "queued");
-    backdate(
-        app,
-        r.body["task"]["id"].as_i64().unwrap(),
-        utc(2026, 3, 22, 0, 0),
-        vec![],
-    )
-    .await;
+    assert_eq!(queued.body()["status"], "queued");
+    backdate(app, queued.id, utc(2026, 3, 22, 0, 0), vec![]).await;
 
     // D: the field's case, filed 10 January; its task approved in January; concluded at 23:30 on
     // 31 March in China.
-    let (d1, token) = new_task(app, &f, f.case_id).await;
-    accept_and_check_in(app, d1, &token, 1).await;
-    submit_and_approve(app, &f, d1, &token).await;
-    assert_eq!(close(app, &f.officer, f.case_id, "concluded").await.status, 200);
+    let d1 = TaskBuilder::new(&f).approved().create(app).await.id;
+    assert_eq!(
+        app.close_case(&f.officer, f.case_id, "concluded").await.status,
+        200
+    );
     backdate(
         app,
         d1,
@@ -439,51 +353,37 @@ async fn an_empty_period_is_zeros_and_nulls_and_bad_periods_and_scopes_are_refus
 async fn a_case_closes_once_its_tasks_are_settled_and_then_takes_no_new_tasks() {
     let app = spawn_app().await;
     let f = field(&app).await;
-    let (task, token) = new_task(&app, &f, f.case_id).await;
-    close(&app, &f.officer, f.case_id, "concluded")
+    let mut task = TaskBuilder::new(&f).create(&app).await;
+    app.close_case(&f.officer, f.case_id, "concluded")
         .await
         .assert_problem(409, "case_has_open_tasks");
-    close(&app, &f.supervisor, f.case_id, "concluded")
+    app.close_case(&f.supervisor, f.case_id, "concluded")
         .await
         .assert_problem(403, "forbidden");
-    let r = close(&app, &f.officer, f.case_id, "finished").await;
+    let r = app.close_case(&f.officer, f.case_id, "finished").await;
     r.assert_problem(400, "malformed_body");
     let admin = app.admin_token().await;
     let other_court = app.create_court(&admin, "C2").await;
-    app.create_user(&admin, "officer.zhou", "officer", Some(other_court), None)
-        .await;
-    let stranger = app.token("officer.zhou", PASSWORD).await;
-    close(&app, &stranger, f.case_id, "concluded")
+    let stranger = app.officer_of(&admin, "officer.zhou", other_court).await;
+    app.close_case(&stranger, f.case_id, "concluded")
         .await
         .assert_problem(404, "not_found");
 
-    accept_and_check_in(&app, task, &token, 1).await;
-    submit_and_approve(&app, &f, task, &token).await;
-    let closed = close(&app, &f.officer, f.case_id, "terminated").await;
+    task.advance(&app, Stage::Reviewed).await;
+    let closed = app.close_case(&f.officer, f.case_id, "terminated").await;
     assert_eq!(closed.status, 200, "{}", closed.text);
     assert_eq!(closed.body["status"], "terminated");
     assert!(closed.body["closed_at"].is_string());
-    close(&app, &f.officer, f.case_id, "concluded")
+    app.close_case(&f.officer, f.case_id, "concluded")
         .await
         .assert_problem(409, "case_closed");
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
-    r.assert_problem(409, "case_closed");
+    TaskBuilder::new(&f)
+        .post(&app)
+        .await
+        .assert_problem(409, "case_closed");
 
     // The applicant sees the case closed, with the closing as the last step.
-    let code = app
-        .post(
-            &format!("/api/v1/cases/{}/access-code", f.case_id),
-            Some(&f.officer),
-            &json!({}),
-        )
-        .await
-        .body["code"]
+    let code = app.issue_access_code(&f.officer, f.case_id).await.body["code"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Field, TestApp, field, id_number, spawn_app};
+use crate::fixtures::{Case, CaseBuilder, Field, Party, Stage, Task, TaskBuilder, field, id_number};
+use crate::helpers::{TestApp, spawn_app};
 
 async fn sync(app: &TestApp, token: &str, since: Option<&str>, limit: u32) -> Value {
     let path = match since {
@@ -29,21 +30,6 @@ async fn sync_all(app: &TestApp, token: &str, since: Option<&str>) -> (Vec<Value
     }
 }
 
-async fn new_task(app: &TestApp, f: &Field, party_id: Option<i64>) -> (i64, i64) {
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "party_id": party_id, "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    (
-        r.body["task"]["id"].as_i64().unwrap(),
-        r.body["task"]["assignee_id"].as_i64().unwrap(),
-    )
-}
-
 fn ids(changes: &[Value], kind: &str) -> Vec<i64> {
     changes
         .iter()
@@ -62,9 +48,9 @@ async fn a_phone_gets_what_it_missed_in_order_with_tombstones_for_tasks_taken_aw
     // Tasks alternate between the two workers (least loaded first); w1 holds a, c, e.
     let mut held_by_w1 = Vec::new();
     for _ in 0..6 {
-        let (task, assignee) = new_task(&app, &f, None).await;
-        if assignee == w1 {
-            held_by_w1.push(task);
+        let task = TaskBuilder::new(&f).create(&app).await;
+        if task.assignee_id == Some(w1) {
+            held_by_w1.push(task.id);
         }
     }
     assert_eq!(held_by_w1.len(), 3);
@@ -83,23 +69,12 @@ async fn a_phone_gets_what_it_missed_in_order_with_tombstones_for_tasks_taken_aw
 
     // While the phone is offline: one task is accepted, one reassigned to w2, one cancelled.
     let [a, b, c] = [held_by_w1[0], held_by_w1[1], held_by_w1[2]];
-    app.post(&format!("/api/v1/tasks/{a}/accept"), Some(&t1), &json!({}))
-        .await;
+    app.accept(&t1, a).await;
     let task_b = app.get(&format!("/api/v1/tasks/{b}"), Some(&f.officer)).await;
     let etag = task_b.body["etag"].as_str().unwrap().to_owned();
-    let moved = app
-        .client
-        .post(app.url(&format!("/api/v1/tasks/{b}/assign")))
-        .bearer_auth(&f.officer)
-        .header("if-match", etag)
-        .json(&json!({"worker_id": w2}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(moved.status(), 200);
-    let cancelled = app
-        .post(&format!("/api/v1/tasks/{c}/cancel"), Some(&f.officer), &json!({}))
-        .await;
+    let moved = app.assign(&f.officer, b, Some(&etag), w2).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    let cancelled = app.cancel(&f.officer, c, &json!({})).await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.text);
 
     let (changes, _) = sync_all(&app, &t1, Some(&cursor)).await;
@@ -115,13 +90,7 @@ async fn a_phone_gets_what_it_missed_in_order_with_tombstones_for_tasks_taken_aw
     // A decline gives the decliner a tombstone.
     let (changes, cursor) = sync_all(&app, &t1, None).await;
     assert_eq!(changes.len(), 3, "a full sync still lists what was taken away");
-    let declined = app
-        .post(
-            &format!("/api/v1/tasks/{a}/decline"),
-            Some(&t1),
-            &json!({"reason": "overloaded"}),
-        )
-        .await;
+    let declined = app.decline(&t1, a, &json!({"reason": "overloaded"})).await;
     assert_eq!(declined.status, 200, "{}", declined.text);
     let (changes, _) = sync_all(&app, &t1, Some(&cursor)).await;
     assert_eq!(ids(&changes, "tombstone"), [a]);
@@ -133,28 +102,13 @@ async fn sync_shows_the_party_with_the_id_number_masked_and_is_for_workers_only(
     let app = spawn_app().await;
     let f = field(&app).await;
     let id = id_number("32128319800101123");
-    let case = app
-        .post(
-            "/api/v1/cases",
-            Some(&f.officer),
-            &json!({"case_number": "(2026)苏1283执88号", "amount_owed_fen": 5000, "filed_on": "2026-02-01",
-                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"},
-                                {"role": "debtor", "kind": "person", "name": "张三", "id_number": id,
-                                 "phones": ["13812345678"]}]}),
-        )
+    let case = case_about(&app, &f, "(2026)苏1283执88号", "张三").await;
+    let task = TaskBuilder::new(&f)
+        .on_case(case.id)
+        .party(case.debtor_id)
+        .create(&app)
         .await;
-    assert_eq!(case.status, 201, "{}", case.text);
-    let debtor = case.body["parties"][1]["id"].as_i64().unwrap();
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", case.body["id"]),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "party_id": debtor, "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
-    let worker = r.body["task"]["assignee_id"].as_i64().unwrap();
-    let token = &f.workers.iter().find(|(w, _)| *w == worker).unwrap().1;
-    let page = sync(&app, token, None, 50).await;
+    let page = sync(&app, task.token(), None, 50).await;
     let party = &page["changes"][0]["task"]["party"];
     assert_eq!(party["name"], "张三");
     assert_eq!(
@@ -177,60 +131,28 @@ async fn sync_shows_the_party_with_the_id_number_masked_and_is_for_workers_only(
         .assert_problem(400, "invalid_input");
 }
 
-/// A case with a debtor whose ID number is on file, and a task about them assigned to a worker;
-/// returns (task id, worker token).
-async fn task_about_a_person(app: &TestApp, f: &Field) -> (i64, String) {
-    let case = app
-        .post(
-            "/api/v1/cases",
-            Some(&f.officer),
-            &json!({"case_number": "(2026)苏1283执99号", "amount_owed_fen": 5000, "filed_on": "2026-02-01",
-                    "parties": [{"role": "applicant", "kind": "person", "name": "甲"},
-                                {"role": "debtor", "kind": "person", "name": "李四",
-                                 "id_number": id_number("32128319800101123"), "phones": ["13812345678"]}]}),
+/// A case whose debtor `name` has an ID number and a phone on file.
+async fn case_about(app: &TestApp, f: &Field, number: &str, name: &str) -> Case {
+    CaseBuilder::new(number)
+        .owed(5000)
+        .filed_on("2026-02-01")
+        .debtor(
+            Party::person(name)
+                .id_number(&id_number("32128319800101123"))
+                .phone("13812345678"),
         )
-        .await;
-    let debtor = case.body["parties"][1]["id"].as_i64().unwrap();
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", case.body["id"]),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "party_id": debtor, "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
-    let worker = r.body["task"]["assignee_id"].as_i64().unwrap();
-    let token = f.workers.iter().find(|(w, _)| *w == worker).unwrap().1.clone();
-    (r.body["task"]["id"].as_i64().unwrap(), token)
+        .create(app, &f.officer)
+        .await
 }
 
-async fn approve(app: &TestApp, f: &Field, task: i64, token: &str) {
-    app.post(&format!("/api/v1/tasks/{task}/accept"), Some(token), &json!({}))
-        .await;
-    app.post(
-        &format!("/api/v1/tasks/{task}/check-ins"),
-        Some(token),
-        &json!({"client_id": "c", "lat": 32.005, "lon": 120.005, "accuracy_m": 5.0,
-                "captured_at": chrono::Utc::now().to_rfc3339()}),
-    )
-    .await;
-    let result = json!({"kind": "serve_documents", "attempts": [
-        {"at": chrono::Utc::now().to_rfc3339(), "place": "某路1号", "outcome": "not_found"}]});
-    let s = app
-        .post(
-            &format!("/api/v1/tasks/{task}/submission"),
-            Some(token),
-            &json!({"client_id": "s", "result": result}),
-        )
-        .await;
-    assert_eq!(s.status, 201, "{}", s.text);
-    let r = app
-        .post(
-            &format!("/api/v1/tasks/{task}/review"),
-            Some(&f.officer),
-            &json!({"decision": "approve", "rating": 4}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+/// A task about 李四, a debtor whose ID number is on file, assigned to a field worker.
+async fn task_about_a_person(app: &TestApp, f: &Field) -> Task {
+    let case = case_about(app, f, "(2026)苏1283执99号", "李四").await;
+    TaskBuilder::new(f)
+        .on_case(case.id)
+        .party(case.debtor_id)
+        .create(app)
+        .await
 }
 
 #[tokio::test]
@@ -238,10 +160,12 @@ async fn a_worker_keeps_party_data_only_while_the_task_needs_it() {
     // Access ends as soon as the task closes.
     let app = crate::helpers::spawn_app_with(&[("GRIDASSIST_PARTY_ACCESS_GRACE_HOURS", "0".into())]).await;
     let f = field(&app).await;
-    let (task, token) = task_about_a_person(&app, &f).await;
-    let open = app.get(&format!("/api/v1/tasks/{task}"), Some(&token)).await;
+    let mut task = task_about_a_person(&app, &f).await;
+    let token = task.token().to_owned();
+    let open = app.get(&format!("/api/v1/tasks/{}", task.id), Some(&token)).await;
     assert_eq!(open.body["party"]["name"], "李四");
-    approve(&app, &f, task, &token).await;
+    task.advance(&app, Stage::Reviewed).await;
+    let task = task.id;
     let closed = app.get(&format!("/api/v1/tasks/{task}"), Some(&token)).await;
     assert_eq!(closed.status, 200);
     assert_eq!(closed.body["status"], "approved");
@@ -264,8 +188,10 @@ async fn a_worker_keeps_party_data_only_while_the_task_needs_it() {
     // With the default grace (72 h), the worker still sees it just after approval.
     let app = spawn_app().await;
     let f = field(&app).await;
-    let (task, token) = task_about_a_person(&app, &f).await;
-    approve(&app, &f, task, &token).await;
+    let mut task = task_about_a_person(&app, &f).await;
+    let token = task.token().to_owned();
+    task.advance(&app, Stage::Reviewed).await;
+    let task = task.id;
     let recent = app.get(&format!("/api/v1/tasks/{task}"), Some(&token)).await;
     assert_eq!(recent.body["party"]["name"], "李四");
 }

@@ -1,150 +1,57 @@
 //! Cases, tasks and assignment by geography, driven over HTTP.
 
-use std::time::Duration;
+use serde_json::json;
 
-use serde_json::{Value, json};
+use crate::fixtures::{
+    CaseBuilder, Field, FieldBuilder, Party, TaskBuilder, WorkerProfile, grid_id, id_number,
+};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
-use crate::helpers::{PASSWORD, Reply, TestApp, county, grid_id, id_number, spawn_app, spawn_app_with};
-
-/// A county with workers: w1 and w2 cover G-SW (both certified to serve documents), w3 covers
-/// G-NW (certified); nobody covers G-SE or G-NE. An officer and the township's supervisor.
-struct World {
-    officer: String,
-    supervisor: String,
-    admin: String,
-    w: Vec<i64>,
-    tokens: Vec<String>,
-    township_id: i64,
-    case_id: i64,
-    debtor_id: i64,
+/// The field with three workers: w1 and w2 cover G-SW, w3 covers G-NW, all certified to serve
+/// documents and urge performance; nobody covers G-SE or G-NE. An officer and the township's
+/// supervisor; the case of [`case`].
+async fn world(app: &TestApp) -> Field {
+    FieldBuilder::new()
+        .workers_in(&["G-SW", "G-SW", "G-NW"])
+        .certified_for(&["serve_documents", "urge_performance"])
+        .case(case("(2026)苏1283执101号", &id_number("32128319800101123")))
+        .build(app)
+        .await
 }
 
-async fn profile(app: &TestApp, admin: &str, worker: i64, grid: i64, kinds: &[&str], capacity: i64) {
-    let certs: Vec<Value> = kinds
-        .iter()
-        .map(|k| json!({"task_kind": k, "certified_on": "2026-01-05"}))
-        .collect();
-    let r = app
-        .put(
-            &format!("/api/v1/workers/{worker}"),
-            Some(admin),
-            &json!({"primary_grid_id": grid, "certifications": certs, "capacity": capacity, "availability": "active"}),
+/// A case with particulars: a bank applying, and a debtor with an ID number, a phone and an
+/// address inside G-SW.
+fn case(number: &str, debtor_id: &str) -> CaseBuilder {
+    CaseBuilder::new(number)
+        .owed(1_250_000)
+        .filed_on("2026-03-02")
+        .applicant(Party::organisation("泰兴农商银行").id_number("91350100M000100Y43"))
+        .debtor(
+            Party::person("张三")
+                .id_number(debtor_id)
+                .phone("13812345678")
+                .address_at("黄桥镇东进路18号", 32.005, 120.005),
         )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
 }
 
-fn case_body(number: &str, debtor_id: &str) -> Value {
-    json!({
-        "case_number": number,
-        "amount_owed_fen": 1_250_000,
-        "filed_on": "2026-03-02",
-        "parties": [
-            {"role": "applicant", "kind": "organisation", "name": "泰兴农商银行", "id_number": "91350100M000100Y43"},
-            {"role": "debtor", "kind": "person", "name": "张三", "id_number": debtor_id,
-             "phones": ["13812345678"], "addresses": [{"text": "黄桥镇东进路18号", "lat": 32.005, "lon": 120.005}]}
-        ]
-    })
-}
-
-async fn world(app: &TestApp) -> World {
-    let c = county(app).await;
-    app.create_user(&c.admin, "officer.wang", "officer", Some(c.court_id), None)
-        .await;
-    app.create_user(&c.admin, "super.li", "supervisor", None, Some(c.township_id))
-        .await;
-    let sw = grid_id(app, &c.admin, "G-SW").await;
-    let nw = grid_id(app, &c.admin, "G-NW").await;
-    let mut w = Vec::new();
-    let mut tokens = Vec::new();
-    for (i, grid) in [(1, sw), (2, sw), (3, nw)] {
-        let id = app
-            .create_user(
-                &c.admin,
-                &format!("worker{i}"),
-                "worker",
-                None,
-                Some(c.township_id),
-            )
-            .await;
-        profile(
-            app,
-            &c.admin,
-            id,
-            grid,
-            &["serve_documents", "urge_performance"],
-            10,
-        )
-        .await;
-        w.push(id);
-        tokens.push(app.token(&format!("worker{i}"), PASSWORD).await);
-    }
-    let officer = app.token("officer.wang", PASSWORD).await;
-    let supervisor = app.token("super.li", PASSWORD).await;
-    let r = app
-        .post(
-            "/api/v1/cases",
-            Some(&officer),
-            &case_body("(2026)苏1283执101号", &id_number("32128319800101123")),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let case_id = r.body["id"].as_i64().unwrap();
-    let debtor_id = r.body["parties"][1]["id"].as_i64().unwrap();
-    World {
-        officer,
-        supervisor,
-        admin: c.admin,
-        w,
-        tokens,
-        township_id: c.township_id,
-        case_id,
-        debtor_id,
-    }
-}
-
-async fn new_task(app: &TestApp, w: &World, body: Value) -> Reply {
-    app.post(
-        &format!("/api/v1/cases/{}/tasks", w.case_id),
-        Some(&w.officer),
-        &body,
-    )
-    .await
-}
-
-fn serve_at(lat: f64, lon: f64) -> Value {
-    json!({"kind": "serve_documents", "instructions": "送达执行通知书", "target": {"lat": lat, "lon": lon}})
-}
-
-async fn post_with(app: &TestApp, path: &str, token: &str, if_match: Option<&str>, body: &Value) -> Reply {
-    let mut request = app.client.post(app.url(path)).bearer_auth(token).json(body);
-    if let Some(tag) = if_match {
-        request = request.header("If-Match", tag);
-    }
-    Reply::from(request.send().await.unwrap()).await
+/// A serve_documents task at a point, with instructions.
+fn serve_at(w: &Field, lat: f64, lon: f64) -> TaskBuilder {
+    TaskBuilder::new(w).at(lat, lon).instructions("送达执行通知书")
 }
 
 #[tokio::test]
 async fn cases_are_validated_field_by_field_and_unique_per_court() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let bad_number = app
-        .post(
-            "/api/v1/cases",
-            Some(&w.officer),
-            &case_body("2026苏1283执1号", &id_number("32128319800101123")),
-        )
+    let bad_number = case("2026苏1283执1号", &id_number("32128319800101123"))
+        .post(&app, &w.officer)
         .await;
     bad_number.assert_problem(400, "invalid_input");
     assert_eq!(bad_number.body["field"], "case_number");
     let mut wrong_check = id_number("32128319800101123");
     wrong_check.replace_range(17.., if wrong_check.ends_with('1') { "2" } else { "1" });
-    let bad_id = app
-        .post(
-            "/api/v1/cases",
-            Some(&w.officer),
-            &case_body("(2026)苏1283执102号", &wrong_check),
-        )
+    let bad_id = case("(2026)苏1283执102号", &wrong_check)
+        .post(&app, &w.officer)
         .await;
     bad_id.assert_problem(400, "invalid_input");
     assert_eq!(bad_id.body["field"], "parties[1].id_number");
@@ -153,12 +60,8 @@ async fn cases_are_validated_field_by_field_and_unique_per_court() {
         "the refusal must not echo the ID number"
     );
     // The same number in full-width parentheses is the same case.
-    let dup = app
-        .post(
-            "/api/v1/cases",
-            Some(&w.officer),
-            &case_body("（2026）苏1283执101号", &id_number("32128319800101123")),
-        )
+    let dup = case("（2026）苏1283执101号", &id_number("32128319800101123"))
+        .post(&app, &w.officer)
         .await;
     dup.assert_problem(409, "case_number_taken");
     // Officers read their court's cases in full; nobody else reads cases.
@@ -178,10 +81,10 @@ async fn a_task_goes_to_the_least_loaded_eligible_worker_of_the_grid_and_says_wh
     let app = spawn_app().await;
     let w = world(&app).await;
     // The first task in G-SW: w1 and w2 tie on load and declines; the lower id wins.
-    let first = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    let first = serve_at(&w, 32.005, 120.005).post(&app).await;
     assert_eq!(first.status, 201, "{}", first.text);
     assert_eq!(first.body["task"]["status"], "assigned");
-    assert_eq!(first.body["task"]["assignee_id"], w.w[0]);
+    assert_eq!(first.body["task"]["assignee_id"], w.workers[0].0);
     assert_eq!(
         first.headers.get("etag").unwrap(),
         first.body["task"]["etag"].as_str().unwrap()
@@ -199,8 +102,12 @@ async fn a_task_goes_to_the_least_loaded_eligible_worker_of_the_grid_and_says_wh
             .contains("lowest worker id")
     );
     // The second: w1 now holds one task, so w2 is less loaded.
-    let second = new_task(&app, &w, serve_at(32.004, 120.004)).await;
-    assert_eq!(second.body["task"]["assignee_id"], w.w[1], "{}", second.text);
+    let second = serve_at(&w, 32.004, 120.004).post(&app).await;
+    assert_eq!(
+        second.body["task"]["assignee_id"], w.workers[1].0,
+        "{}",
+        second.text
+    );
     assert!(
         second.body["assignment"]["attempts"][0]["choice"]["reason"]
             .as_str()
@@ -231,9 +138,9 @@ async fn without_eligible_workers_a_task_tries_neighbouring_grids_then_queues_wi
     let app = spawn_app().await;
     let w = world(&app).await;
     // Nobody covers G-SE; the township's nearest covered grid is G-SW (adjacent).
-    let r = new_task(&app, &w, serve_at(32.005, 120.015)).await;
+    let r = serve_at(&w, 32.005, 120.015).post(&app).await;
     assert_eq!(r.body["task"]["status"], "assigned", "{}", r.text);
-    assert_eq!(r.body["task"]["assignee_id"], w.w[0]);
+    assert_eq!(r.body["task"]["assignee_id"], w.workers[0].0);
     assert!(
         r.body["assignment"]["summary"]
             .as_str()
@@ -243,9 +150,10 @@ async fn without_eligible_workers_a_task_tries_neighbouring_grids_then_queues_wi
     assert_eq!(r.body["assignment"]["attempts"][0]["grid_code"], "G-SE");
 
     // Nobody is certified to locate assets: queued for the township supervisor.
-    let mut body = serve_at(32.005, 120.005);
-    body["kind"] = json!("locate_assets");
-    let r = new_task(&app, &w, body).await;
+    let r = serve_at(&w, 32.005, 120.005)
+        .kind("locate_assets")
+        .post(&app)
+        .await;
     assert_eq!(r.body["task"]["status"], "queued", "{}", r.text);
     assert_eq!(r.body["task"]["queue"], "township");
     assert_eq!(r.body["task"]["queue_reason"], "nobody_eligible");
@@ -253,17 +161,15 @@ async fn without_eligible_workers_a_task_tries_neighbouring_grids_then_queues_wi
     assert_eq!(verdict["ineligible_because"], json!(["not_certified"]));
 
     // Outside every grid: the court's queue.
-    let r = new_task(&app, &w, serve_at(31.5, 119.5)).await;
+    let r = serve_at(&w, 31.5, 119.5).post(&app).await;
     assert_eq!(r.body["task"]["queue"], "court", "{}", r.text);
     assert_eq!(r.body["task"]["queue_reason"], "outside_all_grids");
 
     // An address without a point and no geocoder: the court pins it by hand.
-    let r = new_task(
-        &app,
-        &w,
-        json!({"kind": "serve_documents", "target_address": "黄桥镇东进路18号"}),
-    )
-    .await;
+    let r = TaskBuilder::new(&w)
+        .address_only("黄桥镇东进路18号")
+        .post(&app)
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["task"]["queue_reason"], "no_target_point");
 
@@ -281,47 +187,36 @@ async fn without_eligible_workers_a_task_tries_neighbouring_grids_then_queues_wi
 async fn a_declined_task_moves_on_and_a_conflict_of_interest_is_a_recusal() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let r = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    let r = serve_at(&w, 32.005, 120.005).post(&app).await;
     let id = r.body["task"]["id"].as_i64().unwrap();
-    assert_eq!(r.body["task"]["assignee_id"], w.w[0]);
+    assert_eq!(r.body["task"]["assignee_id"], w.workers[0].0);
 
     let d = app
-        .post(
-            &format!("/api/v1/tasks/{id}/decline"),
-            Some(&w.tokens[0]),
+        .decline(
+            &w.workers[0].1,
+            id,
             &json!({"reason": "conflict_of_interest", "note": "债务人是我表哥"}),
         )
         .await;
     assert_eq!(d.status, 200, "{}", d.text);
-    assert_eq!(d.body["task"]["assignee_id"], w.w[1]);
+    assert_eq!(d.body["task"]["assignee_id"], w.workers[1].0);
     assert_eq!(d.body["task"]["status"], "assigned");
     assert!(d.body["task"]["party"].is_null());
     // The first worker can no longer see the task.
-    app.get(&format!("/api/v1/tasks/{id}"), Some(&w.tokens[0]))
+    app.get(&format!("/api/v1/tasks/{id}"), Some(&w.workers[0].1))
         .await
         .assert_problem(404, "not_found");
 
     // w2 declines too (not a conflict): nobody left in G-SW, so the neighbour G-NW's w3 gets it.
     let d = app
-        .post(
-            &format!("/api/v1/tasks/{id}/decline"),
-            Some(&w.tokens[1]),
-            &json!({"reason": "overloaded"}),
-        )
+        .decline(&w.workers[1].1, id, &json!({"reason": "overloaded"}))
         .await;
-    assert_eq!(d.body["task"]["assignee_id"], w.w[2], "{}", d.text);
+    assert_eq!(d.body["task"]["assignee_id"], w.workers[2].0, "{}", d.text);
 
     // Manual assignment back to the recused worker is refused with the reason.
     let current = app.get(&format!("/api/v1/tasks/{id}"), Some(&w.officer)).await;
     let tag = current.headers.get("etag").unwrap().to_str().unwrap().to_owned();
-    let r = post_with(
-        &app,
-        &format!("/api/v1/tasks/{id}/assign"),
-        &w.officer,
-        Some(&tag),
-        &json!({"worker_id": w.w[0]}),
-    )
-    .await;
+    let r = app.assign(&w.officer, id, Some(&tag), w.workers[0].0).await;
     r.assert_problem(422, "worker_not_eligible");
     assert!(
         r.body["detail"].as_str().unwrap().contains("recused"),
@@ -331,26 +226,12 @@ async fn a_declined_task_moves_on_and_a_conflict_of_interest_is_a_recusal() {
 
     // A third decline sends it to the supervisor's queue.
     let d = app
-        .post(
-            &format!("/api/v1/tasks/{id}/decline"),
-            Some(&w.tokens[2]),
-            &json!({"reason": "unavailable"}),
-        )
+        .decline(&w.workers[2].1, id, &json!({"reason": "unavailable"}))
         .await;
     assert_eq!(d.body["task"]["status"], "queued", "{}", d.text);
     assert_eq!(d.body["task"]["queue_reason"], "too_many_declines");
-    let events = app
-        .get(&format!("/api/v1/tasks/{id}/events"), Some(&w.officer))
-        .await;
-    let actions: Vec<&str> = events
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        actions,
+        app.task_actions(&w.officer, id).await,
         [
             "create", "assign", "recuse", "assign", "decline", "assign", "decline", "queue"
         ]
@@ -361,59 +242,28 @@ async fn a_declined_task_moves_on_and_a_conflict_of_interest_is_a_recusal() {
 async fn the_task_lifecycle_refuses_illegal_moves() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let r = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    let r = serve_at(&w, 32.005, 120.005).post(&app).await;
     let id = r.body["task"]["id"].as_i64().unwrap();
     // Only the assignee accepts; the officer cannot.
-    app.post(
-        &format!("/api/v1/tasks/{id}/accept"),
-        Some(&w.officer),
-        &json!({}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    app.post(
-        &format!("/api/v1/tasks/{id}/accept"),
-        Some(&w.tokens[1]),
-        &json!({}),
-    )
-    .await
-    .assert_problem(404, "not_found");
-    let a = app
-        .post(
-            &format!("/api/v1/tasks/{id}/accept"),
-            Some(&w.tokens[0]),
-            &json!({}),
-        )
-        .await;
+    app.accept(&w.officer, id).await.assert_problem(403, "forbidden");
+    app.accept(&w.workers[1].1, id)
+        .await
+        .assert_problem(404, "not_found");
+    let a = app.accept(&w.workers[0].1, id).await;
     assert_eq!(a.body["status"], "accepted", "{}", a.text);
-    app.post(
-        &format!("/api/v1/tasks/{id}/accept"),
-        Some(&w.tokens[0]),
-        &json!({}),
-    )
-    .await
-    .assert_problem(409, "invalid_transition");
-    let c = app
-        .post(
-            &format!("/api/v1/tasks/{id}/cancel"),
-            Some(&w.officer),
-            &json!({"note": "已和解"}),
-        )
-        .await;
+    app.accept(&w.workers[0].1, id)
+        .await
+        .assert_problem(409, "invalid_transition");
+    let c = app.cancel(&w.officer, id, &json!({"note": "已和解"})).await;
     assert_eq!(c.body["status"], "cancelled", "{}", c.text);
-    let r = app
-        .post(
-            &format!("/api/v1/tasks/{id}/cancel"),
-            Some(&w.officer),
-            &json!({}),
-        )
-        .await;
+    let r = app.cancel(&w.officer, id, &json!({})).await;
     r.assert_problem(409, "invalid_transition");
     assert!(r.body["detail"].as_str().unwrap().contains("cancelled"));
     // A due date in the past is refused.
-    let mut body = serve_at(32.005, 120.005);
-    body["due_on"] = json!("2020-01-01");
-    let r = new_task(&app, &w, body).await;
+    let r = serve_at(&w, 32.005, 120.005)
+        .due_on("2020-01-01")
+        .post(&app)
+        .await;
     assert_eq!(r.body["field"], "due_on", "{}", r.text);
 }
 
@@ -421,34 +271,32 @@ async fn the_task_lifecycle_refuses_illegal_moves() {
 async fn manual_reassignment_needs_the_current_etag_and_only_one_of_two_racing_officers_wins() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let r = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    let r = serve_at(&w, 32.005, 120.005).post(&app).await;
     let id = r.body["task"]["id"].as_i64().unwrap();
     let tag = r.headers.get("etag").unwrap().to_str().unwrap().to_owned();
     let path = format!("/api/v1/tasks/{id}/assign");
 
-    post_with(&app, &path, &w.officer, None, &json!({"worker_id": w.w[1]}))
+    app.post_if_match(&path, &w.officer, None, &json!({"worker_id": w.workers[1].0}))
         .await
         .assert_problem(428, "if_match_required");
-    post_with(
-        &app,
+    app.post_if_match(
         &path,
         &w.officer,
         Some("\"v999\""),
-        &json!({"worker_id": w.w[1]}),
+        &json!({"worker_id": w.workers[1].0}),
     )
     .await
     .assert_problem(412, "stale_etag");
 
     // Another officer of the court, racing the first.
-    let c = app.get("/api/v1/me", Some(&w.officer)).await;
-    let court_id = c.body["user"]["court_id"].as_i64();
-    app.create_user(&w.admin, "officer.li", "officer", court_id, None)
-        .await;
-    let other = app.token("officer.li", PASSWORD).await;
-    let (to_w2, to_w3) = (json!({"worker_id": w.w[1]}), json!({"worker_id": w.w[2]}));
+    let other = app.officer_of(&w.admin, "officer.li", w.court_id).await;
+    let (to_w2, to_w3) = (
+        json!({"worker_id": w.workers[1].0}),
+        json!({"worker_id": w.workers[2].0}),
+    );
     let (a, b) = tokio::join!(
-        post_with(&app, &path, &w.officer, Some(&tag), &to_w2),
-        post_with(&app, &path, &other, Some(&tag), &to_w3),
+        app.post_if_match(&path, &w.officer, Some(&tag), &to_w2),
+        app.post_if_match(&path, &other, Some(&tag), &to_w3),
     );
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort_unstable();
@@ -460,39 +308,37 @@ async fn manual_reassignment_needs_the_current_etag_and_only_one_of_two_racing_o
 
     // The supervisor reassigns with the fresh tag; a worker of another township is refused.
     let fresh = now.headers.get("etag").unwrap().to_str().unwrap().to_owned();
-    let other_township = app.create_township(&w.admin, "T2", court_id.unwrap()).await;
+    let other_township = app.create_township(&w.admin, "T2", w.court_id).await;
     let stranger = app
         .create_user(&w.admin, "worker.far", "worker", None, Some(other_township))
         .await;
-    let r = post_with(
-        &app,
-        &path,
-        &w.supervisor,
-        Some(&fresh),
-        &json!({"worker_id": stranger}),
-    )
-    .await;
+    let r = app
+        .post_if_match(
+            &path,
+            &w.supervisor,
+            Some(&fresh),
+            &json!({"worker_id": stranger}),
+        )
+        .await;
     r.assert_problem(422, "worker_not_eligible");
     assert!(r.body["detail"].as_str().unwrap().contains("another township"));
-    let r = post_with(
-        &app,
-        &path,
-        &w.supervisor,
-        Some(&fresh),
-        &json!({"worker_id": w.w[0]}),
-    )
-    .await;
+    let r = app
+        .post_if_match(
+            &path,
+            &w.supervisor,
+            Some(&fresh),
+            &json!({"worker_id": w.workers[0].0}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["assignee_id"], w.w[0]);
+    assert_eq!(r.body["assignee_id"], w.workers[0].0);
 }
 
 #[tokio::test]
 async fn each_role_sees_the_party_data_its_work_needs_and_no_more() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let mut body = serve_at(32.005, 120.005);
-    body["party_id"] = json!(w.debtor_id);
-    let r = new_task(&app, &w, body).await;
+    let r = serve_at(&w, 32.005, 120.005).party(w.debtor_id).post(&app).await;
     let id = r.body["task"]["id"].as_i64().unwrap();
     let full_id = id_number("32128319800101123");
 
@@ -508,23 +354,23 @@ async fn each_role_sees_the_party_data_its_work_needs_and_no_more() {
     assert_eq!(supervisor.body["party"]["phones"][0], "138****5678");
     assert!(!supervisor.text.contains(&full_id) && !supervisor.text.contains("13812345678"));
 
-    let worker = app.get(&format!("/api/v1/tasks/{id}"), Some(&w.tokens[0])).await;
+    let worker = app
+        .get(&format!("/api/v1/tasks/{id}"), Some(&w.workers[0].1))
+        .await;
     assert_eq!(worker.status, 200, "{}", worker.text);
     assert!(!worker.text.contains(&full_id));
     assert_eq!(worker.body["party"]["phones"][0], "13812345678");
 
     // Listings carry no party data at all; workers list only their own tasks.
-    let list = app.get("/api/v1/tasks", Some(&w.tokens[0])).await;
+    let list = app.get("/api/v1/tasks", Some(&w.workers[0].1)).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
     assert!(!list.text.contains("张三"));
-    let none = app.get("/api/v1/tasks", Some(&w.tokens[2])).await;
+    let none = app.get("/api/v1/tasks", Some(&w.workers[2].1)).await;
     assert_eq!(none.body["items"].as_array().unwrap().len(), 0);
 
     // Another court's officer cannot find it.
     let c2 = app.create_court(&w.admin, "C2").await;
-    app.create_user(&w.admin, "officer.far", "officer", Some(c2), None)
-        .await;
-    let far = app.token("officer.far", PASSWORD).await;
+    let far = app.officer_of(&w.admin, "officer.far", c2).await;
     app.get(&format!("/api/v1/tasks/{id}"), Some(&far))
         .await
         .assert_problem(404, "not_found");
@@ -535,7 +381,6 @@ async fn each_role_sees_the_party_data_its_work_needs_and_no_more() {
             .len(),
         0
     );
-    let _ = w.township_id;
 }
 
 /// A stand-in for Amap's geocoding service: a real HTTP server on loopback.
@@ -579,32 +424,20 @@ async fn an_address_only_target_is_geocoded_or_left_for_the_court_to_pin() {
     ])
     .await;
     let w = world(&app).await;
-    let r = new_task(
-        &app,
-        &w,
-        json!({"kind": "serve_documents", "target_address": "黄桥镇东进路18号"}),
-    )
-    .await;
+    let r = TaskBuilder::new(&w)
+        .address_only("黄桥镇东进路18号")
+        .post(&app)
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["task"]["target"]["source"], "geocoded");
-    assert_eq!(r.body["task"]["assignee_id"], w.w[2], "G-NW's worker: {}", r.text);
-    let r = new_task(
-        &app,
-        &w,
-        json!({"kind": "serve_documents", "target_address": "黄桥镇"}),
-    )
-    .await;
+    assert_eq!(
+        r.body["task"]["assignee_id"], w.workers[2].0,
+        "G-NW's worker: {}",
+        r.text
+    );
+    let r = TaskBuilder::new(&w).address_only("黄桥镇").post(&app).await;
     assert_eq!(r.body["task"]["status"], "queued");
     assert_eq!(r.body["task"]["queue_reason"], "geocode_unsure");
-    let _ = Duration::from_secs(0);
-}
-
-async fn sweep(app: &TestApp, now: chrono::NaiveDateTime) -> gridassist::jobs::deadlines::SweepReport {
-    app.app_state
-        .db
-        .run(move |conn| gridassist::jobs::deadlines::sweep(conn, now))
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -612,29 +445,31 @@ async fn the_deadline_sweep_reminds_then_marks_overdue_and_escalates_exactly_onc
     let app = spawn_app().await;
     let w = world(&app).await;
     let today = gridassist::domain::time::today_local();
-    let mut body = serve_at(32.005, 120.005);
-    body["due_on"] = json!(today.to_string());
-    let r = new_task(&app, &w, body).await;
+    let r = serve_at(&w, 32.005, 120.005)
+        .due_on(&today.to_string())
+        .post(&app)
+        .await;
     let id = r.body["task"]["id"].as_i64().unwrap();
     let due = chrono::DateTime::parse_from_rfc3339(r.body["task"]["due_at"].as_str().unwrap())
         .unwrap()
         .naive_utc();
     // A queued task with the same due date (nobody certified) escalates too.
-    let mut queued = serve_at(32.005, 120.005);
-    queued["kind"] = json!("locate_assets");
-    queued["due_on"] = json!(today.to_string());
-    new_task(&app, &w, queued).await;
+    serve_at(&w, 32.005, 120.005)
+        .kind("locate_assets")
+        .due_on(&today.to_string())
+        .post(&app)
+        .await;
 
     // Two hours before: a reminder, once, however often the sweep runs.
     let before = due - chrono::Duration::hours(2);
     assert_eq!(
-        sweep(&app, before).await,
+        app.sweep_deadlines(before).await,
         gridassist::jobs::deadlines::SweepReport {
             reminded: 1,
             overdue: 0
         }
     );
-    assert_eq!(sweep(&app, before).await, Default::default());
+    assert_eq!(app.sweep_deadlines(before).await, Default::default());
     assert_eq!(
         app.get("/api/v1/tasks?overdue=true", Some(&w.officer)).await.body["items"]
             .as_array()
@@ -646,13 +481,13 @@ async fn the_deadline_sweep_reminds_then_marks_overdue_and_escalates_exactly_onc
     // An hour after: both overdue, escalated to the supervisor, once.
     let after = due + chrono::Duration::hours(1);
     assert_eq!(
-        sweep(&app, after).await,
+        app.sweep_deadlines(after).await,
         gridassist::jobs::deadlines::SweepReport {
             reminded: 0,
             overdue: 2
         }
     );
-    assert_eq!(sweep(&app, after).await, Default::default());
+    assert_eq!(app.sweep_deadlines(after).await, Default::default());
     let overdue = app.get("/api/v1/tasks?overdue=true", Some(&w.supervisor)).await;
     assert_eq!(
         overdue.body["items"].as_array().unwrap().len(),
@@ -671,27 +506,19 @@ async fn the_deadline_sweep_reminds_then_marks_overdue_and_escalates_exactly_onc
     assert_eq!(events.body[3]["detail"]["notify"], "supervisor");
     // The task's version moved, so a reassignment based on the old ETag is refused.
     let stale = r.headers.get("etag").unwrap().to_str().unwrap().to_owned();
-    post_with(
-        &app,
-        &format!("/api/v1/tasks/{id}/assign"),
-        &w.officer,
-        Some(&stale),
-        &json!({"worker_id": w.w[1]}),
-    )
-    .await
-    .assert_problem(412, "stale_etag");
+    app.assign(&w.officer, id, Some(&stale), w.workers[1].0)
+        .await
+        .assert_problem(412, "stale_etag");
 }
 
 #[tokio::test]
 async fn an_officer_pins_an_unplaced_address_and_the_task_is_assigned() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let r = new_task(
-        &app,
-        &w,
-        json!({"kind": "serve_documents", "target_address": "黄桥镇东进路18号"}),
-    )
-    .await;
+    let r = TaskBuilder::new(&w)
+        .address_only("黄桥镇东进路18号")
+        .post(&app)
+        .await;
     let id = r.body["task"]["id"].as_i64().unwrap();
     assert_eq!(r.body["task"]["queue"], "court");
     // Pinned on an Amap base map, so the point is GCJ-02.
@@ -709,7 +536,7 @@ async fn an_officer_pins_an_unplaced_address_and_the_task_is_assigned() {
     assert_eq!(p.status, 200, "{}", p.text);
     assert_eq!(p.body["task"]["status"], "assigned");
     assert_eq!(p.body["task"]["target"]["source"], "pinned");
-    assert_eq!(p.body["task"]["assignee_id"], w.w[0]);
+    assert_eq!(p.body["task"]["assignee_id"], w.workers[0].0);
     assert!((p.body["task"]["target"]["lat"].as_f64().unwrap() - 32.005).abs() < 1e-6);
     // Only a queued task can be pinned.
     let again = app
@@ -735,45 +562,37 @@ async fn every_assignment_rule_shows_in_the_explanation() {
                 .await,
         );
     }
-    let leave = json!({"primary_grid_id": sw, "capacity": 10, "availability": "on_leave", "on_leave_until": "2099-12-31",
-                       "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}]});
-    assert_eq!(
-        app.put(&format!("/api/v1/workers/{}", extra[0]), Some(&w.admin), &leave)
-            .await
-            .status,
-        200
-    );
-    profile(&app, &w.admin, extra[1], sw, &["serve_documents"], 10).await;
+    WorkerProfile::in_grid(sw)
+        .on_leave_until("2099-12-31")
+        .set(&app, &w.admin, extra[0])
+        .await;
+    WorkerProfile::in_grid(sw).set(&app, &w.admin, extra[1]).await;
     app.patch(
         &format!("/api/v1/users/{}", extra[1]),
         Some(&w.admin),
         &json!({"active": false}),
     )
     .await;
-    profile(&app, &w.admin, extra[2], sw, &["serve_documents"], 0).await;
-    profile(&app, &w.admin, extra[3], sw, &["urge_performance"], 10).await;
+    WorkerProfile::in_grid(sw)
+        .capacity(0)
+        .set(&app, &w.admin, extra[2])
+        .await;
+    WorkerProfile::in_grid(sw)
+        .certified_for(&["urge_performance"])
+        .set(&app, &w.admin, extra[3])
+        .await;
 
     // w1 declined something recently: tied on load with w2, w2 wins on fewer recent declines.
-    let first = new_task(&app, &w, serve_at(32.005, 120.005)).await;
+    let first = serve_at(&w, 32.005, 120.005).post(&app).await;
     let first_id = first.body["task"]["id"].as_i64().unwrap();
-    assert_eq!(first.body["task"]["assignee_id"], w.w[0]);
-    app.post(
-        &format!("/api/v1/tasks/{first_id}/decline"),
-        Some(&w.tokens[0]),
-        &json!({"reason": "overloaded"}),
-    )
-    .await;
-    let c = app
-        .post(
-            &format!("/api/v1/tasks/{first_id}/cancel"),
-            Some(&w.officer),
-            &json!({}),
-        )
+    assert_eq!(first.body["task"]["assignee_id"], w.workers[0].0);
+    app.decline(&w.workers[0].1, first_id, &json!({"reason": "overloaded"}))
         .await;
+    let c = app.cancel(&w.officer, first_id, &json!({})).await;
     assert_eq!(c.status, 200, "{}", c.text);
 
-    let r = new_task(&app, &w, serve_at(32.004, 120.006)).await;
-    assert_eq!(r.body["task"]["assignee_id"], w.w[1], "{}", r.text);
+    let r = serve_at(&w, 32.004, 120.006).post(&app).await;
+    assert_eq!(r.body["task"]["assignee_id"], w.workers[1].0, "{}", r.text);
     let choice = &r.body["assignment"]["attempts"][0]["choice"];
     assert!(
         choice["reason"]
@@ -796,8 +615,8 @@ async fn every_assignment_rule_shows_in_the_explanation() {
     assert_eq!(verdict(extra[1])["ineligible_because"], json!(["inactive"]));
     assert_eq!(verdict(extra[2])["ineligible_because"], json!(["at_capacity"]));
     assert_eq!(verdict(extra[3])["ineligible_because"], json!(["not_certified"]));
-    assert_eq!(verdict(w.w[1])["rank"], 1);
-    assert_eq!(verdict(w.w[0])["rank"], 2);
+    assert_eq!(verdict(w.workers[1].0)["rank"], 1);
+    assert_eq!(verdict(w.workers[0].0)["rank"], 2);
 
     // By hand, the rules still hold, and the refusal says which.
     let id = r.body["task"]["id"].as_i64().unwrap();
@@ -807,14 +626,7 @@ async fn every_assignment_rule_shows_in_the_explanation() {
         (extra[1], "deactivated"),
         (extra[3], "certification"),
     ] {
-        let refused = post_with(
-            &app,
-            &format!("/api/v1/tasks/{id}/assign"),
-            &w.officer,
-            Some(&tag),
-            &json!({"worker_id": worker}),
-        )
-        .await;
+        let refused = app.assign(&w.officer, id, Some(&tag), worker).await;
         refused.assert_problem(422, "worker_not_eligible");
         assert!(
             refused.body["detail"].as_str().unwrap().contains(why),
@@ -828,7 +640,7 @@ async fn every_assignment_rule_shows_in_the_explanation() {
         .get(
             &format!(
                 "/api/v1/tasks?assignee_id={}&kind=serve_documents&status=assigned",
-                w.w[1]
+                w.workers[1].0
             ),
             Some(&w.officer),
         )
@@ -863,21 +675,20 @@ async fn instructions_follow_the_text_rules_of_names_bidirectional_overrides_and
         ("送达\u{7}通知书", "a control character"),
         ("送达\u{1b}[31m通知书", "an escape"),
     ] {
-        let mut body = serve_at(32.005, 120.005);
-        body["instructions"] = json!(bad);
-        let r = new_task(&app, &w, body).await;
+        let r = serve_at(&w, 32.005, 120.005).instructions(bad).post(&app).await;
         r.assert_problem(400, "invalid_input");
         assert_eq!(r.body["field"], "instructions", "{what}: {}", r.text);
-        let mut party = case_body("(2026)苏1283执150号", &id_number("32128319800101123"));
+        let mut party = case("(2026)苏1283执150号", &id_number("32128319800101123")).body();
         party["parties"][1]["name"] = json!(bad);
         let r = app.post("/api/v1/cases", Some(&w.officer), &party).await;
         r.assert_problem(400, "invalid_input");
         assert_eq!(r.body["field"], "parties[1].name", "{what}: {}", r.text);
     }
     // Line breaks and tabs stay: instructions are paragraphs.
-    let mut body = serve_at(32.005, 120.005);
-    body["instructions"] = json!("  第一步：送达执行通知书\r\n第二步：\t拍照留存  ");
-    let r = new_task(&app, &w, body).await;
+    let r = serve_at(&w, 32.005, 120.005)
+        .instructions("  第一步：送达执行通知书\r\n第二步：\t拍照留存  ")
+        .post(&app)
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(
         r.body["task"]["instructions"],
@@ -886,11 +697,7 @@ async fn instructions_follow_the_text_rules_of_names_bidirectional_overrides_and
     // A cancellation note goes through the same rules.
     let task = r.body["task"]["id"].as_i64().unwrap();
     let cancel = app
-        .post(
-            &format!("/api/v1/tasks/{task}/cancel"),
-            Some(&w.officer),
-            &json!({"note": "撤回\u{202E}"}),
-        )
+        .cancel(&w.officer, task, &json!({"note": "撤回\u{202E}"}))
         .await;
     cancel.assert_problem(400, "invalid_input");
     assert_eq!(cancel.body["field"], "note");

@@ -12,7 +12,8 @@ use gridassist::repo::audit::AuditEvent;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::authz::{World, build_world, call, call_as, probe};
+use crate::fixtures::probes::{Body, call, call_as, probe};
+use crate::fixtures::two_courts::{World, build_world};
 use crate::helpers::TestApp;
 
 /// Operations whose row names no object of their own, and why.
@@ -93,7 +94,7 @@ fn role_for(op: Operation) -> Option<Role> {
 async fn call_once(w: &World, op: Operation) -> Option<(String, crate::helpers::Reply)> {
     let mut p = probe(w, op, true, true).await?;
     // A dry run changes nothing; the batch is walked as it is applied.
-    if let (Operation::Optimize, crate::authz::Body::Json(body)) = (op, &mut p.body) {
+    if let (Operation::Optimize, Body::Json(body)) = (op, &mut p.body) {
         body["dry_run"] = json!(false);
     }
     let reply = match op.access() {
@@ -218,13 +219,11 @@ async fn records_changed_behind_the_services_back_break_their_seal() {
             ),
             None => format!("INSERT INTO {table} SELECT * FROM tamper_backup"),
         };
-        sql(
-            &w,
-            format!(
+        w.app
+            .run_sql(format!(
                 "CREATE TABLE tamper_backup AS SELECT * FROM {table} WHERE {rows}; {change} WHERE {rows}"
-            ),
-        )
-        .await;
+            ))
+            .await;
         let report = verify(&w).await;
         assert_eq!(report.status, 200, "{}", report.text);
         assert_eq!(report.body["ok"], false, "{table}: {}", report.text);
@@ -236,7 +235,9 @@ async fn records_changed_behind_the_services_back_break_their_seal() {
         };
         assert_eq!(broken["reason"], expected, "{table}: {}", report.text);
         assert_eq!(broken["record"]["table"], table, "{}", report.text);
-        sql(&w, format!("{restore}; DROP TABLE tamper_backup")).await;
+        w.app
+            .run_sql(format!("{restore}; DROP TABLE tamper_backup"))
+            .await;
         let mended = verify(&w).await;
         assert_eq!(mended.body["ok"], true, "restored {table}: {}", mended.text);
     }
@@ -246,18 +247,4 @@ async fn verify(w: &World) -> crate::helpers::Reply {
     w.app
         .post("/api/v1/audit-events/verify", Some(&w.admin), &json!({}))
         .await
-}
-
-async fn sql(w: &World, statements: String) {
-    use diesel::connection::SimpleConnection;
-    let shown = statements.clone();
-    w.app
-        .app_state
-        .db
-        .run(move |conn| {
-            conn.batch_execute(&statements)
-                .map_err(gridassist::db::DbError::from)
-        })
-        .await
-        .unwrap_or_else(|e| panic!("{shown}: {e}"));
 }

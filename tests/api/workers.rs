@@ -1,15 +1,14 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, collection, county, grid_id, spawn_app, square};
+use crate::fixtures::{TaskBuilder, WorkerProfile, collection, county, grid_id, square};
+use crate::helpers::{PASSWORD, spawn_app};
 
+/// A profile in `primary` and `others`, certified to serve documents, capacity 12.
 fn profile(primary: i64, others: &[i64]) -> Value {
-    json!({
-        "primary_grid_id": primary,
-        "other_grid_ids": others,
-        "certifications": [{"task_kind": "serve_documents", "certified_on": "2026-01-05"}],
-        "capacity": 12,
-        "availability": "active"
-    })
+    WorkerProfile::in_grid(primary)
+        .also_in(others)
+        .capacity(12)
+        .body()
 }
 
 #[tokio::test]
@@ -170,7 +169,7 @@ async fn capacity_and_certification_kinds_are_checked() {
 #[tokio::test]
 async fn officers_and_supervisors_list_the_workers_they_may_assign_with_load_and_certifications() {
     let app = spawn_app().await;
-    let f = crate::helpers::field(&app).await;
+    let f = crate::fixtures::field(&app).await;
     let admin = app.admin_token().await;
     // A second township of the same court, with a worker, and a township of another court.
     let court = app.get("/api/v1/townships", Some(&admin)).await.body["items"][0]["court_id"]
@@ -182,13 +181,7 @@ async fn officers_and_supervisors_list_the_workers_they_may_assign_with_load_and
     let w3 = app.create_user(&admin, "worker3", "worker", None, Some(t2)).await;
     let (w1, w2) = (f.workers[0].0, f.workers[1].0);
     // One task held by whoever was chosen.
-    let created = app
-        .post(
-            &format!("/api/v1/cases/{}/tasks", f.case_id),
-            Some(&f.officer),
-            &json!({"kind": "serve_documents", "target": {"lat": 32.005, "lon": 120.005}}),
-        )
-        .await;
+    let created = TaskBuilder::new(&f).post(&app).await;
     assert_eq!(created.status, 201, "{}", created.text);
     let holder = created.body["task"]["assignee_id"].as_i64().unwrap();
 

@@ -1,20 +1,18 @@
 //! The harness: a fresh database of either engine (a SQLite file, or a new PostgreSQL database
 //! when `TEST_DATABASE_URL` is set, as in `tests/api`), the real `gridassist` binary as a child
-//! process on a fixed port that survives restarts, a small HTTP client for it, and a webhook
-//! receiver inside the test process standing in for the SMS/push gateway.
+//! process on a fixed port that survives restarts, and a small HTTP client for it. The webhook
+//! receiver standing in for the SMS/push gateway is `tests/support/webhook_receiver.rs`.
 
 use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
-use diesel::{Connection, PgConnection, connection::SimpleConnection};
-use rand::RngCore;
 use serde_json::{Value, json};
+
+use crate::postgres::PostgresDatabase;
+use crate::process::{free_port, output_with_stdin};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_gridassist");
 pub const ADMIN_PASSWORD: &str = "crash-admin-password";
@@ -26,29 +24,19 @@ const JWT_SECRET: [u8; 32] = [7u8; 32];
 pub struct Database {
     pub url: String,
     pub dir: tempfile::TempDir,
-    postgres: Option<(String, String)>,
+    postgres: Option<PostgresDatabase>,
 }
 
 impl Database {
     pub fn fresh() -> Database {
         let dir = tempfile::tempdir().expect("temp dir");
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-            Some(base) => {
-                let mut suffix = [0u8; 6];
-                rand::rngs::OsRng.fill_bytes(&mut suffix);
-                let name = format!("gridassist_crash_{}", hex::encode(suffix));
-                let mut admin =
-                    PgConnection::establish(&base).expect("TEST_DATABASE_URL must reach PostgreSQL");
-                admin
-                    .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                    .expect("create test database");
-                let (prefix, _) = base
-                    .rsplit_once('/')
-                    .expect("TEST_DATABASE_URL needs a database path");
+        match crate::postgres::server_url() {
+            Some(server) => {
+                let db = PostgresDatabase::create(&server, "gridassist_crash");
                 Database {
-                    url: format!("{prefix}/{name}"),
+                    url: db.url.clone(),
                     dir,
-                    postgres: Some((base, name)),
+                    postgres: Some(db),
                 }
             }
             None => Database {
@@ -71,23 +59,6 @@ impl Database {
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         self.postgres.is_none().then(|| PathBuf::from(&self.url))
     }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Some((base, name)) = self.postgres.take()
-            && let Ok(mut conn) = PgConnection::establish(&base)
-        {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 /// The real binary serving one database. Its standard error goes to `server.log` in the
@@ -140,20 +111,7 @@ impl Server {
 
     /// Run a command-line tool against the database, with `stdin` as its input.
     pub fn cli(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run gridassist");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("gridassist output")
+        output_with_stdin(self.command(args), stdin)
     }
 
     /// Start serving and wait until `/readyz` answers 200.
@@ -493,55 +451,4 @@ pub async fn all_tasks(api: &Api, token: &str) -> Vec<Value> {
             None => return tasks,
         }
     }
-}
-
-/// One delivery the receiver took: webhook-id, signature valid, body.
-pub type Delivery = (String, bool, Value);
-
-/// A webhook receiver on 127.0.0.1 that takes everything (204) and remembers it. It lives in the
-/// test process, so it outlives every server it hears from.
-pub async fn receiver() -> (String, Arc<Mutex<Vec<Delivery>>>) {
-    let seen: Arc<Mutex<Vec<Delivery>>> = Arc::default();
-    let shared = seen.clone();
-    let secret = base64::engine::general_purpose::STANDARD
-        .decode(WEBHOOK_SECRET.trim_start_matches("whsec_"))
-        .expect("secret");
-    let server = actix_web::HttpServer::new(move || {
-        let (seen, secret) = (shared.clone(), secret.clone());
-        actix_web::App::new().route(
-            "/hook",
-            web::post().to(move |req: HttpRequest, body: String| {
-                let (seen, secret) = (seen.clone(), secret.clone());
-                async move {
-                    let header = |n: &str| {
-                        req.headers()
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .to_owned()
-                    };
-                    let valid = gridassist::services::webhook::verify(
-                        &secret,
-                        &header("webhook-id"),
-                        &header("webhook-timestamp"),
-                        &header("webhook-signature"),
-                        &body,
-                        chrono::Utc::now().timestamp(),
-                        300,
-                    );
-                    let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                    seen.lock()
-                        .expect("receiver lock")
-                        .push((header("webhook-id"), valid, value));
-                    HttpResponse::NoContent().finish()
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .expect("bind receiver");
-    let port = server.addrs()[0].port();
-    tokio::spawn(server.run());
-    (format!("http://127.0.0.1:{port}/hook"), seen)
 }

@@ -30,6 +30,20 @@ pub struct Intent {
     pub body: Option<Value>,
 }
 
+impl Intent {
+    /// POST it with its `Idempotency-Key`, as the holder of `token`.
+    pub async fn send_as(&self, api: &Api, token: &str) -> Sent {
+        api.send(
+            reqwest::Method::POST,
+            &self.path,
+            Some(token),
+            Some(&self.key),
+            self.body.as_ref(),
+        )
+        .await
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum State {
     Pending { attempts: u32 },
@@ -171,15 +185,7 @@ impl Ledger {
             self.record(intent, Sent::NoAnswer("could not sign in".to_owned()));
             return false;
         };
-        let sent = api
-            .send(
-                reqwest::Method::POST,
-                &intent.path,
-                Some(&token),
-                Some(&intent.key),
-                intent.body.as_ref(),
-            )
-            .await;
+        let sent = intent.send_as(api, &token).await;
         if let Sent::Answer(r) = &sent
             && r.status == 401
         {

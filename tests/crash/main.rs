@@ -11,7 +11,15 @@
 
 mod harness;
 mod load;
+#[path = "../support/postgres.rs"]
+mod postgres;
+#[path = "../support/process.rs"]
+mod process;
 mod sigterm;
+// Shared with tests/api, which uses the rest of it.
+#[allow(dead_code)]
+#[path = "../support/webhook_receiver.rs"]
+mod webhook_receiver;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -24,6 +32,7 @@ use serde_json::Value;
 
 use harness::{Api, Database, Server, WEBHOOK_SECRET};
 use load::{Ledger, Op, State};
+use webhook_receiver::Receiver;
 
 /// Officers' loops creating tasks at once (the workers' loops come on top, one per worker).
 const CREATORS: usize = 4;
@@ -57,12 +66,12 @@ fn rounds() -> u32 {
 async fn acknowledged_writes_survive_repeated_sigkill() {
     let rounds = rounds();
     let started = Instant::now();
-    let (hook, deliveries) = harness::receiver().await;
+    let receiver = Receiver::start("/hook", 0).await;
     let db = Database::fresh();
     let mut server = Server::new(
         &db,
         &[
-            ("GRIDASSIST_WEBHOOK_URL", hook),
+            ("GRIDASSIST_WEBHOOK_URL", receiver.url.clone()),
             ("GRIDASSIST_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
             ("GRIDASSIST_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
             ("GRIDASSIST_WEBHOOK_POLL_SECS", "1".to_owned()),
@@ -222,14 +231,18 @@ async fn acknowledged_writes_survive_repeated_sigkill() {
         .collect();
     let deliver_by = Instant::now() + Duration::from_secs(180);
     let (delivered_ids, received, duplicates) = loop {
-        let seen = deliveries.lock().expect("deliveries").clone();
-        assert!(seen.iter().all(|(_, valid, _)| *valid), "a badly signed delivery");
+        let seen = receiver.deliveries();
+        assert!(
+            seen.iter().all(|d| d.signed_with(WEBHOOK_SECRET)),
+            "a badly signed delivery"
+        );
         let delivered: BTreeSet<i64> = seen
             .iter()
-            .filter(|(_, _, body)| body["type"] == "task.assigned")
-            .filter_map(|(_, _, body)| body["data"]["task_id"].as_i64())
+            .map(|d| d.json())
+            .filter(|body| body["type"] == "task.assigned")
+            .filter_map(|body| body["data"]["task_id"].as_i64())
             .collect();
-        let distinct: BTreeSet<&str> = seen.iter().map(|(id, _, _)| id.as_str()).collect();
+        let distinct: BTreeSet<&str> = seen.iter().map(|d| d.webhook_id()).collect();
         if assigned.is_subset(&delivered) {
             break (delivered, seen.len(), seen.len() - distinct.len());
         }

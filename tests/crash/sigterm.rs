@@ -190,15 +190,7 @@ async fn sigterm_finishes_requests_in_flight_and_exits_cleanly() {
     let unanswered = ledger.pending(false);
     for intent in &unanswered {
         let token = api.token(&intent.user, harness::PASSWORD).await;
-        let sent = api
-            .send(
-                reqwest::Method::POST,
-                &intent.path,
-                Some(&token),
-                Some(&intent.key),
-                intent.body.as_ref(),
-            )
-            .await;
+        let sent = intent.send_as(&api, &token).await;
         match sent {
             Sent::Answer(r) => assert!(
                 (200..300).contains(&r.status) && !r.replayed,
