@@ -49,7 +49,7 @@ fn dto(e: Evidence) -> EvidenceDto {
     EvidenceDto {
         id: e.id,
         task_id: e.task_id,
-        kind: e.kind,
+        kind: e.kind.as_str().to_owned(),
         media_type: e.media_type,
         size_bytes: e.size_bytes,
         sha256: e.sha256,

@@ -13,6 +13,7 @@ use diesel::sql_types::{Nullable, SingleValue, Text};
 
 use crate::domain::case::{CaseStatus, PartyKind, PartyRole};
 use crate::domain::dishonest::{DebtorKind, EntryStatus};
+use crate::domain::media::EvidenceKind;
 use crate::domain::scoring::{AppealStatus, LineCode};
 use crate::domain::submission::Verdict;
 use crate::domain::task_record::{EventAction, FeedChange, Priority, Queue};
@@ -113,6 +114,7 @@ text_enum!(
     EntryStatus,
     Verdict,
     LineCode,
+    EvidenceKind,
 );
 
 #[cfg(test)]

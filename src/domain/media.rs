@@ -27,6 +27,18 @@ impl EvidenceKind {
         }
     }
 
+    /// The kind stored under this exact name, if any.
+    pub fn parse(s: &str) -> Option<EvidenceKind> {
+        [
+            EvidenceKind::Photo,
+            EvidenceKind::Signature,
+            EvidenceKind::Audio,
+            EvidenceKind::Pdf,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
     /// The media types this kind accepts, each one [`sniff`] can recognise.
     pub fn media_types(self) -> &'static [&'static str] {
         match self {

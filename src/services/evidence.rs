@@ -30,7 +30,7 @@ pub struct Evidence {
     pub id: i64,
     pub task_id: i64,
     pub uploader_id: i64,
-    pub kind: String,
+    pub kind: EvidenceKind,
     pub media_type: String,
     pub size_bytes: i64,
     pub sha256: String,
@@ -164,10 +164,7 @@ pub fn upload(
     if let Some(client_id) = &upload.client_id
         && let Some(existing) = find_by_client_id(conn, caller.id, client_id)?
     {
-        if existing.task_id == task_id
-            && existing.sha256 == upload.sha256
-            && existing.kind == upload.kind.as_str()
-        {
+        if existing.task_id == task_id && existing.sha256 == upload.sha256 && existing.kind == upload.kind {
             return Ok(Stored::Replayed(existing));
         }
         return Err(ApiError::unprocessable(
@@ -199,7 +196,7 @@ pub fn upload(
             .values((
                 evidence::task_id.eq(task.id),
                 evidence::uploader_id.eq(caller.id),
-                evidence::kind.eq(upload.kind.as_str()),
+                evidence::kind.eq(upload.kind),
                 evidence::media_type.eq(upload.media_type),
                 evidence::size_bytes.eq(upload.bytes.len() as i64),
                 evidence::sha256.eq(&upload.sha256),

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::evidence;
 use crate::db::{DbConn, task_tx};
+use crate::domain::media::EvidenceKind;
 use crate::domain::submission::Verdict;
 use crate::domain::submission::{self, TaskResult};
 use crate::domain::task_record::EventAction;
@@ -176,7 +177,7 @@ fn check_evidence(conn: &mut DbConn, task_id: i64, result: &TaskResult) -> Resul
         return Ok(());
     }
     let ids: Vec<i64> = refs.iter().map(|r| r.id).collect();
-    let found: Vec<(i64, String)> = evidence::table
+    let found: Vec<(i64, EvidenceKind)> = evidence::table
         .filter(evidence::task_id.eq(task_id))
         .filter(evidence::id.eq_any(&ids))
         .select((evidence::id, evidence::kind))
@@ -189,11 +190,16 @@ fn check_evidence(conn: &mut DbConn, task_id: i64, result: &TaskResult) -> Resul
                 format!("no evidence with id {} was uploaded for this task", r.id),
             ));
         };
-        if !r.accepted.iter().any(|k| k.as_str() == kind) {
+        if !r.accepted.contains(kind) {
             let wanted: Vec<&str> = r.accepted.iter().map(|k| k.as_str()).collect();
             return Err(ApiError::invalid(
                 field,
-                format!("evidence {} is a {kind}; expected {}", r.id, wanted.join(" or ")),
+                format!(
+                    "evidence {} is a {}; expected {}",
+                    r.id,
+                    kind.as_str(),
+                    wanted.join(" or ")
+                ),
             ));
         }
     }
