@@ -141,22 +141,6 @@ pub fn lines_of_worker(
         .load(conn)
 }
 
-/// Lines of a township's workers in `[from, to)` as (worker, code, points), oldest first.
-pub fn township_lines(
-    conn: &mut DbConn,
-    township_id: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<(i64, LineCode, i64)>> {
-    score_lines::table
-        .filter(score_lines::township_id.eq(township_id))
-        .filter(score_lines::occurred_at.ge(from))
-        .filter(score_lines::occurred_at.lt(to))
-        .order(score_lines::id)
-        .select((score_lines::worker_id, score_lines::code, score_lines::points))
-        .load(conn)
-}
-
 /// Lines of a task with a given code (e.g. the approval line a clawback reverses).
 pub fn lines_of_task(conn: &mut DbConn, task_id: i64, code: LineCode) -> QueryResult<Vec<ScoreLine>> {
     score_lines::table
