@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 export const BASE = process.env.GRIDASSIST_URL || 'http://127.0.0.1:8080';
 
 export const PASSWORDS = {
+  admin: 'demo-admin-pass',
   officer: 'demo-officer-pass',
   supervisor: 'demo-supervisor-pass',
   worker: 'demo-worker-pass',
