@@ -22,6 +22,7 @@ pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod web_bundle;
 
 /// The layers point one way — `api → services → repo → db`, with `domain` and `geo` pure — and
 /// this keeps them so: each file's `crate::` paths (and, for the pure layers, its crates) are
