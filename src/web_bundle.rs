@@ -216,7 +216,8 @@ pub fn serve(req: &HttpRequest, asset: &'static Asset, policy: Policy) -> HttpRe
         .body(asset.body.as_slice())
 }
 
-fn get_or_head() -> impl guard::Guard {
+/// GET, and HEAD (answered as GET without the body).
+pub fn get_or_head() -> impl guard::Guard {
     guard::Any(guard::Get()).or(guard::Head())
 }
 

@@ -1,0 +1,193 @@
+//! The field app for grid workers: an offline-first web app for their phones, plain HTML, CSS
+//! and ES modules from `web/app/` (and the modules shared with the console, `web/shared/`, as
+//! `shared/…`), embedded in the binary like the console ([`crate::web_bundle`]). Like the
+//! console it is a client of the REST API only; these routes are not in the OpenAPI document.
+//!
+//! - `GET /app` redirects (308) to `GET /app/`, the page, revalidated on every load (`no-cache`,
+//!   ETag) and carrying its own Content-Security-Policy ([`PAGE_CSP`]);
+//! - `GET /app/sw.js`, the service worker, is written from the template `web/app/sw.js` with
+//!   this build's version and the list of every URL the app needs offline (the page, the
+//!   manifest and every versioned asset), so a new build installs a new worker that caches the
+//!   new shell; `no-cache`, `Service-Worker-Allowed: /app/`;
+//! - `GET /app/manifest.webmanifest`, the web app manifest, `no-cache`;
+//! - `GET /app/<version>/<path>`: every other file, cached for good; another build's version is
+//!   a problem 404.
+
+use std::sync::OnceLock;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+use crate::web_bundle::{self, ASSET_BASE, Asset, Bundle, Policy};
+
+/// The page's policy: its own scripts, styles and connections only; images also from `blob:`
+/// and `data:` (photos taken on the phone, shown before upload), recordings played from
+/// `blob:`; its own service worker and manifest; no inline code, no framing, no forms posting
+/// elsewhere. The service worker gets the same policy: a worker runs under the policy of its
+/// script's response, and the server's default (`default-src 'none'`) would forbid it to fetch
+/// the shell it caches.
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; worker-src 'self'; \
+     manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Where the app lives; its assets are under `/app/<version>/`.
+pub const ASSET_PREFIX: &str = "/app";
+
+const INDEX: &str = "index.html";
+const SERVICE_WORKER: &str = "sw.js";
+const MANIFEST: &str = "manifest.webmanifest";
+
+/// The service worker template's placeholders.
+const VERSION_PLACEHOLDER: &str = "{{VERSION}}";
+const PRECACHE_PLACEHOLDER: &str = "{{PRECACHE}}";
+
+struct FieldApp {
+    bundle: Bundle,
+    index: Asset,
+    service_worker: Asset,
+    manifest: Asset,
+}
+
+/// Every URL the app needs to open with no network: the page, the manifest and every versioned
+/// asset.
+fn precache(bundle: &Bundle) -> Vec<String> {
+    [format!("{ASSET_PREFIX}/"), format!("{ASSET_PREFIX}/{MANIFEST}")]
+        .into_iter()
+        .chain(bundle.asset_urls())
+        .collect()
+}
+
+fn app() -> &'static FieldApp {
+    static APP: OnceLock<FieldApp> = OnceLock::new();
+    APP.get_or_init(|| {
+        let bundle = Bundle::new(
+            ASSET_PREFIX,
+            web_bundle::FIELD_APP,
+            Vec::new(),
+            &[INDEX, SERVICE_WORKER, MANIFEST],
+        );
+        let base = [(ASSET_BASE, bundle.base.as_str())];
+        let precache = serde_json::to_string(&precache(&bundle)).unwrap_or_else(|_| "[]".into());
+        FieldApp {
+            index: bundle.render(INDEX, &base),
+            manifest: bundle.render(MANIFEST, &base),
+            service_worker: bundle.render(
+                SERVICE_WORKER,
+                &[
+                    (VERSION_PLACEHOLDER, bundle.version.as_str()),
+                    (PRECACHE_PLACEHOLDER, &precache),
+                ],
+            ),
+            bundle,
+        }
+    })
+}
+
+fn bundle() -> &'static Bundle {
+    &app().bundle
+}
+
+/// The version segment of the app's asset URLs in this build.
+pub fn version() -> &'static str {
+    &bundle().version
+}
+
+const SERVICE_WORKER_POLICY: Policy = Policy {
+    extra: &[("service-worker-allowed", "/app/")],
+    ..Policy::revalidated(Some(PAGE_CSP))
+};
+
+/// Register the app's routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(ASSET_PREFIX)
+            .guard(web_bundle::get_or_head())
+            .to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/app/"))
+                    .finish()
+            }),
+    )
+    .service(web_bundle::page(
+        "/app/",
+        || &app().index,
+        Policy::revalidated(Some(PAGE_CSP)),
+    ))
+    .service(web_bundle::page(
+        "/app/sw.js",
+        || &app().service_worker,
+        SERVICE_WORKER_POLICY,
+    ))
+    .service(web_bundle::page(
+        "/app/manifest.webmanifest",
+        || &app().manifest,
+        Policy::revalidated(None),
+    ))
+    .service(web_bundle::versioned_files(ASSET_PREFIX, bundle, "app file"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web_bundle::checks;
+
+    #[test]
+    fn every_file_of_the_app_and_the_shared_modules_is_embedded() {
+        let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+        let mut on_disk = checks::files_on_disk(&web.join("app"));
+        on_disk.extend(
+            checks::files_on_disk(&web.join("shared"))
+                .into_iter()
+                .map(|p| format!("shared/{p}")),
+        );
+        checks::embeds_exactly(web_bundle::FIELD_APP, on_disk);
+    }
+
+    #[test]
+    fn the_page_points_at_this_builds_assets_and_has_no_inline_code() {
+        let page = String::from_utf8(app().index.body.clone()).unwrap();
+        assert!(page.contains(&format!("{ASSET_PREFIX}/{}/", version())), "{page}");
+        checks::has_no_inline_code(&page);
+        for page in [INDEX, SERVICE_WORKER, MANIFEST] {
+            assert!(
+                !bundle().assets.contains_key(page),
+                "{page} is not a versioned asset"
+            );
+        }
+        assert!(bundle().assets.contains_key("shared/dom.js"));
+    }
+
+    #[test]
+    fn the_service_worker_carries_the_version_and_every_asset() {
+        let worker = String::from_utf8(app().service_worker.body.clone()).unwrap();
+        assert!(!worker.contains(VERSION_PLACEHOLDER) && !worker.contains(PRECACHE_PLACEHOLDER));
+        assert!(worker.contains(&format!("'{}'", version())));
+        for url in precache(bundle()) {
+            assert!(worker.contains(&format!("\"{url}\"")), "{url} not precached");
+        }
+        assert!(worker.contains(&format!("\"{ASSET_PREFIX}/{}/shared/dom.js\"", version())));
+        assert_eq!(
+            app().service_worker.content_type,
+            "text/javascript; charset=utf-8"
+        );
+    }
+
+    #[test]
+    fn the_manifest_is_json_pointing_at_this_builds_icons() {
+        let manifest: serde_json::Value = serde_json::from_slice(&app().manifest.body).unwrap();
+        assert_eq!(manifest["start_url"], "/app/");
+        for icon in manifest["icons"].as_array().unwrap() {
+            let src = icon["src"].as_str().unwrap();
+            let path = src
+                .strip_prefix(&format!("{}/", bundle().base))
+                .unwrap_or_else(|| panic!("{src} is not under this build"));
+            assert!(bundle().assets.contains_key(path), "{src}");
+        }
+        assert_eq!(app().manifest.content_type, "application/manifest+json");
+    }
+
+    #[test]
+    fn every_module_import_names_an_embedded_file() {
+        checks::every_import_resolves(bundle());
+    }
+}
