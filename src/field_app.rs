@@ -12,12 +12,22 @@
 //! - `GET /app/manifest.webmanifest`, the web app manifest, `no-cache`;
 //! - `GET /app/<version>/<path>`: every other file, cached for good; another build's version is
 //!   a problem 404.
+//!
+//! One module is not a file: `js/schema.js` is written when the bundle is built, from the
+//! OpenAPI document ([`crate::api::ApiDoc`]) and the domain, so the result forms check a result
+//! against the server's own schemas, and know its task and evidence kinds, never a copy kept by
+//! hand.
 
 use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
+use serde_json::{Map, Value};
+use utoipa::OpenApi;
+
+use crate::domain::TaskKind;
+use crate::domain::media::EvidenceKind;
 use crate::web_bundle::{self, ASSET_BASE, Asset, Bundle, Policy};
 
 /// The page's policy: its own scripts, styles and connections only; images also from `blob:`
@@ -41,6 +51,68 @@ const MANIFEST: &str = "manifest.webmanifest";
 const VERSION_PLACEHOLDER: &str = "{{VERSION}}";
 const PRECACHE_PLACEHOLDER: &str = "{{PRECACHE}}";
 
+/// The generated module's path among the assets.
+const SCHEMA_JS: &str = "js/schema.js";
+
+/// The components of the OpenAPI document the app needs, with every schema they reference.
+const SCHEMA_ROOTS: &[&str] = &["TaskResult", "DeclineReason", "TaskStatus", "Crs"];
+
+/// The components named in [`SCHEMA_ROOTS`] and every component they reference, transitively,
+/// keyed by name, exactly as the OpenAPI document has them.
+fn result_schemas() -> Map<String, Value> {
+    fn references(schema: &Value, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(fields) => {
+                if let Some(name) = fields
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_owned());
+                }
+                fields.values().for_each(|v| references(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| references(v, out)),
+            _ => {}
+        }
+    }
+    let doc = serde_json::to_value(crate::api::ApiDoc::openapi()).unwrap_or_default();
+    let components = &doc["components"]["schemas"];
+    let mut schemas = Map::new();
+    let mut wanted: Vec<String> = SCHEMA_ROOTS.iter().map(|n| (*n).to_owned()).collect();
+    while let Some(name) = wanted.pop() {
+        if schemas.contains_key(&name) {
+            continue;
+        }
+        if let Some(schema) = components.get(&name) {
+            references(schema, &mut wanted);
+            schemas.insert(name, schema.clone());
+        }
+    }
+    schemas
+}
+
+/// The schemas and kinds the result forms need, as an ES module.
+fn schema_js() -> Vec<u8> {
+    fn json(value: &impl serde::Serialize) -> String {
+        serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+    }
+    let task_kinds: Vec<&str> = TaskKind::ALL.iter().map(|k| k.as_str()).collect();
+    let evidence_kinds: Vec<&str> = EvidenceKind::ALL.iter().map(|k| k.as_str()).collect();
+    format!(
+        "// Written by the server from its OpenAPI document (api-spec/openapi.json) and its domain\n\
+         // (src/domain/task_kind.rs, src/domain/media.rs).\n\
+         // The result of each task kind, and every schema it references, keyed by component name.\n\
+         export const RESULT_SCHEMAS = {};\n\
+         export const TASK_KINDS = {};\n\
+         export const EVIDENCE_KINDS = {};\n",
+        json(&result_schemas()),
+        json(&task_kinds),
+        json(&evidence_kinds),
+    )
+    .into_bytes()
+}
+
 struct FieldApp {
     bundle: Bundle,
     index: Asset,
@@ -63,7 +135,7 @@ fn app() -> &'static FieldApp {
         let bundle = Bundle::new(
             ASSET_PREFIX,
             web_bundle::FIELD_APP,
-            Vec::new(),
+            vec![(SCHEMA_JS, schema_js())],
             &[INDEX, SERVICE_WORKER, MANIFEST],
         );
         let base = [(ASSET_BASE, bundle.base.as_str())];
@@ -184,6 +256,71 @@ mod tests {
             assert!(bundle().assets.contains_key(path), "{src}");
         }
         assert_eq!(app().manifest.content_type, "application/manifest+json");
+    }
+
+    #[test]
+    fn the_schema_module_holds_the_results_schemas_and_kinds_from_the_server() {
+        let module = String::from_utf8(schema_js()).unwrap();
+        let served = &bundle().assets[SCHEMA_JS];
+        assert_eq!(served.content_type, "text/javascript; charset=utf-8");
+        assert_eq!(served.body, module.as_bytes());
+        // Each export is one line of JSON.
+        let export = |name: &str| -> Value {
+            let line = module
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("export const {name} = ")))
+                .unwrap_or_else(|| panic!("no {name}"));
+            serde_json::from_str(line.trim_end_matches(';')).unwrap()
+        };
+        let schemas = export("RESULT_SCHEMAS");
+        let kinds = export("TASK_KINDS");
+        assert_eq!(
+            kinds,
+            serde_json::json!([
+                "serve_documents",
+                "locate_person",
+                "locate_assets",
+                "urge_performance",
+                "facilitate_settlement",
+                "publicize_dishonesty",
+                "report_refusal",
+                "take_down_notice"
+            ])
+        );
+        assert_eq!(
+            export("EVIDENCE_KINDS"),
+            serde_json::json!(["photo", "signature", "audio", "pdf"])
+        );
+        // Referenced schemas are there, as the document has them.
+        let urge = schemas["UrgeResponse"]["enum"]
+            .as_array()
+            .expect("UrgeResponse's values");
+        for value in ["agreed_to_pay", "paid_in_full", "refused", "not_reached"] {
+            assert!(urge.contains(&Value::from(value)), "{value}");
+        }
+        for name in SCHEMA_ROOTS
+            .iter()
+            .chain(&["ServiceAttempt", "Witness", "Contact"])
+        {
+            assert!(schemas.get(name).is_some(), "{name} missing");
+        }
+        let doc = serde_json::to_value(crate::api::ApiDoc::openapi()).unwrap();
+        assert_eq!(schemas["TaskResult"], doc["components"]["schemas"]["TaskResult"]);
+        assert!(schemas.get("TaskDto").is_none(), "only what results reference");
+        // Every reference in the module resolves within it.
+        let text = schemas.to_string();
+        for reference in text.split("\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap();
+            assert!(schemas.get(name).is_some(), "{name} referenced, not included");
+        }
+        // One result variant per task kind, in the same order.
+        let variants: Vec<Value> = schemas["TaskResult"]["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["properties"]["kind"]["enum"][0].clone())
+            .collect();
+        assert_eq!(Value::from(variants), kinds);
     }
 
     #[test]
