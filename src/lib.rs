@@ -3,7 +3,9 @@
 //!
 //! Layers point one way: [`api`] → [`services`] → [`repo`] → [`db`], with [`domain`] and [`geo`]
 //! pure. See `docs/API-DESIGN.md` for the conventions of the HTTP surface. [`console`] serves the
-//! web console for officers and supervisors (`web/`, embedded), a client of that same API.
+//! web console for officers and supervisors (`web/`, embedded), a client of that same API;
+//! [`field_app`] the grid workers' offline-first phone app (`web/app/`), another; both through
+//! [`web_bundle`].
 
 pub mod api;
 pub mod auth;
@@ -14,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod field_app;
 pub mod geo;
 pub mod jobs;
 pub mod metrics;
@@ -22,6 +25,7 @@ pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod web_bundle;
 
 /// The layers point one way — `api → services → repo → db`, with `domain` and `geo` pure — and
 /// this keeps them so: each file's `crate::` paths (and, for the pure layers, its crates) are

@@ -216,6 +216,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(app_state.config.json_limit))
                 .configure(api::configure)
                 .configure(crate::console::configure)
+                .configure(crate::field_app::configure)
                 .default_service(web::to(api::not_found))
         })
         .listen(listener)?
@@ -290,7 +291,8 @@ impl Application {
 /// Headers on every response. The API serves JSON holding personal data: no caching, no framing,
 /// no content sniffing, no referrer, nothing to load or run in a page. (HSTS belongs at the TLS
 /// proxy, the only place that knows the connection is HTTPS.) These are defaults: the console's
-/// page and files (`crate::console`) set their own policy and caching, which are kept.
+/// and the field app's pages and files (`crate::console`, `crate::field_app`) set their own
+/// policy and caching, which are kept.
 fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add(("X-Content-Type-Options", "nosniff"))

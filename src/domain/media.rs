@@ -18,6 +18,13 @@ pub enum EvidenceKind {
 }
 
 impl EvidenceKind {
+    pub const ALL: [EvidenceKind; 4] = [
+        EvidenceKind::Photo,
+        EvidenceKind::Signature,
+        EvidenceKind::Audio,
+        EvidenceKind::Pdf,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EvidenceKind::Photo => "photo",
@@ -29,14 +36,7 @@ impl EvidenceKind {
 
     /// The kind stored under this exact name, if any.
     pub fn parse(s: &str) -> Option<EvidenceKind> {
-        [
-            EvidenceKind::Photo,
-            EvidenceKind::Signature,
-            EvidenceKind::Audio,
-            EvidenceKind::Pdf,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        EvidenceKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// The media types this kind accepts, each one [`sniff`] can recognise.
@@ -138,12 +138,7 @@ mod tests {
             sniff(b"#!AMR\n"),
             sniff(b"OggS\0"),
         ];
-        for kind in [
-            EvidenceKind::Photo,
-            EvidenceKind::Signature,
-            EvidenceKind::Audio,
-            EvidenceKind::Pdf,
-        ] {
+        for kind in EvidenceKind::ALL {
             for media in kind.media_types() {
                 assert!(recognised.contains(&Some(media)), "{media}");
             }

@@ -20,6 +20,7 @@ mod court_walls;
 mod demo;
 mod dishonest;
 mod evidence;
+mod field_app;
 mod grids;
 mod health;
 mod idempotency;

@@ -2,7 +2,7 @@
 // role, and hand the page to the router.
 
 import * as api from './api.js';
-import { h, mount } from './dom.js';
+import { h, mount } from '../shared/dom.js';
 import { label, lang, setLang, t, translateStatic } from './i18n.js';
 import { current, navigate, otherwise, render, route, start } from './router.js';
 import { loginView } from './views/login.js';

@@ -1,6 +1,6 @@
 // A small SVG line chart (scores over time). Colours come from the stylesheet (.series-N).
 
-import { h, s } from './dom.js';
+import { h, s } from '../shared/dom.js';
 
 const W = 640;
 const H = 260;

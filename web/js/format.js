@@ -1,6 +1,6 @@
 // Formatting shared by the views: dates, money, points, periods, badges.
 
-import { h } from './dom.js';
+import { h } from '../shared/dom.js';
 import { label, lang, t } from './i18n.js';
 
 const TZ = 'Asia/Shanghai';

@@ -2,7 +2,7 @@
 // Positions are WGS-84 [lon, lat]; an equirectangular projection scaled by cos(latitude) is
 // exact enough for a county a few tens of kilometres across.
 
-import { s } from './dom.js';
+import { s } from '../shared/dom.js';
 
 const WIDTH = 1000;
 const PAD = 12;

@@ -2,7 +2,7 @@
 // directory (names for ids), and the period picker.
 
 import * as api from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '../../shared/dom.js';
 import { t } from '../i18n.js';
 import { periodChoices } from '../format.js';
 

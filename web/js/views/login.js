@@ -1,7 +1,7 @@
 // The sign-in form: the same accounts as the API.
 
 import * as api from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '../../shared/dom.js';
 import { t } from '../i18n.js';
 import { errorText } from './common.js';
 

@@ -2,7 +2,7 @@
 // its parties and tasks, and the court's queue of tasks nobody could take.
 
 import * as api from '../api.js';
-import { h } from '../dom.js';
+import { h } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
 import { date, dateTime, overdueBadge, statusBadge, workerName, yuan } from '../format.js';
 import { card, link, page, show, table, workerDirectory } from './common.js';

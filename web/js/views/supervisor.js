@@ -3,7 +3,7 @@
 // payouts with their CSV export for the finance office.
 
 import * as api from '../api.js';
-import { h, mount, toast } from '../dom.js';
+import { h, mount, toast } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
 import { OPEN } from '../task_states.js';
 import { dateTime, monthsUpTo, overdueBadge, percent, points, statusBadge, thisMonth, workerName, yuan } from '../format.js';

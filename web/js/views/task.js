@@ -4,7 +4,7 @@
 // reassignment (both) and pinning a queued task's target on the map (officer).
 
 import * as api from '../api.js';
-import { h, toast } from '../dom.js';
+import { h, toast } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
 import { REASSIGNABLE } from '../task_states.js';
 import { dateTime, flagBadge, overdueBadge, statusBadge, workerName } from '../format.js';

@@ -2,7 +2,7 @@
 // with its cause, and the training recommended from their recent rework reasons.
 
 import * as api from '../api.js';
-import { h } from '../dom.js';
+import { h } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
 import { dateTime, points, thisMonth } from '../format.js';
 import { card, link, page, periodSelect, show, table } from './common.js';
