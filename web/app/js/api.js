@@ -15,7 +15,6 @@ const BASE = '/api/v1';
 const LOCK = 'gridassist-app-refresh';
 
 let accessToken = null;
-let accessFor = null;
 const listeners = new Set();
 
 /** A problem document (RFC 9457) or a network failure (status 0), as an exception. */
@@ -77,7 +76,6 @@ async function send(path, { method = 'GET', body, headers = {}, auth = true } = 
 
 async function adopt(answer) {
   accessToken = answer.access_token;
-  accessFor = answer.user.id;
   await store.put('kv', { refresh_token: answer.refresh_token, user: answer.user, lost: false }, 'session');
   return answer.user;
 }
@@ -140,7 +138,6 @@ export async function logout() {
     // Offline or refused: the token expires on its own; the phone forgets it now.
   } finally {
     accessToken = null;
-    accessFor = null;
     await store.wipe();
   }
 }
@@ -210,9 +207,4 @@ export async function state() {
   const current = await session();
   if (!current?.user) return 'signed_out';
   return current.lost ? 'lost' : 'signed_in';
-}
-
-/** Whose access token is in memory (tests and diagnostics). */
-export function tokenOwner() {
-  return accessFor;
 }

@@ -19,6 +19,10 @@ export const events = new EventTarget();
 const emit = (type, detail) => events.dispatchEvent(new CustomEvent(type, { detail }));
 
 const LOCAL_PREFIX = 'local:';
+// How long a closed task's party details stay on the phone: the server's default access grace
+// (GRIDASSIST_PARTY_ACCESS_GRACE_HOURS, 72 h); the task itself is forgotten after 30 days.
+const PARTY_GRACE_MS = 72 * 3600 * 1000;
+const CLOSED_KEPT_MS = 30 * 24 * 3600 * 1000;
 const BACKOFF_S = [5, 15, 60, 300];
 
 /** A fresh client id (crypto.randomUUID needs a secure context; fall back to random bytes). */
@@ -83,12 +87,31 @@ export function pull() {
         await applyPage(page);
         more = page.has_more;
       }
+      await forgetClosed();
       emit('tasks');
     })().finally(() => {
       pulling = null;
     });
   }
   return pulling;
+}
+
+/** Drop what the phone no longer needs of finished tasks: party details after the grace, the task
+ * (and its draft) after a month. */
+export async function forgetClosed(now = Date.now()) {
+  await store.tx(['tasks', 'drafts'], 'readwrite', async (s) => {
+    for (const record of await store.promised(s.tasks.getAll())) {
+      const task = record.task;
+      if (!task || !['approved', 'cancelled'].includes(task.status)) continue;
+      const closedFor = now - new Date(task.updated_at).getTime();
+      if (closedFor > CLOSED_KEPT_MS) {
+        s.tasks.delete(record.id);
+        s.drafts.delete(record.id);
+      } else if (closedFor > PARTY_GRACE_MS && task.party) {
+        s.tasks.put({ ...record, task: { ...task, party: null } });
+      }
+    }
+  });
 }
 
 /** Refresh one task's evidence list (what the server holds for it). */

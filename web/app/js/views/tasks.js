@@ -122,6 +122,9 @@ export async function tasksView() {
     const groups = new Map(ORDER.map((g) => [g, []]));
     for (const item of items) groups.get(groupOf(item, now)).push(item);
     for (const list of groups.values()) list.sort((a, b) => new Date(a.record.task.due_at) - new Date(b.record.task.due_at));
+    // Finished work: the latest ten, newest first (the rest stays on the phone for a month).
+    const done = groups.get('done').sort((a, b) => new Date(b.record.task.updated_at) - new Date(a.record.task.updated_at));
+    groups.set('done', done.slice(0, 10));
     const refresh = h(
       'button',
       {
