@@ -194,6 +194,14 @@ describe('field app', () => {
 
     await page.getByRole('link', { name: '填写结果' }).click();
     await page.getByRole('heading', { name: /填写结果/ }).waitFor();
+    // Lodged service without its witness: the phone refuses it, in Chinese, at the witness field.
+    await page.locator('input[data-path="result.attempts[0].outcome"][value="refused"]').check();
+    await page.getByRole('button', { name: '提交审核' }).click();
+    const missing = page.locator('.field-error[data-for="result.attempts[0].witness.name"]');
+    await missing.waitFor();
+    assert.match(await missing.textContent(), /[\u4e00-\u9fff]/, 'the message is in Chinese');
+    assert.equal(await count(seed.officer, task.id, 'submit'), 0, 'nothing was sent');
+    await shot(page, 'result-errors');
     await fillRefusedService(page);
     await fitsTheScreen(page);
     await shot(page, 'result-form');
@@ -353,6 +361,29 @@ describe('field app', () => {
     await page.locator(`a.task-row[data-task-id="${keep.id}"]`).getByText('已接收').waitFor();
     await page.waitForFunction(() => !document.querySelector('#waiting-banner'));
     assert.equal(await count(seed.officer, keep.id, 'accept'), 1, 'the queued acceptance was sent after signing in again');
+
+    // Signing out wipes what the app kept on the phone.
+    await page.locator('#tab-me').click();
+    await shot(page, 'me');
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.getByRole('heading', { name: '网格员登录' }).waitFor();
+    const left = await page.evaluate(async () => {
+      const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('gridassist-app');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const counts = {};
+      for (const name of db.objectStoreNames) {
+        counts[name] = await new Promise((resolve) => {
+          const r = db.transaction(name).objectStore(name).count();
+          r.onsuccess = () => resolve(r.result);
+        });
+      }
+      db.close();
+      return counts;
+    });
+    assert.deepEqual(left, { drafts: 0, files: 0, kv: 0, outbox: 0, tasks: 0 }, 'nothing left on the phone');
     assert.deepEqual(page.problems, []);
     await context.close();
   });
