@@ -164,6 +164,80 @@ pub fn version() -> &'static str {
     &bundle().version
 }
 
+/// The size budget of the app, in bytes as sent (gzipped where served gzipped): its
+/// JavaScript (every module, shared and generated ones included, and the service worker)…
+pub const JS_BUDGET: usize = 150_000;
+/// …and the whole first load: the page, the service worker and everything it precaches.
+pub const FIRST_LOAD_BUDGET: usize = 250_000;
+
+/// One file of the app's first load, and its size.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileSize {
+    pub url: String,
+    /// Bytes as stored.
+    pub raw: usize,
+    /// Bytes gzipped, when the file is sent gzipped to clients that take it.
+    pub gzip: Option<usize>,
+}
+
+impl FileSize {
+    /// What a phone that takes gzip downloads.
+    pub fn sent(&self) -> usize {
+        self.gzip.unwrap_or(self.raw)
+    }
+
+    pub fn is_javascript(&self) -> bool {
+        self.url.ends_with(".js")
+    }
+}
+
+/// Every file of the app's first load — the page, the service worker, the manifest and every
+/// versioned asset — with its size raw and gzipped, in URL order.
+pub fn first_load_sizes() -> Vec<FileSize> {
+    let app = app();
+    let size = |url: String, asset: &Asset| FileSize {
+        url,
+        raw: asset.body.len(),
+        gzip: asset.gzip.as_ref().map(|gz| gz.body.len()),
+    };
+    let mut sizes = vec![
+        size(format!("{ASSET_PREFIX}/"), &app.index),
+        size(format!("{ASSET_PREFIX}/{SERVICE_WORKER}"), &app.service_worker),
+        size(format!("{ASSET_PREFIX}/{MANIFEST}"), &app.manifest),
+    ];
+    sizes.extend(
+        app.bundle
+            .assets
+            .iter()
+            .map(|(path, asset)| size(format!("{}/{path}", app.bundle.base), asset)),
+    );
+    sizes.sort_by(|a, b| a.url.cmp(&b.url));
+    sizes
+}
+
+/// The sizes as a table (for docs: `cargo test --lib field_app::tests::print_sizes -- --ignored
+/// --nocapture`).
+pub fn size_table() -> String {
+    let sizes = first_load_sizes();
+    let mut table = String::from("| file | raw bytes | gzip bytes |\n|---|---:|---:|\n");
+    for f in &sizes {
+        let url = f.url.replace(&format!("{}/", bundle().base), "<v>/");
+        let gzip = f.gzip.map_or("—".to_owned(), |g| g.to_string());
+        table.push_str(&format!("| `{url}` | {} | {gzip} |\n", f.raw));
+    }
+    let total = |js: bool, pick: fn(&FileSize) -> usize| -> usize {
+        sizes.iter().filter(|f| !js || f.is_javascript()).map(pick).sum()
+    };
+    table.push_str(&format!(
+        "| **JavaScript** | {} | {} (budget {JS_BUDGET}) |\n| **first load** | {} | {} (budget {FIRST_LOAD_BUDGET}) |\n",
+        total(true, |f| f.raw),
+        total(true, FileSize::sent),
+        total(false, |f| f.raw),
+        total(false, FileSize::sent),
+    ));
+    table
+}
+
 const SERVICE_WORKER_POLICY: Policy = Policy {
     extra: &[("service-worker-allowed", "/app/")],
     ..Policy::revalidated(Some(PAGE_CSP))
@@ -321,6 +395,42 @@ mod tests {
             .map(|v| v["properties"]["kind"]["enum"][0].clone())
             .collect();
         assert_eq!(Value::from(variants), kinds);
+    }
+
+    #[test]
+    fn the_app_stays_within_its_size_budget() {
+        let sizes = first_load_sizes();
+        // Everything the service worker caches is counted, and the worker itself.
+        let urls: Vec<&str> = sizes.iter().map(|f| f.url.as_str()).collect();
+        for url in precache(bundle()) {
+            assert!(urls.contains(&url.as_str()), "{url}");
+        }
+        assert!(urls.contains(&"/app/sw.js"));
+        let js: usize = sizes
+            .iter()
+            .filter(|f| f.is_javascript())
+            .map(FileSize::sent)
+            .sum();
+        let all: usize = sizes.iter().map(FileSize::sent).sum();
+        assert!(
+            js <= JS_BUDGET,
+            "the app's JavaScript is {js} bytes gzipped\n{}",
+            size_table()
+        );
+        assert!(
+            all <= FIRST_LOAD_BUDGET,
+            "the first load is {all} bytes\n{}",
+            size_table()
+        );
+        // Text is counted gzipped.
+        let schema = sizes.iter().find(|f| f.url.ends_with(SCHEMA_JS)).unwrap();
+        assert!(schema.gzip.is_some_and(|g| g < schema.raw));
+    }
+
+    #[test]
+    #[ignore = "prints the size table for the docs"]
+    fn print_sizes() {
+        println!("{}", size_table());
     }
 
     #[test]

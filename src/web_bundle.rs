@@ -9,7 +9,9 @@
 //! - pages served at fixed URLs (not under the version) with placeholders filled in
 //!   ([`Bundle::render`]), revalidated on every load;
 //! - the HTTP side: content types, ETag and `If-None-Match` (304), `Cache-Control`, a page's own
-//!   Content-Security-Policy ([`Policy`]) and the routes ([`page`], [`versioned_files`]).
+//!   Content-Security-Policy ([`Policy`]) and the routes ([`page`], [`versioned_files`]);
+//! - compression: every text file is gzipped once, when the bundle is built, and served so
+//!   (`Content-Encoding: gzip`, its own ETag) to clients whose `Accept-Encoding` takes gzip.
 //!
 //! What a bundle holds (which pages, which generated modules, which policy) is the console's and
 //! the app's own business.
@@ -38,17 +40,85 @@ pub struct Asset {
     pub body: Vec<u8>,
     pub content_type: &'static str,
     pub etag: String,
+    /// The gzipped body and its ETag, for a text file that compresses.
+    pub gzip: Option<Gzipped>,
+}
+
+/// A file's gzip representation. Its ETag is the file's with `-gz`: a cache must not take one
+/// representation's validator for the other's.
+pub struct Gzipped {
+    pub body: Vec<u8>,
+    pub etag: String,
 }
 
 impl Asset {
     pub fn new(path: &str, body: Vec<u8>) -> Asset {
-        let etag = format!("\"{}\"", &digest_hex(&body)[..32]);
+        let hash = &digest_hex(&body)[..32];
+        let gzip = is_text(path)
+            .then(|| gzip(&body))
+            .filter(|gz| gz.len() < body.len())
+            .map(|gz| Gzipped {
+                body: gz,
+                etag: format!("\"{hash}-gz\""),
+            });
         Asset {
             content_type: content_type(path),
-            etag,
+            etag: format!("\"{hash}\""),
             body,
+            gzip,
         }
     }
+
+    /// The bytes a client that takes gzip (or not) is sent: (body, ETag, gzipped).
+    fn representation(&self, gzip_accepted: bool) -> (&[u8], &str, bool) {
+        match &self.gzip {
+            Some(gz) if gzip_accepted => (&gz.body, &gz.etag, true),
+            _ => (&self.body, &self.etag, false),
+        }
+    }
+}
+
+/// Files worth compressing: text (images other than SVG are compressed already).
+fn is_text(path: &str) -> bool {
+    matches!(
+        path.rsplit_once('.').map(|(_, ext)| ext),
+        Some("html" | "js" | "css" | "svg" | "json" | "webmanifest")
+    )
+}
+
+/// `bytes` gzipped at the best level (once per file and build, so the time is well spent).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip: named (or `x-gzip`) with a q-value above
+/// 0, or not named and `*` accepted.
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    let mut gzip = None;
+    let mut any = None;
+    for item in req
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+    {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+            .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0));
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(q);
+        } else if coding == "*" {
+            any = Some(q);
+        }
+    }
+    gzip.or(any).is_some_and(|q| q > 0.0)
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -191,17 +261,22 @@ fn not_modified(req: &HttpRequest, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
-/// Answer `req` with `asset` (304 when the client holds it already).
+/// Answer `req` with `asset`, gzipped when the client takes it (304 when the client holds that
+/// representation already).
 pub fn serve(req: &HttpRequest, asset: &'static Asset, policy: Policy) -> HttpResponse {
-    let unchanged = not_modified(req, &asset.etag);
+    let (body, etag, gzipped) = asset.representation(accepts_gzip(req));
+    let unchanged = not_modified(req, etag);
     let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, asset.etag.clone()))
+        .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, policy.cache));
+    if asset.gzip.is_some() {
+        response.insert_header((header::VARY, "Accept-Encoding"));
+    }
     if let Some(csp) = policy.csp {
         response.insert_header((header::CONTENT_SECURITY_POLICY, csp));
     }
@@ -211,9 +286,12 @@ pub fn serve(req: &HttpRequest, asset: &'static Asset, policy: Policy) -> HttpRe
     if unchanged {
         return response.finish();
     }
+    if gzipped {
+        response.insert_header((header::CONTENT_ENCODING, "gzip"));
+    }
     response
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)))
-        .body(asset.body.as_slice())
+        .body(body)
 }
 
 /// GET, and HEAD (answered as GET without the body).
@@ -345,6 +423,42 @@ pub mod checks {
                 );
             }
         }
+    }
+
+    #[test]
+    fn gzip_is_taken_when_the_client_says_so() {
+        use actix_web::test::TestRequest;
+        let takes = |value: Option<&str>| {
+            let mut req = TestRequest::default();
+            if let Some(v) = value {
+                req = req.insert_header((header::ACCEPT_ENCODING, v));
+            }
+            accepts_gzip(&req.to_http_request())
+        };
+        assert!(takes(Some("gzip, deflate, br")));
+        assert!(takes(Some("br;q=1.0, GZIP;q=0.5")));
+        assert!(takes(Some("*")));
+        assert!(takes(Some("x-gzip")));
+        assert!(!takes(None));
+        assert!(!takes(Some("identity")));
+        assert!(!takes(Some("br")));
+        assert!(!takes(Some("gzip;q=0")));
+        assert!(!takes(Some("gzip;q=0, *")));
+    }
+
+    #[test]
+    fn text_is_gzipped_once_with_its_own_etag_and_images_are_not() {
+        let text = "export const A = 1;\n".repeat(50).into_bytes();
+        let js = Asset::new("js/a.js", text.clone());
+        let gz = js.gzip.as_ref().expect("a gzip representation");
+        assert!(gz.body.len() < text.len());
+        assert_eq!(gz.etag, format!("{}-gz\"", js.etag.trim_end_matches('"')));
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz.body.as_slice()), &mut back).unwrap();
+        assert_eq!(back, text);
+        assert!(Asset::new("icons/a.png", text.clone()).gzip.is_none());
+        // Nothing to gain: served as it is.
+        assert!(Asset::new("a.js", b"1".to_vec()).gzip.is_none());
     }
 
     #[test]

@@ -151,3 +151,65 @@ async fn another_builds_files_and_unknown_files_are_problem_404s() {
     let r = app.client.post(app.url("/app/")).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn text_is_sent_gzipped_to_clients_that_take_it_and_as_it_is_to_others() {
+    let app = spawn_app().await;
+    let version = gridassist::field_app::version();
+    let console = gridassist::console::version();
+    for path in [
+        "/app/".to_owned(),
+        "/app/sw.js".to_owned(),
+        "/app/manifest.webmanifest".to_owned(),
+        format!("/app/{version}/js/schema.js"),
+        "/".to_owned(),
+        format!("/console/{console}/js/views/task.js"),
+    ] {
+        let plain = fetch(&app, &path).await;
+        assert_eq!(plain.status(), 200, "{path}");
+        assert_eq!(header(&plain, "content-encoding"), "", "{path}");
+        assert_eq!(header(&plain, "vary"), "Accept-Encoding", "{path}");
+        let plain_etag = header(&plain, "etag").to_owned();
+        let plain_body = plain.bytes().await.unwrap();
+
+        let get = |encoding: &'static str| app.client.get(app.url(&path)).header("accept-encoding", encoding);
+        let gz = get("gzip, deflate, br").send().await.unwrap();
+        assert_eq!(gz.status(), 200, "{path}");
+        assert_eq!(header(&gz, "content-encoding"), "gzip", "{path}");
+        assert_eq!(header(&gz, "vary"), "Accept-Encoding", "{path}");
+        let gz_etag = header(&gz, "etag").to_owned();
+        assert_eq!(gz_etag, format!("{}-gz\"", plain_etag.trim_end_matches('"')));
+        let gz_body = gz.bytes().await.unwrap();
+        assert!(gz_body.len() < plain_body.len(), "{path}");
+        let mut decoded = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz_body[..]), &mut decoded).unwrap();
+        assert_eq!(decoded, plain_body, "{path}");
+
+        // Each representation revalidates against its own ETag.
+        let r = get("gzip")
+            .header("if-none-match", &gz_etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 304, "{path}");
+        let r = get("identity")
+            .header("if-none-match", &gz_etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(header(&r, "content-encoding"), "");
+        let r = get("gzip;q=0").send().await.unwrap();
+        assert_eq!(header(&r, "content-encoding"), "", "{path}");
+    }
+    // Images are compressed already: sent as they are.
+    let r = app
+        .client
+        .get(app.url(&format!("/app/{version}/icons/icon-192.png")))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-encoding"), "");
+}
