@@ -12,22 +12,18 @@
 //! - `GET /app/manifest.webmanifest`, the web app manifest, `no-cache`;
 //! - `GET /app/<version>/<path>`: every other file, cached for good; another build's version is
 //!   a problem 404.
+//! - `GET /app/install`: the sign-up sheet an admin prints for workers, with the app's address
+//!   as a QR code ([`install_sheet`]).
 //!
-//! One module is not a file: `js/schema.js` is written when the bundle is built, from the
-//! OpenAPI document ([`crate::api::ApiDoc`]) and the domain, so the result forms check a result
-//! against the server's own schemas, and know its task and evidence kinds, never a copy kept by
-//! hand.
+//! The result forms' copy of the server's rules (`web/app/js/results/rules.js`) is checked
+//! against the OpenAPI document by `tests/e2e/results_rules.test.mjs`, not shipped to phones as
+//! schemas (they would only weigh on the first load).
 
 use std::sync::OnceLock;
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
-use serde_json::{Map, Value};
-use utoipa::OpenApi;
-
-use crate::domain::TaskKind;
-use crate::domain::media::EvidenceKind;
 use crate::web_bundle::{self, ASSET_BASE, Asset, Bundle, Policy};
 
 /// The page's policy: its own scripts, styles and connections only; images also from `blob:`
@@ -46,76 +42,22 @@ pub const ASSET_PREFIX: &str = "/app";
 const INDEX: &str = "index.html";
 const SERVICE_WORKER: &str = "sw.js";
 const MANIFEST: &str = "manifest.webmanifest";
+const INSTALL_SHEET: &str = "install.html";
+
+/// The sign-up sheet's placeholders.
+const APP_URL_PLACEHOLDER: &str = "{{APP_URL}}";
+const QR_CODE_PLACEHOLDER: &str = "{{QR_CODE}}";
 
 /// The service worker template's placeholders.
 const VERSION_PLACEHOLDER: &str = "{{VERSION}}";
 const PRECACHE_PLACEHOLDER: &str = "{{PRECACHE}}";
 
-/// The generated module's path among the assets.
-const SCHEMA_JS: &str = "js/schema.js";
-
-/// The components of the OpenAPI document the app needs, with every schema they reference.
-const SCHEMA_ROOTS: &[&str] = &["TaskResult", "DeclineReason", "TaskStatus", "Crs"];
-
-/// The components named in [`SCHEMA_ROOTS`] and every component they reference, transitively,
-/// keyed by name, exactly as the OpenAPI document has them.
-fn result_schemas() -> Map<String, Value> {
-    fn references(schema: &Value, out: &mut Vec<String>) {
-        match schema {
-            Value::Object(fields) => {
-                if let Some(name) = fields
-                    .get("$ref")
-                    .and_then(Value::as_str)
-                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
-                {
-                    out.push(name.to_owned());
-                }
-                fields.values().for_each(|v| references(v, out));
-            }
-            Value::Array(items) => items.iter().for_each(|v| references(v, out)),
-            _ => {}
-        }
-    }
-    let doc = serde_json::to_value(crate::api::ApiDoc::openapi()).unwrap_or_default();
-    let components = &doc["components"]["schemas"];
-    let mut schemas = Map::new();
-    let mut wanted: Vec<String> = SCHEMA_ROOTS.iter().map(|n| (*n).to_owned()).collect();
-    while let Some(name) = wanted.pop() {
-        if schemas.contains_key(&name) {
-            continue;
-        }
-        if let Some(schema) = components.get(&name) {
-            references(schema, &mut wanted);
-            schemas.insert(name, schema.clone());
-        }
-    }
-    schemas
-}
-
-/// The schemas and kinds the result forms need, as an ES module.
-fn schema_js() -> Vec<u8> {
-    fn json(value: &impl serde::Serialize) -> String {
-        serde_json::to_string(value).unwrap_or_else(|_| "null".into())
-    }
-    let task_kinds: Vec<&str> = TaskKind::ALL.iter().map(|k| k.as_str()).collect();
-    let evidence_kinds: Vec<&str> = EvidenceKind::ALL.iter().map(|k| k.as_str()).collect();
-    format!(
-        "// Written by the server from its OpenAPI document (api-spec/openapi.json) and its domain\n\
-         // (src/domain/task_kind.rs, src/domain/media.rs).\n\
-         // The result of each task kind, and every schema it references, keyed by component name.\n\
-         export const RESULT_SCHEMAS = {};\n\
-         export const TASK_KINDS = {};\n\
-         export const EVIDENCE_KINDS = {};\n",
-        json(&result_schemas()),
-        json(&task_kinds),
-        json(&evidence_kinds),
-    )
-    .into_bytes()
-}
-
 struct FieldApp {
     bundle: Bundle,
     index: Asset,
+    /// The sign-up sheet with this build's asset base, still holding the address and QR code
+    /// placeholders (they depend on the address the sheet is opened under).
+    install_sheet: String,
     service_worker: Asset,
     manifest: Asset,
 }
@@ -135,13 +77,14 @@ fn app() -> &'static FieldApp {
         let bundle = Bundle::new(
             ASSET_PREFIX,
             web_bundle::FIELD_APP,
-            vec![(SCHEMA_JS, schema_js())],
-            &[INDEX, SERVICE_WORKER, MANIFEST],
+            Vec::new(),
+            &[INDEX, SERVICE_WORKER, MANIFEST, INSTALL_SHEET],
         );
         let base = [(ASSET_BASE, bundle.base.as_str())];
         let precache = serde_json::to_string(&precache(&bundle)).unwrap_or_else(|_| "[]".into());
         FieldApp {
             index: bundle.render(INDEX, &base),
+            install_sheet: String::from_utf8_lossy(&bundle.render(INSTALL_SHEET, &base).body).into_owned(),
             manifest: bundle.render(MANIFEST, &base),
             service_worker: bundle.render(
                 SERVICE_WORKER,
@@ -243,6 +186,65 @@ const SERVICE_WORKER_POLICY: Policy = Policy {
     ..Policy::revalidated(Some(PAGE_CSP))
 };
 
+/// The app's address as the phones will reach it: the scheme and host this request came in
+/// under (behind a proxy, as it forwards them).
+fn app_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}{ASSET_PREFIX}/", info.scheme(), info.host())
+}
+
+/// `text` as HTML text or attribute value.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` as a QR code, an inline SVG element; empty when it cannot be encoded (an address too
+/// long for a QR code: the sheet still prints it as text).
+fn qr_svg(text: &str) -> String {
+    use qrcode::render::svg;
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return String::new();
+    };
+    let image = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build();
+    // Inline in HTML: the XML declaration is not wanted there.
+    match image.find("<svg") {
+        Some(start) => image[start..].replacen("<svg", "<svg role=\"img\" aria-label=\"二维码\"", 1),
+        None => String::new(),
+    }
+}
+
+/// The sign-up sheet an admin prints for grid workers: the app's address as text and as a QR
+/// code, and the first steps. Public (it holds nothing but the address), never cached (the
+/// address depends on the request).
+async fn install_sheet(req: HttpRequest) -> HttpResponse {
+    let url = app_url(&req);
+    let page = app()
+        .install_sheet
+        .replace(APP_URL_PLACEHOLDER, &escape_html(&url))
+        .replace(QR_CODE_PLACEHOLDER, &qr_svg(&url));
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
+        .content_type("text/html; charset=utf-8")
+        .body(page)
+}
+
 /// Register the app's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -269,6 +271,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         || &app().manifest,
         Policy::revalidated(None),
     ))
+    .service(
+        web::resource("/app/install")
+            .guard(web_bundle::get_or_head())
+            .to(install_sheet),
+    )
     .service(web_bundle::versioned_files(ASSET_PREFIX, bundle, "app file"));
 }
 
@@ -333,68 +340,20 @@ mod tests {
     }
 
     #[test]
-    fn the_schema_module_holds_the_results_schemas_and_kinds_from_the_server() {
-        let module = String::from_utf8(schema_js()).unwrap();
-        let served = &bundle().assets[SCHEMA_JS];
-        assert_eq!(served.content_type, "text/javascript; charset=utf-8");
-        assert_eq!(served.body, module.as_bytes());
-        // Each export is one line of JSON.
-        let export = |name: &str| -> Value {
-            let line = module
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("export const {name} = ")))
-                .unwrap_or_else(|| panic!("no {name}"));
-            serde_json::from_str(line.trim_end_matches(';')).unwrap()
-        };
-        let schemas = export("RESULT_SCHEMAS");
-        let kinds = export("TASK_KINDS");
-        assert_eq!(
-            kinds,
-            serde_json::json!([
-                "serve_documents",
-                "locate_person",
-                "locate_assets",
-                "urge_performance",
-                "facilitate_settlement",
-                "publicize_dishonesty",
-                "report_refusal",
-                "take_down_notice"
-            ])
-        );
-        assert_eq!(
-            export("EVIDENCE_KINDS"),
-            serde_json::json!(["photo", "signature", "audio", "pdf"])
-        );
-        // Referenced schemas are there, as the document has them.
-        let urge = schemas["UrgeResponse"]["enum"]
-            .as_array()
-            .expect("UrgeResponse's values");
-        for value in ["agreed_to_pay", "paid_in_full", "refused", "not_reached"] {
-            assert!(urge.contains(&Value::from(value)), "{value}");
-        }
-        for name in SCHEMA_ROOTS
-            .iter()
-            .chain(&["ServiceAttempt", "Witness", "Contact"])
-        {
-            assert!(schemas.get(name).is_some(), "{name} missing");
-        }
-        let doc = serde_json::to_value(crate::api::ApiDoc::openapi()).unwrap();
-        assert_eq!(schemas["TaskResult"], doc["components"]["schemas"]["TaskResult"]);
-        assert!(schemas.get("TaskDto").is_none(), "only what results reference");
-        // Every reference in the module resolves within it.
-        let text = schemas.to_string();
-        for reference in text.split("\"#/components/schemas/").skip(1) {
-            let name = reference.split('"').next().unwrap();
-            assert!(schemas.get(name).is_some(), "{name} referenced, not included");
-        }
-        // One result variant per task kind, in the same order.
-        let variants: Vec<Value> = schemas["TaskResult"]["oneOf"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v["properties"]["kind"]["enum"][0].clone())
-            .collect();
-        assert_eq!(Value::from(variants), kinds);
+    fn the_sign_up_sheet_has_its_placeholders_and_no_inline_code() {
+        let sheet = &app().install_sheet;
+        assert!(sheet.contains(APP_URL_PLACEHOLDER) && sheet.contains(QR_CODE_PLACEHOLDER));
+        assert!(sheet.contains(&format!("{}/install.css", bundle().base)));
+        checks::has_no_inline_code(sheet);
+        assert!(bundle().assets.contains_key("install.css"));
+    }
+
+    #[test]
+    fn the_qr_code_is_an_inline_svg_and_text_is_escaped() {
+        let svg = qr_svg("https://zhixing.example.cn/app/");
+        assert!(svg.starts_with("<svg role=\"img\""), "{svg}");
+        assert!(!svg.contains("<?xml") && !svg.contains("style=") && !svg.contains("<script"));
+        assert_eq!(escape_html(r#"a"b<c>&'d"#), "a&quot;b&lt;c&gt;&amp;&#39;d");
     }
 
     #[test]
@@ -423,8 +382,8 @@ mod tests {
             size_table()
         );
         // Text is counted gzipped.
-        let schema = sizes.iter().find(|f| f.url.ends_with(SCHEMA_JS)).unwrap();
-        assert!(schema.gzip.is_some_and(|g| g < schema.raw));
+        let main = sizes.iter().find(|f| f.url.ends_with("js/main.js")).unwrap();
+        assert!(main.gzip.is_some_and(|g| g < main.raw));
     }
 
     #[test]

@@ -161,7 +161,7 @@ async fn text_is_sent_gzipped_to_clients_that_take_it_and_as_it_is_to_others() {
         "/app/".to_owned(),
         "/app/sw.js".to_owned(),
         "/app/manifest.webmanifest".to_owned(),
-        format!("/app/{version}/js/schema.js"),
+        format!("/app/{version}/js/main.js"),
         "/".to_owned(),
         format!("/console/{console}/js/views/task.js"),
     ] {
@@ -212,4 +212,38 @@ async fn text_is_sent_gzipped_to_clients_that_take_it_and_as_it_is_to_others() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(header(&r, "content-encoding"), "");
+}
+
+#[tokio::test]
+async fn the_sign_up_sheet_shows_the_address_it_was_opened_under_as_text_and_qr_code() {
+    let app = spawn_app().await;
+    let r = fetch(&app, "/app/install").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&r, "cache-control"), "no-store");
+    assert_eq!(header(&r, "content-security-policy"), APP_CSP);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!("<figcaption>{}</figcaption>", app.url("/app/"))),
+        "{page}"
+    );
+    assert!(page.contains("<svg role=\"img\""), "the QR code");
+    assert!(page.contains("网格员协助执行应用") && page.contains("添加到主屏幕"));
+    assert!(!page.contains("{{"), "every placeholder filled");
+
+    // Behind a proxy the forwarded host is shown — as text, never as markup.
+    let r = app
+        .client
+        .get(app.url("/app/install"))
+        .header("x-forwarded-host", "court.example\"><b>x</b>")
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("https://court.example&quot;&gt;&lt;b&gt;x&lt;/b&gt;/app/"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>x</b>"));
 }
