@@ -60,8 +60,10 @@ pub struct GridListQuery {
     pub township_id: Option<i64>,
 }
 
-/// The grids the caller may see, as a GeoJSON FeatureCollection (WGS-84). Each feature's
-/// properties: `id`, `code`, `name`, `township_id`, `township_code`.
+/// The grids the caller may see, as a GeoJSON FeatureCollection (WGS-84): every grid
+/// (admins), their court's (officers), their township's (supervisors), or the grids they cover,
+/// primary and others (grid workers). Each feature's properties: `id`, `code`, `name`,
+/// `township_id`, `township_code`.
 #[utoipa::path(tag = "grids", params(GridListQuery), security(("bearer" = [])), responses(
     (status = 200, description = "GeoJSON FeatureCollection", body = serde_json::Value, content_type = "application/geo+json"),
     (status = 403, body = Problem, content_type = "application/problem+json")

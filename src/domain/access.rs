@@ -165,8 +165,15 @@ const TASK_READERS: &[(Role, Scope)] = &[
 ];
 /// A worker's profile, scores and training.
 const WORKER_READERS: &[(Role, Scope)] = &[(Admin, All), (Supervisor, Township), (Worker, Own)];
-/// The organisation's map and structure.
+/// The organisation's structure.
 const ORGANISATION_READERS: &[(Role, Scope)] = &[(Admin, All), (Officer, Court), (Supervisor, Township)];
+/// The map: the organisation's readers, and each worker the grids they cover.
+const MAP_READERS: &[(Role, Scope)] = &[
+    (Admin, All),
+    (Officer, Court),
+    (Supervisor, Township),
+    (Worker, Own),
+];
 
 impl Operation {
     /// The matrix. One row per operation; read it as "who may, over what".
@@ -180,7 +187,8 @@ impl Operation {
             Logout | Me => Granted(SELF),
 
             CreateCourt | ListCourts | CreateTownship | ImportGrids => Granted(ADMIN),
-            ListTownships | ListGrids => Granted(ORGANISATION_READERS),
+            ListTownships => Granted(ORGANISATION_READERS),
+            ListGrids => Granted(MAP_READERS),
             Locate => Granted(&[(Admin, Unscoped), (Officer, Unscoped), (Supervisor, Unscoped)]),
 
             CreateUser | ListUsers | GetUser | UpdateUser => Granted(ADMIN),
@@ -290,6 +298,17 @@ mod tests {
             assert_eq!(op.grant(Role::Officer), Some(Scope::Court));
             assert_eq!(op.grant(Role::Worker), None);
         }
+    }
+
+    #[test]
+    fn workers_read_their_own_grids_but_not_the_organisation() {
+        assert_eq!(Operation::ListGrids.grant(Role::Worker), Some(Scope::Own));
+        assert_eq!(
+            Operation::ListGrids.grant(Role::Supervisor),
+            Some(Scope::Township)
+        );
+        assert_eq!(Operation::ListTownships.grant(Role::Worker), None);
+        assert_eq!(Operation::ImportGrids.grant(Role::Worker), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub enum EvidenceKind {
     Photo,
     /// PNG (a drawn signature).
     Signature,
-    /// MP3, M4A/AAC, WAV, AMR or Ogg.
+    /// MP3, M4A/AAC, WAV, AMR, Ogg or WebM (what Chrome's `MediaRecorder` records).
     Audio,
     Pdf,
 }
@@ -44,7 +44,14 @@ impl EvidenceKind {
         match self {
             EvidenceKind::Photo => &["image/jpeg", "image/png", "image/heic"],
             EvidenceKind::Signature => &["image/png"],
-            EvidenceKind::Audio => &["audio/mpeg", "audio/mp4", "audio/wav", "audio/amr", "audio/ogg"],
+            EvidenceKind::Audio => &[
+                "audio/mpeg",
+                "audio/mp4",
+                "audio/wav",
+                "audio/amr",
+                "audio/ogg",
+                "audio/webm",
+            ],
             EvidenceKind::Pdf => &["application/pdf"],
         }
     }
@@ -90,14 +97,82 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
         Some("audio/amr")
     } else if starts(b"OggS") {
         Some("audio/ogg")
+    } else if is_webm(bytes) {
+        Some("audio/webm")
     } else {
         None
     }
 }
 
+/// An EBML variable-length integer at the start of `bytes`: its value (without the length
+/// marker) and its length in bytes.
+fn ebml_vint(bytes: &[u8]) -> Option<(u64, usize)> {
+    let first = *bytes.first()?;
+    let len = first.leading_zeros() as usize + 1;
+    let rest = bytes.get(1..len)?;
+    let value = rest
+        .iter()
+        .fold(u64::from(first) & (0xFF >> len), |v, b| (v << 8) | u64::from(*b));
+    Some((value, len))
+}
+
+/// A WebM file: an EBML header (`1A 45 DF A3`) whose DocType element (`42 82`) says `webm`.
+/// Matroska proper (DocType `matroska`) is not taken: phones record WebM.
+fn is_webm(bytes: &[u8]) -> bool {
+    let Some(rest) = bytes.strip_prefix(&[0x1A, 0x45, 0xDF, 0xA3]) else {
+        return false;
+    };
+    let Some((size, n)) = ebml_vint(rest) else {
+        return false;
+    };
+    let header = &rest[n..];
+    let header = &header[..header.len().min(usize::try_from(size).unwrap_or(usize::MAX))];
+    let mut at = 0;
+    while at < header.len() {
+        let Some((_, id_len)) = ebml_vint(&header[at..]) else {
+            return false;
+        };
+        let id = &header[at..at + id_len];
+        let Some((len, len_len)) = header.get(at + id_len..).and_then(ebml_vint) else {
+            return false;
+        };
+        let start = at + id_len + len_len;
+        let Some(end) = usize::try_from(len).ok().and_then(|l| start.checked_add(l)) else {
+            return false;
+        };
+        if id == [0x42, 0x82] {
+            return header.get(start..end) == Some(b"webm".as_slice());
+        }
+        at = end;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The start of what Chrome's `MediaRecorder` writes for `audio/webm;codecs=opus`: the EBML
+    /// header (version 1, DocType "webm" version 4) and the start of the Segment.
+    const WEBM: &[u8] = b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\xF7\x81\x01\x42\xF2\x81\x04\
+        \x42\xF3\x81\x08\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02\x18\x53\x80\x67\x01\xFF";
+
+    #[test]
+    fn webm_is_recognised_by_its_doctype() {
+        assert!(is_webm(WEBM));
+        // Matroska proper, a cut-off header, a lying size, and no DocType at all are not.
+        let matroska: &[u8] = b"\x1A\x45\xDF\xA3\xA3\x42\x86\x81\x01\x42\xF7\x81\x01\x42\xF2\x81\x04\
+            \x42\xF3\x81\x08\x42\x82\x88matroska\x42\x87\x81\x04\x42\x85\x81\x02";
+        assert!(!is_webm(matroska));
+        assert_eq!(sniff(matroska), None);
+        assert!(!is_webm(&WEBM[..24]));
+        assert!(!is_webm(b"\x1A\x45\xDF\xA3\x84\x42\x86\x81\x01"));
+        assert!(!is_webm(b"\x1A\x45\xDF\xA3"));
+        assert!(!is_webm(b"\x1A\x45\xDF\xA3\x00"));
+        assert!(!is_webm(b"\x1A\x45\xDF\xA3\x83\x42\x82\xFF"));
+        assert!(EvidenceKind::Audio.accepts("audio/webm"));
+        assert!(!EvidenceKind::Photo.accepts("audio/webm"));
+    }
 
     #[test]
     fn files_are_recognised_by_their_bytes() {
@@ -110,6 +185,7 @@ mod tests {
         assert_eq!(sniff(b"RIFF\0\0\0\0WAVEfmt "), Some("audio/wav"));
         assert_eq!(sniff(b"#!AMR\n"), Some("audio/amr"));
         assert_eq!(sniff(b"OggS\0"), Some("audio/ogg"));
+        assert_eq!(sniff(WEBM), Some("audio/webm"));
         assert_eq!(sniff(b"<html>"), None);
         assert_eq!(sniff(b"MZ\x90\0"), None);
         assert_eq!(sniff(b""), None);
@@ -137,6 +213,7 @@ mod tests {
             sniff(b"RIFF\0\0\0\0WAVEfmt "),
             sniff(b"#!AMR\n"),
             sniff(b"OggS\0"),
+            sniff(WEBM),
         ];
         for kind in EvidenceKind::ALL {
             for media in kind.media_types() {

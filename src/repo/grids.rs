@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{grids, townships};
+use crate::db::schema::{grids, townships, worker_grids};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = grids)]
@@ -83,6 +83,8 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Grid>> {
 pub struct GridFilter {
     pub court_id: Option<i64>,
     pub township_id: Option<i64>,
+    /// Only the grids this worker covers (primary or not).
+    pub worker_id: Option<i64>,
 }
 
 /// Grids with their township's code, filtered; ordered by code.
@@ -97,6 +99,15 @@ pub fn list(conn: &mut DbConn, filter: GridFilter) -> QueryResult<Vec<(Grid, Str
     }
     if let Some(township_id) = filter.township_id {
         query = query.filter(grids::township_id.eq(township_id));
+    }
+    if let Some(worker_id) = filter.worker_id {
+        query = query.filter(
+            grids::id.eq_any(
+                worker_grids::table
+                    .filter(worker_grids::worker_id.eq(worker_id))
+                    .select(worker_grids::grid_id),
+            ),
+        );
     }
     query.load(conn)
 }

@@ -110,8 +110,8 @@ pub fn list_townships(
 }
 
 /// The grids the caller may see, each with its township's code, ordered by code: any (admins),
-/// their court's (officers), their township's (supervisors); optionally only those of
-/// `township`, which must be within the caller's scope.
+/// their court's (officers), their township's (supervisors), those they cover, primary or not
+/// (workers); optionally only those of `township`, which must be within the caller's scope.
 pub fn list_grids(
     conn: &mut DbConn,
     caller: &Caller,
@@ -120,16 +120,26 @@ pub fn list_grids(
     if let Some(township) = township {
         caller.check_named(conn, Named::Township(township))?;
     }
-    let (court_id, township_id) = narrowed(caller, (None, township))?;
-    let filter = GridFilter {
-        court_id,
-        township_id,
+    let filter = if caller.role == Role::Worker {
+        GridFilter {
+            court_id: None,
+            township_id: township,
+            worker_id: Some(caller.id),
+        }
+    } else {
+        let (court_id, township_id) = narrowed(caller, (None, township))?;
+        GridFilter {
+            court_id,
+            township_id,
+            worker_id: None,
+        }
     };
     Ok(repo::grids::list(conn, filter)?)
 }
 
 /// Where a listing of the organisation looks, as (court, township): what was asked for, with the
-/// court an officer's own and the township a supervisor's own; workers list none of it.
+/// court an officer's own and the township a supervisor's own; workers list none of it (their
+/// grids are listed by [`list_grids`] on its own terms).
 fn narrowed(
     caller: &Caller,
     (court, township): (Option<i64>, Option<i64>),

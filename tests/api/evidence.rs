@@ -163,6 +163,16 @@ async fn uploads_are_judged_by_their_bytes_size_and_digest() {
         )
         .await;
     assert_eq!(png.body["media_type"], "image/png", "{}", png.text);
+    // A recording from Chrome's MediaRecorder (WebM, Opus) is audio, and only audio.
+    let webm = b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\xF7\x81\x01\x42\xF2\x81\x04\x42\xF3\x81\x08\
+                 \x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02\x18\x53\x80\x67\x01\xFF\xFF\xFF"
+        .to_vec();
+    let audio = app.upload_evidence(worker, t, "kind=audio", webm.clone()).await;
+    assert_eq!(audio.status, 201, "{}", audio.text);
+    assert_eq!(audio.body["media_type"], "audio/webm");
+    app.upload_evidence(worker, t, "kind=photo", webm)
+        .await
+        .assert_problem(422, "evidence_kind_mismatch");
     // The same client id for a different file is refused.
     app.upload_evidence(worker, t, "kind=photo&client_id=c1", jpeg_of_size(10))
         .await;

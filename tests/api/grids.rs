@@ -1,7 +1,7 @@
 use gridassist::geo::{LatLon, gcj02_to_bd09, wgs84_to_gcj02};
 use serde_json::json;
 
-use crate::fixtures::{collection, county, square};
+use crate::fixtures::{FieldBuilder, WorkerProfile, collection, county, grid_id, square};
 use crate::helpers::{PASSWORD, spawn_app};
 
 fn locate_path(p: LatLon, crs: &str) -> String {
@@ -300,4 +300,82 @@ async fn grids_can_be_imported_from_the_command_line_code_path_too() {
     assert_eq!(report.created, 1);
     let listed = app.get("/api/v1/grids", Some(&admin)).await;
     assert_eq!(listed.body["features"][0]["properties"]["code"], "G-CLI");
+}
+
+/// The codes of the grids a listing holds, in order, each checked to carry its polygon.
+fn listed_codes(listing: &serde_json::Value) -> Vec<String> {
+    listing["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["geometry"]["type"], "Polygon", "{f}");
+            assert_eq!(
+                f["geometry"]["coordinates"][0].as_array().unwrap().len(),
+                5,
+                "{f}"
+            );
+            f["properties"]["code"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_worker_lists_exactly_the_grids_they_cover_with_their_shapes() {
+    let app = spawn_app().await;
+    // worker1 in G-SW, worker2 in G-NE.
+    let f = FieldBuilder::new()
+        .workers_in(&["G-SW", "G-NE"])
+        .build(&app)
+        .await;
+    let (worker1, worker2) = (&f.workers[0], &f.workers[1]);
+    let sw = grid_id(&app, &f.admin, "G-SW").await;
+    let se = grid_id(&app, &f.admin, "G-SE").await;
+    // worker1 also covers G-SE.
+    WorkerProfile::in_grid(sw)
+        .also_in(&[se])
+        .set(&app, &f.admin, worker1.0)
+        .await;
+
+    let mine = app.get("/api/v1/grids", Some(&worker1.1)).await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(listed_codes(&mine.body), ["G-SE", "G-SW"]);
+    assert_eq!(mine.body["features"][0]["properties"]["id"], se);
+    assert_eq!(mine.body["features"][0]["properties"]["township_code"], "T1");
+    // The same grids as the officer sees them.
+    let officers = app.get("/api/v1/grids", Some(&f.officer)).await;
+    let officers_se = officers.body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["properties"]["code"] == "G-SE")
+        .unwrap()
+        .clone();
+    assert_eq!(mine.body["features"][0], officers_se);
+
+    // worker2, of another grid of the same township, sees only theirs.
+    let theirs = app.get("/api/v1/grids", Some(&worker2.1)).await;
+    assert_eq!(listed_codes(&theirs.body), ["G-NE"]);
+    // Their own township may be named; it narrows nothing further.
+    let named = app
+        .get(
+            &format!("/api/v1/grids?township_id={}", f.township_id),
+            Some(&worker2.1),
+        )
+        .await;
+    assert_eq!(listed_codes(&named.body), ["G-NE"]);
+
+    // Another township's is refused, as for a supervisor.
+    let other = app.create_township(&f.admin, "T2", f.court_id).await;
+    app.get(&format!("/api/v1/grids?township_id={other}"), Some(&worker2.1))
+        .await
+        .assert_problem(403, "forbidden");
+
+    // A worker who covers no grid lists none.
+    app.create_user(&f.admin, "worker.idle", "worker", None, Some(f.township_id))
+        .await;
+    let idle = app.token("worker.idle", PASSWORD).await;
+    let none = app.get("/api/v1/grids", Some(&idle)).await;
+    assert_eq!(none.status, 200, "{}", none.text);
+    assert!(listed_codes(&none.body).is_empty());
 }
