@@ -134,6 +134,25 @@ after(async () => {
 });
 
 describe('field app', () => {
+  test('a grid worker who signs in to the console is pointed to the field app, and the sign-up sheet prints its address', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(BASE);
+    await page.getByLabel(/用户名/).fill('worker-3-01');
+    await page.getByLabel(/^密码$/).fill(PASSWORDS.worker);
+    await page.getByRole('button', { name: /^登录$/ }).click();
+    await page.getByRole('link', { name: '打开网格员应用' }).click();
+    await page.getByRole('heading', { name: '网格员登录' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/app/');
+
+    await page.goto(`${BASE}/app/install`);
+    await page.getByRole('heading', { name: '网格员协助执行应用' }).waitFor();
+    await page.locator('figcaption').getByText(`${BASE}/app/`).waitFor();
+    assert.equal(await page.locator('.qr svg[role="img"]').count(), 1, 'the QR code');
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'app-install-sheet.png'), fullPage: true });
+    await context.close();
+  });
+
   test('the first visit fits the budget: bytes checked, time on slow 3G measured', async () => {
     // "Slow 3G": 400 kbit/s each way, 400 ms from request to response headers (CDP throttling).
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });

@@ -327,3 +327,18 @@ test('every enum value has a Chinese and an English label', () => {
   assert.equal(LABELS.zh['result.outcome.refused'].startsWith('留置送达'), true);
   assert.equal(LABELS.zh['result.outcome.served_to_adult_family_member'], '交其同住成年家属签收');
 });
+
+// The phone's copy of the rules against the server's contract: api-spec/openapi.json is the
+// server's own document (a Rust test fails when it differs from the code), so every enum the
+// forms offer and every kind they build must be the document's.
+test('the forms offer exactly the enums and kinds of the OpenAPI document', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const doc = JSON.parse(await readFile(new URL('../../api-spec/openapi.json', import.meta.url), 'utf8'));
+  const schemas = doc.components.schemas;
+  const pairs = { outcome: 'ServiceOutcome', verified_by: 'VerifiedBy', asset_type: 'AssetType', response: 'UrgeResponse', conduct: 'Conduct', crs: 'Crs' };
+  for (const [ours, theirs] of Object.entries(pairs)) {
+    assert.deepEqual(ENUMS[ours], schemas[theirs].enum, `${ours} = ${theirs}`);
+  }
+  const kinds = schemas.TaskResult.oneOf.map((variant) => variant.properties.kind.enum[0]);
+  assert.deepEqual([...KINDS].sort(), [...kinds].sort());
+});

@@ -67,7 +67,9 @@ function routes() {
     const r = role();
     if (!r) return undefined;
     if (NAV[r]) return navigate(home(r));
-    mount(document.getElementById('view'), page(t('app.title'), h('p', {}, t('app.not_for_role'))));
+    // Grid workers work from the field app on their phones.
+    const toApp = r === 'worker' ? h('p', {}, h('a', { href: '/app/', id: 'open-field-app' }, t('app.open_field_app'))) : null;
+    mount(document.getElementById('view'), page(t('app.title'), h('p', {}, t('app.not_for_role')), toApp));
     return undefined;
   });
 }
