@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# End-to-end tests of the web console: builds the release binary, starts the demo county on a
-# free port with a fresh data directory, and drives the console in headless Chromium (Debian's
-# `chromium` package, through playwright-core from npm; tests/e2e/). The tests seed what they
-# need through the REST API, then sign in as an officer (review, reassign) and a supervisor
-# (map, leaderboard, a worker's breakdown, language switch). Screenshots of the main screens go
+# End-to-end tests of the web console and the grid workers' field app: builds the release binary,
+# starts the demo county on a free port with a fresh data directory, and drives both in headless
+# Chromium (Debian's `chromium` package, through playwright-core from npm; tests/e2e/). The tests
+# seed what they need through the REST API, then sign in as an officer (review, reassign), a
+# supervisor (map, leaderboard, a worker's breakdown, language switch) and, on an emulated phone
+# with the network switched off and on, as grid workers (tests/e2e/field.test.mjs). The field
+# app's DOM-free modules get node unit tests in the same run. Screenshots of the main screens go
 # to docs/screenshots/ (set SCREENSHOT_DIR= to skip them, or to another folder).
 #
 # Installs what it needs when missing: chromium and a Chinese font (apt-get), and the node
@@ -47,7 +49,7 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$log"; echo "demo did not become ready"; exit 1; }
 
-echo "console end-to-end tests against port $port"
+echo "console and field app end-to-end tests against port $port"
 status=0
 GRIDASSIST_URL="http://127.0.0.1:$port" CHROMIUM="$(command -v chromium)" \
   SCREENSHOT_DIR="${SCREENSHOT_DIR-$PWD/docs/screenshots}" \
@@ -56,4 +58,4 @@ if [ "$status" -ne 0 ]; then
   echo "--- demo log (last 20 lines) ---"; tail -n 20 "$log"
   exit "$status"
 fi
-echo "console end-to-end tests passed"
+echo "console and field app end-to-end tests passed"
