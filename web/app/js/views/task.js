@@ -29,6 +29,7 @@ addStrings({
     'task.nav.system': '手机地图',
     'task.map': '网格与目标位置示意图',
     'task.map_me': '我的位置',
+    'task.map_grid': '网格边界',
     'task.returned': '承办人退回重办',
     'task.returned_reasons': '退回原因：{reasons}',
     'task.returned_comment': '审核意见：{comment}',
@@ -102,6 +103,7 @@ addStrings({
     'task.nav.system': 'Phone maps',
     'task.map': 'Grid and target',
     'task.map_me': 'Me',
+    'task.map_grid': 'Grid boundary',
     'task.returned': 'Returned for rework',
     'task.returned_reasons': 'Reasons: {reasons}',
     'task.returned_comment': 'Comment: {comment}',
@@ -229,6 +231,15 @@ function whereCard(task, grid) {
     h('p', {}, placeOf(task)),
     task.target?.lat == null ? h('p', { class: 'muted' }, t('task.no_point')) : null,
     map,
+    map
+      ? h(
+          'p',
+          { class: 'map-legend small muted' },
+          h('span', { class: 'key key-target' }, t('task.target')),
+          here ? h('span', { class: 'key key-me' }, t('task.map_me')) : null,
+          grid ? h('span', { class: 'key key-grid' }, t('task.map_grid')) : null,
+        )
+      : null,
     links.length
       ? h(
           'div',
