@@ -193,6 +193,7 @@ describe('officer', () => {
     // The court's queue is one click away.
     await page.getByRole('navigation').getByRole('link', { name: '法院待分派' }).click();
     await page.getByRole('heading', { name: '法院待分派队列' }).waitFor();
+    assert.equal(await page.locator('#toast .toast').count(), 0, "the last page's message does not follow to the next");
     await shot(page, 'officer-queue');
     assert.deepEqual(page.problems, []);
     await page.context().close();

@@ -88,11 +88,14 @@ function target(task, gridName) {
   );
 }
 
-function details(task, workers, caseRow, gridName) {
+function details(task, workers, officer, gridName) {
   const rows = [
     [t('tasks.status'), [statusBadge(task.status), ' ', overdueBadge(task), task.priority === 'urgent' ? h('span', { class: 'badge urgent' }, t('tasks.urgent')) : null]],
     [t('tasks.kind'), label('kind', task.kind)],
-    [t('tasks.case'), caseRow ? link(`#/cases/${task.case_id}`, caseRow.case_number) : `#${task.case_id}`],
+    // The case: a link for officers (a supervisor cannot open cases). Not by its 案号: the task
+    // does not carry it, and reading the case for it would record a read of the parties'
+    // personal data in the audit log each time a task is looked at.
+    officer ? [t('tasks.case'), link(`#/cases/${task.case_id}`, t('task.open_case'))] : null,
     [t('tasks.assignee'), h('span', { id: 'assignee' }, workerName(workers, task.assignee_id))],
     [t('tasks.due'), dateTime(task.due_at)],
     task.queue ? [t('tasks.queue'), `${t(`queue.${task.queue}`)} · ${label('queue_reason', task.queue_reason)}`] : null,
@@ -377,14 +380,13 @@ export function taskView({ id }) {
     const role = api.user()?.role;
     const { body: task, etag } = await api.getWithEtag(`tasks/${id}`);
     const optional = (promise) => promise.catch((error) => (error?.status === 404 ? null : Promise.reject(error)));
-    const [events, evidence, subs, collection, workers, outcome, caseRow] = await Promise.all([
+    const [events, evidence, subs, collection, workers, outcome] = await Promise.all([
       api.get(`tasks/${id}/events`),
       api.get(`tasks/${id}/evidence`),
       api.get(`tasks/${id}/submissions`),
       grids(role === 'supervisor' ? null : task.township_id),
       workerDirectory(role === 'supervisor' ? null : task.township_id),
       optional(api.get(`tasks/${id}/outcome`)),
-      role === 'officer' ? optional(api.cached(`case:${task.case_id}`, () => api.get(`cases/${task.case_id}`))) : null,
     ]);
     const index = evidenceIndex(evidence);
     const gridName = gridNamer(collection);
@@ -400,7 +402,7 @@ export function taskView({ id }) {
         h(
           'div',
           { class: 'col' },
-          card(t('task.details'), details(task, workers, caseRow, gridName)),
+          card(t('task.details'), details(task, workers, role === 'officer', gridName)),
           outcomeCard(outcome),
           ...actions,
           card(t('task.submissions'), submissions(subs, evidenceRef(index, role === 'officer'))),
