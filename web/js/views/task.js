@@ -83,7 +83,7 @@ function target(task, gridName) {
     'div',
     { class: 'target' },
     address ? h('div', {}, address) : null,
-    grid ? h('div', {}, `${t('task.grid')}：${grid}`) : null,
+    grid ? h('div', {}, `${t('task.grid')}${t('app.colon')}${grid}`) : null,
     coordinates ? h('div', { class: 'muted' }, coordinates) : null,
   );
 }
@@ -100,7 +100,7 @@ function details(task, workers, officer, gridName) {
     [t('tasks.due'), dateTime(task.due_at)],
     task.queue ? [t('tasks.queue'), `${t(`queue.${task.queue}`)} · ${label('queue_reason', task.queue_reason)}`] : null,
     [t('task.target'), target(task, gridName)],
-    task.party ? [t('task.party'), `${label('party', task.party.role)}：${task.party.name}`] : null,
+    task.party ? [t('task.party'), `${label('party', task.party.role)}${t('app.colon')}${task.party.name}`] : null,
     task.instructions ? [t('task.instructions'), task.instructions] : null,
   ].filter(Boolean);
   return h('dl', { class: 'details' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
@@ -138,7 +138,7 @@ function checkInSummary(events) {
       ]
     : h('span', { class: ['badge', 'flag'] }, t('task.not_checked_in'));
   const flagged = !rows.length || rows.some((e) => (e.detail?.flags || []).length);
-  return h('div', { class: ['check-in-summary', flagged ? 'flagged' : null], id: 'check-in-summary' }, h('strong', {}, `${t('task.check_in_summary')}：`), body);
+  return h('div', { class: ['check-in-summary', flagged ? 'flagged' : null], id: 'check-in-summary' }, h('strong', {}, `${t('task.check_in_summary')}${t('app.colon')}`), body);
 }
 
 function evidenceList(index, canDownload) {
@@ -186,7 +186,7 @@ function submissions(list, refOf) {
         { class: 'submission' },
         h('p', { class: 'meta' }, t('task.submission_n', { n: i + 1, at: dateTime(sub.submitted_at) })),
         resultView(sub.result, refOf),
-        sub.note ? h('p', {}, `${t('task.note')}：${sub.note}`) : null,
+        sub.note ? h('p', {}, `${t('task.note')}${t('app.colon')}${sub.note}`) : null,
         sub.review
           ? h(
               'p',
