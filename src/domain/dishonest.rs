@@ -231,6 +231,21 @@ impl RemovalReason {
     pub fn parse(raw: &str) -> Option<RemovalReason> {
         RemovalReason::ALL.into_iter().find(|r| r.as_str() == raw)
     }
+
+    /// The reason in a few Chinese words, for notes people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            RemovalReason::Performed => "已履行完毕",
+            RemovalReason::Settled => "执行和解已履行完毕",
+            RemovalReason::ApplicantRequest => "申请执行人申请删除",
+            RemovalReason::NoAssetsFound => "终本后未发现可供执行财产",
+            RemovalReason::Suspended => "裁定中止执行",
+            RemovalReason::NotEnforceable => "裁定不予执行",
+            RemovalReason::EnforcementEnded => "裁定终结执行",
+            RemovalReason::TermExpired => "纳入期限届满",
+            RemovalReason::ListedInError => "错误纳入，予以更正",
+        }
+    }
 }
 
 /// Where an entry stands. Removal is final for the entry; it is kept with its history.

@@ -40,7 +40,15 @@ pub struct Explanation {
     pub attempts: Vec<GridAttempt>,
     /// Workers left out before judging (they declined this task).
     pub excluded_worker_ids: Vec<i64>,
-    /// One sentence for the officer.
+    /// What happened, as a stable code for screens to word in their own language:
+    /// `assigned_in_target_grid`, `assigned_in_neighbour_grid`, or the queue reason
+    /// (`no_target_point`, `geocode_unsure`, `outside_court_area`, `outside_all_grids`,
+    /// `nobody_eligible`, `no_workers_in_grid`, `too_many_declines`, …).
+    pub code: &'static str,
+    /// The search radius (metres) around the target, when neighbouring grids were tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub radius_m: Option<f64>,
+    /// One sentence for the officer (English; `code` is the stable form).
     pub summary: String,
 }
 
@@ -160,6 +168,7 @@ fn neighbours(
 /// Decide where a task goes, reading (not writing) the database.
 pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Placement, ApiError> {
     let excluded_worker_ids = req.exclude.to_vec();
+    let radius = |reason| matches!(reason, "nobody_eligible" | "no_workers_in_grid").then_some(req.radius_m);
     let queue = |queue, reason, grid_id, township_id, attempts, summary: String| Placement {
         decision: Decision::Queue { queue, reason },
         grid_id,
@@ -168,6 +177,8 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
             target_grid_id: grid_id,
             attempts,
             excluded_worker_ids: excluded_worker_ids.clone(),
+            code: reason,
+            radius_m: radius(reason),
             summary,
         },
     };
@@ -226,12 +237,20 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
                 choice,
             });
             if let Some(worker_id) = winner {
-                let summary = if grid_id == home_grid {
-                    format!("assigned within grid {grid_code}, which holds the target")
+                let (code, radius_m, summary) = if grid_id == home_grid {
+                    (
+                        "assigned_in_target_grid",
+                        None,
+                        format!("assigned within grid {grid_code}, which holds the target"),
+                    )
                 } else {
-                    format!(
-                        "nobody eligible in grid {}; assigned in neighbouring grid {grid_code}, {:.0} m away",
-                        shape.code, distance_m
+                    (
+                        "assigned_in_neighbour_grid",
+                        Some(req.radius_m),
+                        format!(
+                            "nobody eligible in grid {}; assigned in neighbouring grid {grid_code}, {:.0} m away",
+                            shape.code, distance_m
+                        ),
                     )
                 };
                 return Ok(Placement {
@@ -242,6 +261,8 @@ pub fn decide(conn: &mut DbConn, map: &GridMap, req: &Request<'_>) -> Result<Pla
                         target_grid_id: Some(home_grid),
                         attempts,
                         excluded_worker_ids,
+                        code,
+                        radius_m,
                         summary,
                     },
                 });

@@ -132,17 +132,19 @@ fn cancel(
     if !repo::tasks::place(conn, task.id, task.version, &Placement::status_unqueued(to, now))? {
         return Err(ApiError::PreconditionFailed);
     }
-    let note = format!(
-        "被执行人已移出失信被执行人名单（{}）",
-        entry.removal_reason.as_deref().unwrap_or_default()
-    );
+    let removal_reason = entry.removal_reason.as_deref().unwrap_or_default();
+    // The note is read by people: the reason in words, the code stays in the detail.
+    let note = match crate::domain::dishonest::RemovalReason::parse(removal_reason) {
+        Some(reason) => format!("被执行人已移出失信被执行人名单（{}）", reason.label()),
+        None => "被执行人已移出失信被执行人名单".to_owned(),
+    };
     TaskChange::new(task.id, EventAction::Cancel, to)
         .by(caller.actor())
         .from(from)
         .assignee(task.assignee_id)
         .reason("debtor_removed")
         .note(Some(&note))
-        .detail(&json!({ "dishonest_entry_id": entry.id }))
+        .detail(&json!({ "dishonest_entry_id": entry.id, "removal_reason": removal_reason }))
         .at(now)
         .record(conn)
 }

@@ -381,6 +381,8 @@ pub fn decline(
                 target_grid_id: task.grid_id,
                 attempts: vec![],
                 excluded_worker_ids: vec![],
+                code: "too_many_declines",
+                radius_m: None,
                 summary: format!("declined {declines} times; left for the township supervisor to assign"),
             };
             place(

@@ -128,6 +128,9 @@ async fn a_task_goes_to_the_least_loaded_eligible_worker_of_the_grid_and_says_wh
         .collect();
     assert_eq!(actions, ["create", "assign"]);
     assert_eq!(events.body[1]["detail"]["attempts"][0]["grid_code"], "G-SW");
+    // The explanation's stable code, for screens to word in their own language.
+    assert_eq!(events.body[1]["detail"]["code"], "assigned_in_target_grid");
+    assert!(events.body[1]["detail"].get("radius_m").is_none());
     // Default due date: working days ahead, at the end of a local day.
     let due = chrono::DateTime::parse_from_rfc3339(second.body["task"]["due_at"].as_str().unwrap()).unwrap();
     assert!(due > chrono::Utc::now() + chrono::Duration::days(4), "due {due}");
@@ -148,6 +151,8 @@ async fn without_eligible_workers_a_task_tries_neighbouring_grids_then_queues_wi
             .contains("neighbouring grid G-SW")
     );
     assert_eq!(r.body["assignment"]["attempts"][0]["grid_code"], "G-SE");
+    assert_eq!(r.body["assignment"]["code"], "assigned_in_neighbour_grid");
+    assert!(r.body["assignment"]["radius_m"].as_f64().unwrap() > 0.0);
 
     // Nobody is certified to locate assets: queued for the township supervisor.
     let r = serve_at(&w, 32.005, 120.005)
@@ -157,6 +162,8 @@ async fn without_eligible_workers_a_task_tries_neighbouring_grids_then_queues_wi
     assert_eq!(r.body["task"]["status"], "queued", "{}", r.text);
     assert_eq!(r.body["task"]["queue"], "township");
     assert_eq!(r.body["task"]["queue_reason"], "nobody_eligible");
+    assert_eq!(r.body["assignment"]["code"], "nobody_eligible");
+    assert!(r.body["assignment"]["radius_m"].as_f64().unwrap() > 0.0);
     let verdict = &r.body["assignment"]["attempts"][0]["choice"]["candidates"][0];
     assert_eq!(verdict["ineligible_because"], json!(["not_certified"]));
 
@@ -164,6 +171,7 @@ async fn without_eligible_workers_a_task_tries_neighbouring_grids_then_queues_wi
     let r = serve_at(&w, 31.5, 119.5).post(&app).await;
     assert_eq!(r.body["task"]["queue"], "court", "{}", r.text);
     assert_eq!(r.body["task"]["queue_reason"], "outside_all_grids");
+    assert_eq!(r.body["assignment"]["code"], "outside_all_grids");
 
     // An address without a point and no geocoder: the court pins it by hand.
     let r = TaskBuilder::new(&w)

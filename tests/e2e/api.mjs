@@ -42,6 +42,7 @@ async function call(method, path, { token, body, raw, contentType, etag } = {}) 
 
 export const get = async (path, token) => (await call('GET', path, { token })).json;
 export const post = async (path, token, body, etag) => (await call('POST', path, { token, body, etag })).json;
+export const put = async (path, token, body) => (await call('PUT', path, { token, body })).json;
 
 export async function login(username) {
   const role = username.split('-')[0];
@@ -104,7 +105,7 @@ export async function taskFor(officer, caseId, worker, point, instructions) {
   });
   let task = created.task;
   if (task.assignee_id !== worker.id) {
-    task = await post(`tasks/${task.id}/assign`, officer.token, { worker_id: worker.id, note: 'e2e seed' }, task.etag);
+    task = await post(`tasks/${task.id}/assign`, officer.token, { worker_id: worker.id, note: '测试：指定网格员办理' }, task.etag);
   }
   return task;
 }
@@ -148,3 +149,46 @@ export async function workAndSubmit(worker, task, point) {
   });
   return photo;
 }
+
+/** A photo uploaded to the task by its worker; returns the evidence item. */
+export async function uploadPhoto(worker, taskId) {
+  const png = photoPng();
+  const sha = createHash('sha256').update(png).digest('hex');
+  const { json } = await call('POST', `tasks/${taskId}/evidence?kind=photo&sha256=${sha}&client_id=${randomUUID()}`, {
+    token: worker.token,
+    raw: png,
+    contentType: 'application/octet-stream',
+  });
+  return json;
+}
+
+/**
+ * A task of any `kind` on `caseId` at `point`, held by `worker`, accepted, checked in on the
+ * spot, with `photos` photos uploaded and the result `build(photoIds)` submitted.
+ */
+export async function submittedTask(officer, caseId, worker, point, kind, photos, build) {
+  const created = await post(`cases/${caseId}/tasks`, officer.token, {
+    kind,
+    instructions: `测试：${kind === 'serve_documents' ? '送达执行通知书' : '按要求办理并如实填报'}`,
+    target: { lat: point.lat, lon: point.lon, crs: 'wgs84' },
+  });
+  let task = created.task;
+  if (task.assignee_id !== worker.id) {
+    task = await post(`tasks/${task.id}/assign`, officer.token, { worker_id: worker.id, note: '测试：指定网格员办理' }, task.etag);
+  }
+  await post(`tasks/${task.id}/accept`, worker.token, {});
+  await post(`tasks/${task.id}/check-ins`, worker.token, {
+    client_id: randomUUID(),
+    lat: point.lat,
+    lon: point.lon,
+    crs: 'wgs84',
+    accuracy_m: 6,
+    captured_at: new Date().toISOString(),
+  });
+  const ids = [];
+  for (let k = 0; k < photos; k++) ids.push((await uploadPhoto(worker, task.id)).id);
+  await post(`tasks/${task.id}/submission`, worker.token, { client_id: randomUUID(), result: build(ids) });
+  return { ...task, photoIds: ids };
+}
+
+export { minutesAgo };

@@ -12,7 +12,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { BASE, PASSWORDS, get, login, taskFor, workAndSubmit } from './api.mjs';
+import { BASE, PASSWORDS, get, login, post, put, submittedTask, taskFor, workAndSubmit } from './api.mjs';
+import { SAMPLES } from './result_samples.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOT_DIR || '';
@@ -32,8 +33,11 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-async function open(locale = 'zh-CN') {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale, timezoneId: 'Asia/Shanghai' });
+const DESKTOP = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+async function open(locale = 'zh-CN', viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -137,7 +141,8 @@ describe('officer', () => {
     await page.getByRole('heading', { name: '待审核的任务' }).waitFor();
     await page.goto(`${BASE}/#/tasks/${seed.reject.id}`);
     await page.getByRole('heading', { name: new RegExp(`任务 #${seed.reject.id}`) }).waitFor();
-    await page.getByText('距目标过远').waitFor();
+    // The flag sits beside the decision, and again in the check-in table and the history.
+    await page.locator('#check-in-summary').getByText('距目标过远').waitFor();
 
     await page.getByLabel('退回重办').check();
     await page.getByLabel('证据不足').check();
@@ -188,6 +193,7 @@ describe('officer', () => {
     // The court's queue is one click away.
     await page.getByRole('navigation').getByRole('link', { name: '法院待分派' }).click();
     await page.getByRole('heading', { name: '法院待分派队列' }).waitFor();
+    assert.equal(await page.locator('#toast .toast').count(), 0, "the last page's message does not follow to the next");
     await shot(page, 'officer-queue');
     assert.deepEqual(page.problems, []);
     await page.context().close();
@@ -250,5 +256,167 @@ describe('supervisor', () => {
     assert.equal(await page.evaluate(() => localStorage.getItem('gridassist.refresh')), null, 'never in localStorage');
     assert.deepEqual(page.problems, []);
     await page.context().close();
+  });
+});
+
+describe('readable results', () => {
+  // Township 3 (虹桥镇), officer-3, worker-3-06: nobody else's tests use them. The supervisor
+  // certifies the worker for every kind (the demo certifies for five) and raises the capacity.
+  const made = {};
+  let results;
+  before(async () => {
+    const officer = await login('officer-3');
+    const supervisor = await login('supervisor-3');
+    const worker = await login('worker-3-06');
+    const profile = await get(`workers/${worker.id}`, supervisor.token);
+    const primary = profile.grids.find((g) => g.primary) || profile.grids[0];
+    await put(`workers/${worker.id}`, supervisor.token, {
+      capacity: 40,
+      availability: 'active',
+      primary_grid_id: primary.grid_id,
+      other_grid_ids: profile.grids.filter((g) => g.grid_id !== primary.grid_id).map((g) => g.grid_id),
+      certifications: SAMPLES.map((x) => ({ task_kind: x.kind, certified_on: '2026-01-05' })),
+    });
+    // The middle of the worker's grid (its ring's average: the demo's grids are near-square).
+    const collection = await get(`grids?township_id=${profile.township_id}`, officer.token);
+    const ring = collection.features.find((f) => f.properties.id === primary.grid_id).geometry.coordinates[0].slice(0, -1);
+    const point = { lon: ring.reduce((a, p) => a + p[0], 0) / ring.length, lat: ring.reduce((a, p) => a + p[1], 0) / ring.length };
+    const caseRow = (await get('cases?status=open&limit=3', officer.token)).items.at(-1);
+    for (const sample of SAMPLES) {
+      made[sample.kind] = await submittedTask(officer, caseRow.id, worker, point, sample.kind, sample.photos, sample.build);
+    }
+    // One result approved, with the money the court then recovered recorded on it.
+    for (const sample of SAMPLES.filter((x) => x.outcome)) {
+      const task = await get(`tasks/${made[sample.kind].id}`, officer.token);
+      await post(`tasks/${task.id}/review`, officer.token, { decision: 'approve', rating: 5 }, task.etag);
+      await post(`tasks/${task.id}/outcome`, officer.token, sample.outcome);
+    }
+    results = { officer, supervisor, worker, caseRow };
+  });
+
+  test('every kind of result reads as a Chinese form, with its history in Chinese', async () => {
+    const page = await open();
+    await signIn(page, 'officer-3');
+    await page.getByRole('heading', { name: '待审核的任务' }).waitFor();
+    for (const sample of SAMPLES) {
+      const task = made[sample.kind];
+      await page.goto(`${BASE}/#/tasks/${task.id}`);
+      await page.getByRole('heading', { name: new RegExp(`任务 #${task.id} `) }).waitFor();
+      const view = page.locator('.result-view').first();
+      await view.waitFor();
+      const text = await view.innerText();
+      for (const expected of sample.expect) assert.ok(text.includes(expected), `${sample.kind}: «${expected}» missing from\n${text}`);
+      // The evidence a result refers to is drawn as its thumbnail.
+      await view.locator('.ev-ref img.ev-ref-img').first().waitFor();
+
+      const timeline = await page.locator('ol.timeline').innerText();
+      assert.match(timeline, /系统自动派发给 虹桥镇网格员06/, `${sample.kind}: the automatic assignment in words\n${timeline}`);
+      assert.match(timeline, /现场签到，距目标 \d+ 米/);
+      assert.match(timeline, /提交结果，等待审核/);
+      if (sample.outcome) {
+        assert.match(timeline, /审核通过，质量评分 5 星/);
+        const outcome = await page.locator('#outcome').innerText();
+        assert.match(outcome, /到位金额\s+1\.2万元/);
+      }
+
+      // Not one code, English key or field name on the page.
+      const all = await page.locator('#view').innerText();
+      assert.deepEqual(all.match(/[a-z_]{4,}/g), null, `${sample.kind}: English on the task page`);
+      await shot(page, `officer-result-${sample.kind}`);
+    }
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test('the served attempt is named by the number its attempt is listed under', async () => {
+    const sample = SAMPLES.find((x) => x.kind === 'serve_documents');
+    const page = await open();
+    await signIn(page, 'officer-3');
+    await page.getByRole('heading', { name: '待审核的任务' }).waitFor();
+    await page.goto(`${BASE}/#/tasks/${made.serve_documents.id}`);
+    const parts = page.locator('.result-view section.result-part');
+    await parts.first().waitFor();
+    assert.deepEqual(await parts.locator('h4').allInnerTexts(), ['第 1 次送达', `第 ${sample.served} 次送达 送达成功`]);
+    const served = page.locator('section.result-part', { has: page.locator('.badge.served') });
+    assert.equal(await served.count(), 1);
+    assert.match(await served.locator('h4').innerText(), new RegExp(`^第 ${sample.served} 次送达`));
+    await page.locator('.result-view').getByText(`第 ${sample.served} 次送达成功`).waitFor();
+    // The check-in checks sit in the review form, beside the decision.
+    await page.locator('#review-form #check-in-summary').getByText('正常').waitFor();
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test('the supervisor reads the same result form', async () => {
+    const page = await open();
+    await signIn(page, 'supervisor-3');
+    await page.getByRole('heading', { name: '网格地图' }).waitFor();
+    await page.goto(`${BASE}/#/tasks/${made.report_refusal.id}`);
+    const view = page.locator('.result-view');
+    await view.getByText('隐匿、转移财产、威胁、辱骂工作人员').waitFor();
+    await view.getByText('照片 1').waitFor();
+    const all = await page.locator('#view').innerText();
+    assert.deepEqual(all.match(/[a-z_]{4,}/g), null, 'English on the task page');
+    await shot(page, 'supervisor-result-report_refusal');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  describe('at phone width (390×844)', () => {
+    /** The page at `hash` fits the phone: nothing scrolls sideways, the sign-out button is on screen. */
+    async function fits(page, hash, name) {
+      if (hash !== null) await page.goto(`${BASE}/${hash}`);
+      await page.locator('#view h1').first().waitFor();
+      await page.locator('#view .loading').waitFor({ state: 'detached' });
+      await page.waitForLoadState('networkidle');
+      const m = await page.evaluate(() => {
+        const out = document.getElementById('logout');
+        const r = out.getBoundingClientRect();
+        return {
+          scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth,
+          logout: out.hidden ? null : { left: r.left, right: r.right },
+        };
+      });
+      assert.ok(m.scrollWidth <= m.innerWidth, `${name}: the page is ${m.scrollWidth}px wide on a ${m.innerWidth}px screen`);
+      if (m.logout) assert.ok(m.logout.left >= 0 && m.logout.right <= m.innerWidth, `${name}: 退出 is off-screen (${m.logout.left}–${m.logout.right})`);
+      await shot(page, `phone-${name}`);
+    }
+
+    test("the officer's pages", async () => {
+      const queued = (await get('tasks?status=queued&limit=1', results.officer.token)).items[0];
+      const page = await open('zh-CN', PHONE);
+      await page.getByRole('heading', { name: '登录' }).waitFor();
+      await fits(page, null, 'login');
+      await signIn(page, 'officer-3');
+      await page.getByRole('heading', { name: '待审核的任务' }).waitFor();
+      await fits(page, null, 'officer-review-queue');
+      await fits(page, '#/cases', 'officer-cases');
+      await fits(page, `#/cases/${results.caseRow.id}`, 'officer-case');
+      await fits(page, '#/queue', 'officer-queue');
+      await fits(page, `#/tasks/${made.serve_documents.id}`, 'officer-task-review');
+      await fits(page, `#/tasks/${made.urge_performance.id}`, 'officer-task-outcome');
+      if (queued) await fits(page, `#/tasks/${queued.id}`, 'officer-task-queued');
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    });
+
+    test("the supervisor's pages", async () => {
+      const page = await open('zh-CN', PHONE);
+      await signIn(page, 'supervisor-3');
+      await page.getByRole('heading', { name: '网格地图' }).waitFor();
+      await fits(page, null, 'supervisor-map');
+      // Choosing a grid shows its panel, below the map on a phone.
+      await page.locator('svg.map path.grid[data-grid-id]').first().click();
+      await page.locator('#grid-panel h3').waitFor();
+      await fits(page, null, 'supervisor-map-grid');
+      await fits(page, '#/leaderboard', 'supervisor-leaderboard');
+      await fits(page, `#/workers/${results.worker.id}`, 'supervisor-worker');
+      await fits(page, '#/appeals', 'supervisor-appeals');
+      await fits(page, '#/incentives', 'supervisor-incentives');
+      await fits(page, `#/tasks/${made.locate_assets.id}`, 'supervisor-task');
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    });
   });
 });

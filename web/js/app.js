@@ -74,8 +74,14 @@ function routes() {
   });
 }
 
+/** A message belongs to the page it was shown on: leaving the page (or the sign-in) clears it. */
+function clearToasts() {
+  document.getElementById('toast')?.replaceChildren();
+}
+
 /** Show the login form until the user has signed in, then the page they asked for. */
 async function signIn(notice) {
+  clearToasts();
   drawChrome();
   await loginView(notice);
   drawChrome();
@@ -96,6 +102,7 @@ async function main() {
     else loginView();
   });
   window.addEventListener('hashchange', drawChrome);
+  window.addEventListener('hashchange', clearToasts);
   api.setSessionEndHandler(() => signIn(t('auth.expired')));
   translateStatic();
   if (!(await api.resume())) {

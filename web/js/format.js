@@ -35,6 +35,19 @@ export function yuan(fen) {
   })}`;
 }
 
+/**
+ * Fen → money as people say it: "350.50元", whole amounts from 1万 up as "1.2万元" (exact: a
+ * whole number of 元 has at most four decimals in 万); "¥1,234.50" in English.
+ */
+export function money(fen) {
+  const f = Math.round(Number(fen || 0));
+  if (lang() !== 'zh-CN') return yuan(f);
+  if (Math.abs(f) >= 1_000_000 && f % 100 === 0) {
+    return `${(f / 1_000_000).toLocaleString('zh-CN', { maximumFractionDigits: 4 })}万元`;
+  }
+  return `${(f / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}元`;
+}
+
 /** Centi-points → "12.5". */
 export function points(centi) {
   return (Number(centi || 0) / 100).toLocaleString(lang(), { maximumFractionDigits: 2 });

@@ -53,19 +53,26 @@ export function card(title, ...content) {
   return h('section', { class: 'card' }, title ? h('h2', {}, title) : null, ...content);
 }
 
-/** A table: columns are [{head, cell(row) → node|text, cls}]. */
+/** A table (in a sideways scroller): columns are [{head, cell(row) → node|text, cls}]. */
 export function table(columns, rows, { empty = t('app.none'), rowClass } = {}) {
   if (!rows.length) return h('p', { class: 'muted empty' }, empty);
-  return h(
-    'table',
-    { class: 'data' },
-    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: c.cls }, c.head)))),
+  return scroller(
     h(
-      'tbody',
-      {},
-      rows.map((row) => h('tr', { class: rowClass ? rowClass(row) : null }, columns.map((c) => h('td', { class: c.cls }, c.cell(row))))),
+      'table',
+      { class: 'data' },
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: c.cls }, c.head)))),
+      h(
+        'tbody',
+        {},
+        rows.map((row) => h('tr', { class: rowClass ? rowClass(row) : null }, columns.map((c) => h('td', { class: c.cls }, c.cell(row))))),
+      ),
     ),
   );
+}
+
+/** A wide element (a table) that scrolls sideways inside its card, never the page. */
+export function scroller(el) {
+  return h('div', { class: 'table-scroll' }, el);
 }
 
 /** The grid workers the caller may see, as a Map id → worker (remembered for the sign-in). */

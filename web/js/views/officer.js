@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { h } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
 import { date, dateTime, overdueBadge, statusBadge, workerName, yuan } from '../format.js';
-import { card, link, page, show, table, workerDirectory } from './common.js';
+import { card, link, page, scroller, show, table, workerDirectory } from './common.js';
 
 function taskColumns(workers, { withCase = false, withQueue = false } = {}) {
   return [
@@ -65,11 +65,13 @@ export function casesView(_params, query) {
       h('div', { class: 'toolbar' }, filter),
       card(
         null,
-        h(
-          'table',
-          { class: 'data', id: 'cases' },
-          h('thead', {}, h('tr', {}, [t('cases.number'), t('cases.amount'), t('cases.status'), t('cases.filed_on')].map((x) => h('th', {}, x)))),
-          body,
+        scroller(
+          h(
+            'table',
+            { class: 'data', id: 'cases' },
+            h('thead', {}, h('tr', {}, [t('cases.number'), t('cases.amount'), t('cases.status'), t('cases.filed_on')].map((x) => h('th', {}, x)))),
+            body,
+          ),
         ),
         more,
       ),

@@ -53,6 +53,8 @@ export function mapView() {
           { empty: t('tasks.none') },
         ),
       );
+      // One column (phones): the panel is below the map; show it.
+      if (side.getBoundingClientRect().top > window.innerHeight) side.scrollIntoView({ block: 'start', behavior: 'smooth' });
     };
     const map = gridMap(collection, {
       ariaLabel: t('map.title'),
@@ -75,7 +77,10 @@ export function mapView() {
       ].map(([cls, text]) => h('li', {}, h('span', { class: ['swatch', cls] }), text)),
       h('li', {}, h('span', { class: ['swatch', 'has-overdue'] }), t('map.legend_overdue')),
     );
-    return page(t('map.title'), h('div', { class: 'columns wide-left' }, h('div', { class: 'col' }, card(null, map, legend)), h('div', { class: 'col' }, card(null, side))));
+    return page(
+      t('map.title'),
+      h('div', { class: 'columns wide-left' }, h('div', { class: 'col map-col' }, card(null, map, legend)), h('div', { class: 'col' }, card(null, side))),
+    );
   });
 }
 

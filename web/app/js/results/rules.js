@@ -1,8 +1,11 @@
 // Task-result rules, DOM-free: the server's checks of a submitted `result` (src/domain/submission.rs
 // and the evidence check in src/services/submissions.rs) mirrored rule by rule, so the phone
 // refuses what the server would refuse, offline, at the same path (`result.attempts[1].witness.name`).
-// Also owns the Chinese/English labels of every enumeration in a result and the translation of
-// the server's English field messages. Imports nothing, so node tests can load it directly.
+// Also owns the translation of the server's English field messages. Imports only the shared,
+// DOM-free label tables (web/shared/result_labels.js, served as shared/result_labels.js; node
+// tests map that path with tests/e2e/web_paths.mjs).
+
+import { LABELS } from '../../shared/result_labels.js';
 
 export const KINDS = [
   'serve_documents', 'locate_person', 'locate_assets', 'urge_performance',
@@ -35,63 +38,9 @@ export const ACCEPTED = {
   settlement: ANY, posting: ['photo'], report: RECORDS, removal: ['photo'],
 };
 
-// Labels: keys `result.<group>.<code>`, the glossary's words.
-export const LABELS = {
-  zh: {
-    'result.kind.serve_documents': '文书送达', 'result.kind.locate_person': '查找被执行人',
-    'result.kind.locate_assets': '查找财产线索', 'result.kind.urge_performance': '督促履行',
-    'result.kind.facilitate_settlement': '促成和解', 'result.kind.publicize_dishonesty': '失信曝光',
-    'result.kind.report_refusal': '拒执线索报告', 'result.kind.take_down_notice': '撤除失信曝光',
-    'result.outcome.served_personally': '直接送达（本人签收）',
-    'result.outcome.served_to_adult_family_member': '交其同住成年家属签收',
-    'result.outcome.refused': '留置送达（拒绝签收）',
-    'result.outcome.not_found': '未找到受送达人',
-    'result.outcome.moved': '已搬离，查到新住址',
-    'result.verified_by.in_person': '本人当面确认', 'result.verified_by.neighbour': '邻居',
-    'result.verified_by.family': '家属', 'result.verified_by.employer': '工作单位',
-    'result.verified_by.property_manager': '物业', 'result.verified_by.village_committee': '村（居）委会',
-    'result.verified_by.other': '其他',
-    'result.asset_type.real_estate': '房产', 'result.asset_type.vehicle': '车辆',
-    'result.asset_type.bank_account_clue': '银行账户线索', 'result.asset_type.business': '店铺、企业等经营实体',
-    'result.asset_type.equipment': '机器设备', 'result.asset_type.other': '其他',
-    'result.response.agreed_to_pay': '承诺履行', 'result.response.paid_in_full': '当场全部履行',
-    'result.response.paid_in_part': '当场部分履行', 'result.response.refused': '拒绝履行',
-    'result.response.unable_to_pay': '无履行能力', 'result.response.not_reached': '未联系上被执行人',
-    'result.conduct.obstructed_service': '阻碍送达', 'result.conduct.refused_to_declare_assets': '拒不报告财产',
-    'result.conduct.hid_or_transferred_assets': '隐匿、转移财产', 'result.conduct.violent_resistance': '暴力抗拒执行',
-    'result.conduct.threatened_staff': '威胁、辱骂工作人员', 'result.conduct.other': '其他',
-    'result.crs.wgs84': 'GPS 坐标', 'result.crs.gcj02': '高德/腾讯坐标', 'result.crs.bd09': '百度坐标',
-    'result.evidence.photo': '照片', 'result.evidence.signature': '签名',
-    'result.evidence.audio': '录音', 'result.evidence.pdf': '文件',
-  },
-  en: {
-    'result.kind.serve_documents': 'Serve documents', 'result.kind.locate_person': 'Locate debtor',
-    'result.kind.locate_assets': 'Find asset leads', 'result.kind.urge_performance': 'Urge payment',
-    'result.kind.facilitate_settlement': 'Facilitate settlement', 'result.kind.publicize_dishonesty': 'Post dishonest-debtor notice',
-    'result.kind.report_refusal': 'Report refusal to comply', 'result.kind.take_down_notice': 'Take down notice',
-    'result.outcome.served_personally': 'Served in person',
-    'result.outcome.served_to_adult_family_member': 'Served to an adult family member',
-    'result.outcome.refused': 'Refused – lodged service',
-    'result.outcome.not_found': 'Addressee not found',
-    'result.outcome.moved': 'Moved – new address found',
-    'result.verified_by.in_person': 'The person in person', 'result.verified_by.neighbour': 'Neighbour',
-    'result.verified_by.family': 'Family', 'result.verified_by.employer': 'Employer',
-    'result.verified_by.property_manager': 'Property manager', 'result.verified_by.village_committee': 'Village/residents\' committee',
-    'result.verified_by.other': 'Other',
-    'result.asset_type.real_estate': 'Real estate', 'result.asset_type.vehicle': 'Vehicle',
-    'result.asset_type.bank_account_clue': 'Bank account lead', 'result.asset_type.business': 'Business',
-    'result.asset_type.equipment': 'Equipment', 'result.asset_type.other': 'Other',
-    'result.response.agreed_to_pay': 'Promised to pay', 'result.response.paid_in_full': 'Paid in full on the spot',
-    'result.response.paid_in_part': 'Paid in part on the spot', 'result.response.refused': 'Refused to pay',
-    'result.response.unable_to_pay': 'Unable to pay', 'result.response.not_reached': 'Could not reach the debtor',
-    'result.conduct.obstructed_service': 'Obstructed service', 'result.conduct.refused_to_declare_assets': 'Refused to declare assets',
-    'result.conduct.hid_or_transferred_assets': 'Hid or transferred assets', 'result.conduct.violent_resistance': 'Violent resistance',
-    'result.conduct.threatened_staff': 'Threatened or abused staff', 'result.conduct.other': 'Other',
-    'result.crs.wgs84': 'GPS', 'result.crs.gcj02': 'Amap/Tencent', 'result.crs.bd09': 'Baidu',
-    'result.evidence.photo': 'photo', 'result.evidence.signature': 'signature',
-    'result.evidence.audio': 'audio recording', 'result.evidence.pdf': 'document',
-  },
-};
+// The labels of every enumeration in a result live in web/shared/result_labels.js, shared with
+// the console (which shows submitted results as forms).
+export { LABELS };
 
 const MSG = {
   zh: {
