@@ -340,12 +340,14 @@ export function push() {
   }
   pushing = (async () => {
     let outcome;
+    // `again` is checked after the catch-up too: an action queued while the run was pulling
+    // must not wait for the next timer.
     do {
       again = false;
       if (!navigator.onLine) return 'offline';
       outcome = await run();
+      if (outcome === 'done') await pull();
     } while (again && outcome === 'done');
-    if (outcome === 'done') await pull();
     return outcome;
   })()
     .catch((error) => {

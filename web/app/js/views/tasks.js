@@ -29,7 +29,7 @@ addStrings({
     'tasks.gone': '{kind}（{where}）{reason}。',
     'tasks.gone_dropped': '手机上尚未发送的 {n} 项操作已作废。',
     'tasks.dismiss': '知道了',
-    'tasks.no_address': '无地址',
+    'tasks.no_address': '未填写地址',
   },
   en: {
     'tasks.title': 'My tasks',
