@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { BASE, PASSWORDS, get, login, photoPng, post } from './api.mjs';
+import { BASE, PASSWORDS, get, login, photoPng, post, taskFor } from './api.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOT_DIR || '';
@@ -92,19 +92,6 @@ async function insideGrid(officer, code) {
   return { lat, lon };
 }
 
-async function newTask(officer, caseId, worker, point, instructions) {
-  const created = await post(`cases/${caseId}/tasks`, officer.token, {
-    kind: 'serve_documents',
-    instructions,
-    target: { lat: point.lat, lon: point.lon, crs: 'wgs84' },
-  });
-  let task = created.task;
-  if (task.assignee_id !== worker.id) {
-    task = await post(`tasks/${task.id}/assign`, officer.token, { worker_id: worker.id, note: 'e2e seed' }, task.etag);
-  }
-  return task;
-}
-
 const count = async (officer, taskId, action) =>
   (await get(`tasks/${taskId}/events`, officer.token)).filter((e) => e.action === action).length;
 
@@ -178,7 +165,7 @@ describe('field app', () => {
 
   test('the whole loop online: accept, check in far off, photo, refused service, returned, fixed, approved, score line', async () => {
     const { worker, point } = seed.loop;
-    const task = await newTask(seed.officer, seed.case.id, worker, point, '送达执行通知书、报告财产令（e2e 在线）');
+    const task = await taskFor(seed.officer, seed.case.id, worker, point, '送达执行通知书、报告财产令（e2e 在线）');
     // The phone is 1.5 km from the target: the check-in must be flagged, not refused.
     const context = await phone({ lat: point.lat + 0.0135, lon: point.lon });
     const page = await openApp(context);
@@ -278,7 +265,7 @@ describe('field app', () => {
 
   test('offline from accept to submit: nothing lost across a restart, each action reaches the server exactly once', async () => {
     const { worker, point } = seed.offline;
-    const task = await newTask(seed.officer, seed.case.id, worker, point, '送达传票（e2e 离线）');
+    const task = await taskFor(seed.officer, seed.case.id, worker, point, '送达传票（e2e 离线）');
     const context = await phone({ lat: point.lat + 0.0001, lon: point.lon });
     let page = await openApp(context);
     await signIn(page, 'worker-2-20');
@@ -341,8 +328,8 @@ describe('field app', () => {
 
   test('a task reassigned away disappears at the next sync; a revoked session asks for the password and keeps the queue', async () => {
     const { worker, point } = seed.gone;
-    const keep = await newTask(seed.officer, seed.case.id, worker, point, '督促履行前送达（e2e 保留）');
-    const away = await newTask(seed.officer, seed.case.id, worker, point, '送达（e2e 改派）');
+    const keep = await taskFor(seed.officer, seed.case.id, worker, point, '督促履行前送达（e2e 保留）');
+    const away = await taskFor(seed.officer, seed.case.id, worker, point, '送达（e2e 改派）');
     const context = await phone(point);
     let page = await openApp(context);
     await signIn(page, 'worker-2-21');

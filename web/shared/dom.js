@@ -50,11 +50,12 @@ export function mount(el, ...children) {
   return el;
 }
 
-/** A short message in the corner (role=status, so screen readers announce it). */
+/** A short message in the corner (role=status, so screen readers announce it). One at a time:
+ * a newer message replaces the older, so they never pile up over the page. */
 export function toast(text, kind = 'ok') {
   const box = document.getElementById('toast');
   if (!box) return;
   const item = h('div', { class: ['toast', `toast-${kind}`] }, text);
-  box.append(item);
-  setTimeout(() => item.remove(), 5000);
+  box.replaceChildren(item);
+  setTimeout(() => item.remove(), 4000);
 }

@@ -1,9 +1,11 @@
 // Pieces every screen uses: the words for statuses, kinds and flags, China-time dates, distances,
 // money, the page frame, and messages for failures. Screens show names and sentences, never raw
-// codes (docs/FIELD-APP.md, "Words").
+// codes; the words are the glossary's (shared/context/glossary.md of the project's design).
 
-import { h, mount } from '../shared/dom.js';
+import { h, mount, toast } from '../shared/dom.js';
 import { addStrings, label, lang, t } from './i18n.js';
+
+export { toast };
 
 addStrings({
   zh: {
@@ -239,13 +241,4 @@ export function render(...nodes) {
   const view = document.getElementById('view');
   mount(view, ...nodes);
   return view;
-}
-
-export function toast(text, tone = 'ok') {
-  const box = document.getElementById('toast');
-  if (!box) return;
-  const item = h('div', { class: ['toast', `toast-${tone}`] }, text);
-  // One message at a time: a newer one replaces the older, so they never pile up over the page.
-  box.replaceChildren(item);
-  setTimeout(() => item.remove(), 3500);
 }
