@@ -8,16 +8,10 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 
-import { BASE, PASSWORDS, get, login, post, put, submittedTask, taskFor, workAndSubmit } from './api.mjs';
+import { BASE, get, login, post, put, submittedTask, taskFor, workAndSubmit } from './api.mjs';
 import { SAMPLES } from './result_samples.mjs';
-
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.SCREENSHOT_DIR || '';
-if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+import { PHONE, fits, launch, open as openConsole, shot, signIn } from './console_browser.mjs';
 
 // Sample points well inside demo grids of 黄桥镇 (township 1), WGS-84 (src/demo/mod.rs).
 const GRID_28 = { lat: 32.1315, lon: 119.965 };
@@ -27,37 +21,10 @@ const NEAR_GRID_28 = { lat: 32.1355, lon: 119.965 }; // ~450 m north: far_from_t
 let browser;
 const seed = {};
 
-async function shot(page, name) {
-  if (!SHOTS) return;
-  await page.waitForLoadState('networkidle');
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-const DESKTOP = { width: 1440, height: 900 };
-const PHONE = { width: 390, height: 844 };
-
-async function open(locale = 'zh-CN', viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|404|409|412|422)/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.problems = problems;
-  await page.goto(BASE);
-  return page;
-}
-
-async function signIn(page, username) {
-  const role = username.split('-')[0];
-  await page.getByLabel(/用户名|Username/).fill(username);
-  await page.getByLabel(/^(密码|Password)$/).fill(PASSWORDS[role]);
-  await page.getByRole('button', { name: /^(登录|Sign in)$/ }).click();
-}
+const open = (locale, viewport) => openConsole(browser, locale, viewport);
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launch();
   const officer = await login('officer-1');
   const worker28 = await login('worker-1-28');
   const caseRow = (await get('cases?status=open&limit=1', officer.token)).items[0];
@@ -363,26 +330,6 @@ describe('readable results', () => {
   });
 
   describe('at phone width (390×844)', () => {
-    /** The page at `hash` fits the phone: nothing scrolls sideways, the sign-out button is on screen. */
-    async function fits(page, hash, name) {
-      if (hash !== null) await page.goto(`${BASE}/${hash}`);
-      await page.locator('#view h1').first().waitFor();
-      await page.locator('#view .loading').waitFor({ state: 'detached' });
-      await page.waitForLoadState('networkidle');
-      const m = await page.evaluate(() => {
-        const out = document.getElementById('logout');
-        const r = out.getBoundingClientRect();
-        return {
-          scrollWidth: document.documentElement.scrollWidth,
-          innerWidth: window.innerWidth,
-          logout: out.hidden ? null : { left: r.left, right: r.right },
-        };
-      });
-      assert.ok(m.scrollWidth <= m.innerWidth, `${name}: the page is ${m.scrollWidth}px wide on a ${m.innerWidth}px screen`);
-      if (m.logout) assert.ok(m.logout.left >= 0 && m.logout.right <= m.innerWidth, `${name}: 退出 is off-screen (${m.logout.left}–${m.logout.right})`);
-      await shot(page, `phone-${name}`);
-    }
-
     test("the officer's pages", async () => {
       const queued = (await get('tasks?status=queued&limit=1', results.officer.token)).items[0];
       const page = await open('zh-CN', PHONE);

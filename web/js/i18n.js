@@ -3,6 +3,9 @@
 // kinds' names) come from the table shared with the field app, web/shared/result_labels.js.
 
 import { LABELS } from '../shared/result_labels.js';
+import * as officerText from './lang/officer.js';
+import * as supervisorText from './lang/supervisor.js';
+import * as mapText from './lang/map.js';
 
 const STORAGE_KEY = 'gridassist.lang';
 export const LANGS = ['zh-CN', 'en'];
@@ -761,6 +764,12 @@ for (const [dict, shared] of [[zh, LABELS.zh], [en, LABELS.en]]) {
     dict[key] = text;
     if (key.startsWith('result.kind.')) dict[key.slice('result.'.length)] = text;
   }
+}
+
+// Each area's own text (web/js/lang/), kept apart so the areas grow without colliding.
+for (const area of [officerText, supervisorText, mapText]) {
+  Object.assign(zh, area.zh);
+  Object.assign(en, area.en);
 }
 
 const DICTS = { 'zh-CN': zh, en };
