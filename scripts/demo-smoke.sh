@@ -39,6 +39,9 @@ stop_demo() {
 start_demo
 grep -q "created the demo county" "$log" || { cat "$log"; echo "demo did not create its county"; exit 1; }
 grep -q "worker-6-64" "$log" || { cat "$log"; echo "demo did not print its logins"; exit 1; }
+grep -q "open the console in a browser: *http://127.0.0.1:$port/" "$log" || { cat "$log"; echo "demo did not print the console's address"; exit 1; }
+# A newcomer's first start logs nothing alarming (it once logged r2d2's "database is locked").
+if sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^[0-9T:.-]+Z +(ERROR|WARN) '; then echo "the demo's first start logged errors or warnings"; exit 1; fi
 
 examples=$(awk '
   /^## Try the API on the demo/ { in_section = 1; next }

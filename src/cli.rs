@@ -284,7 +284,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     .into_owned();
             }
             let db = open_database(&config).await?;
-            let seeded = tokio::task::spawn_blocking(move || demo::seed(&db)).await??;
+            let evidence_dir = config.evidence_dir.clone();
+            let seeded = tokio::task::spawn_blocking(move || demo::seed(&db, &evidence_dir)).await??;
             eprintln!(
                 "{} the demo county in {}",
                 if seeded { "created" } else { "reusing" },

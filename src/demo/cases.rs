@@ -1,7 +1,7 @@
 //! The demo county's casework: thirty cases across the townships with tasks in every state a
 //! newcomer should see — assigned with explanations, queued (nobody certified, no map point, off
 //! the map), accepted, declined for a conflict of interest, and overdue. Everything goes through
-//! the same services as the API.
+//! the same services as the API. What happens after acceptance is [`super::work`]'s.
 
 use crate::db::{DbConn, write_tx};
 use crate::domain::access::Scope;
@@ -108,7 +108,9 @@ fn case_input(
     })
 }
 
-pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
+/// Seed the cases and their tasks; returns the ids of the tasks left accepted (and not late), in
+/// creation order, for [`super::work`] to carry further.
+pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<Vec<i64>, ApiError> {
     let map = GridMap::load(conn)?;
     let calendar = crate::domain::calendar::WorkCalendar::builtin().map_err(ApiError::internal)?;
     let rules = Rules {
@@ -131,7 +133,7 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
         }
     }
     if officers.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut created = Vec::new();
     for i in 0..30usize {
@@ -170,6 +172,7 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
         }
     }
     // Most workers have accepted their tasks; one declined for a conflict of interest.
+    let mut accepted = Vec::new();
     for (k, task) in created.iter().enumerate() {
         let Some(worker_id) = task.assignee_id else {
             continue;
@@ -191,6 +194,7 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
             services::tasks::decline(conn, &worker, &map, rules, task.id, why, None)?;
         } else if k % 5 < 3 {
             services::tasks::accept(conn, &worker, task.id, None)?;
+            accepted.push(task.id);
         }
     }
     // A few tasks were filed a fortnight ago and are late now: the deadlines job escalates them.
@@ -208,5 +212,6 @@ pub(super) fn seed(conn: &mut DbConn, court_id: i64) -> Result<(), ApiError> {
         Ok(())
     })?;
     crate::services::deadlines::sweep(conn, time::now())?;
-    Ok(())
+    accepted.retain(|id| !late.contains(id));
+    Ok(accepted)
 }

@@ -6,6 +6,7 @@
 //! one transaction per step; a database that already holds the demo court is reused as it is.
 
 mod cases;
+mod work;
 
 use chrono::NaiveDate;
 
@@ -133,7 +134,7 @@ fn hash(p: &str) -> anyhow::Result<String> {
 }
 
 /// Create the demo county unless it is there. Returns true when it was created now.
-pub fn seed(db: &Db) -> anyhow::Result<bool> {
+pub fn seed(db: &Db, evidence_dir: &std::path::Path) -> anyhow::Result<bool> {
     let mut conn = db.get()?;
     if repo::courts::find_by_code(&mut conn, COURT_CODE)?.is_some() {
         return Ok(false);
@@ -190,7 +191,9 @@ pub fn seed(db: &Db) -> anyhow::Result<bool> {
     write_tx(&mut conn, |conn| {
         seed_people(conn, court.id, &township_ids, &report, &hashes)
     })?;
-    cases::seed(&mut conn, court.id).map_err(api)?;
+    let accepted = cases::seed(&mut conn, court.id).map_err(api)?;
+    let store = services::evidence::EvidenceStore::new(evidence_dir);
+    work::seed(&mut conn, court.id, &store, &accepted).map_err(api)?;
     Ok(true)
 }
 
@@ -308,6 +311,8 @@ pub fn banner(base_url: &str) -> String {
     let g = wgs84_to_gcj02(p);
     format!(
         "\n  gridassist demo county — 泰兴市人民法院 ({COURT_CODE}), 6 townships, 384 grids\n\n\
+         \x20 open the console in a browser:   {base_url}/\n\
+         \x20 grid workers' field app (phone): {base_url}/app/\n\n\
          \x20 logins (username / password):\n\
          \x20   admin                              / {ADMIN_PASSWORD}\n\
          \x20   officer-1 … officer-3              / {OFFICER_PASSWORD}\n\

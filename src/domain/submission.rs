@@ -32,8 +32,10 @@
 //! * `serve_documents` (文书送达): 1–10 attempts in chronological order, each with an outcome.
 //!   Serving to an adult family member names the recipient and relation. `refused` is 留置送达
 //!   (lodged service, Civil Procedure Law art. 89): the documents are left at the residence and
-//!   the refusal recorded, which is only valid with a witness present and the scene recorded, so
-//!   it needs a named witness and at least one photo or audio recording. It counts as served.
+//!   the refusal recorded, by either of the law's two routes — a witness invited to the scene (a
+//!   representative of the grassroots organisation or the recipient's work unit), or the process
+//!   recorded by photo or recording — so it needs a named witness, or at least one photo or audio
+//!   recording, or both. It counts as served.
 //!   `moved` needs the new address. Fields that do not belong to an outcome are rejected rather
 //!   than ignored. Serving ends the task, so no attempt may follow a serving one, and
 //!   `served_attempt` must name it.
@@ -194,7 +196,9 @@ pub struct ServiceAttempt {
     /// them when it was not the addressee (`refused`, optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recipient: Option<Recipient>,
-    /// Required for `refused` (留置送达), not allowed otherwise.
+    /// Only for `refused` (留置送达): the witness invited to the scene. Art. 89 takes a witness
+    /// or a photo/audio record of leaving the documents (`evidence_ids`), so `refused` needs at
+    /// least one of the two; not allowed otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witness: Option<Witness>,
     /// Required for `moved`, not allowed otherwise.
@@ -973,21 +977,20 @@ impl ServiceAttempt {
             ServiceOutcome::ServedPersonally | ServiceOutcome::NotFound => (Forbidden, Forbidden, Forbidden),
             ServiceOutcome::ServedToAdultFamilyMember => (Required, Forbidden, Forbidden),
             // The refusing person may be a family member rather than the addressee (art. 89).
-            ServiceOutcome::Refused => (Allowed, Required, Forbidden),
+            // The witness is one of the two lawful routes; the other is a recording (below).
+            ServiceOutcome::Refused => (Allowed, Allowed, Forbidden),
             ServiceOutcome::Moved => (Forbidden, Forbidden, Required),
         };
         let context = format!("when `outcome` is `{}`", json_name(&self.outcome));
         recipient.check(&f("recipient"), &self.recipient, &context)?;
         witness.check(&f("witness"), &self.witness, &context)?;
         new_address.check(&f("new_address"), &self.new_address, &context)?;
-        if self.outcome == ServiceOutcome::Refused {
-            at_least(
-                &f("evidence_ids"),
-                &self.evidence_ids,
-                1,
-                "留置送达 (Civil Procedure Law art. 89) must be recorded: attach at least one photo or \
-                 audio recording",
-            )?;
+        if self.outcome == ServiceOutcome::Refused && self.witness.is_none() && self.evidence_ids.is_empty() {
+            return Err(FieldError::new(
+                f("witness"),
+                "留置送达 (Civil Procedure Law art. 89) needs a witness (a representative of the grassroots \
+                 organisation or the work unit) or a photo or audio recording of leaving the documents",
+            ));
         }
         Ok(())
     }
@@ -1908,23 +1911,28 @@ mod tests {
     }
 
     #[test]
-    fn lodged_service_needs_a_witness_and_a_record() {
-        rejects_at(
+    fn lodged_service_needs_a_witness_or_a_record_as_the_law_has_it() {
+        // Either route of art. 89 alone is lawful: a witness without a recording...
+        ok(SERVE, set(serve(), "/attempts/1/evidence_ids", json!([])));
+        // ... or a recording without a witness.
+        ok(SERVE, remove(serve(), "/attempts/1/witness"));
+        // Neither is not.
+        let message = rejects_at(
             SERVE,
-            remove(serve(), "/attempts/1/witness"),
+            set(
+                remove(serve(), "/attempts/1/witness"),
+                "/attempts/1/evidence_ids",
+                json!([]),
+            ),
             "attempts[1].witness",
         );
+        assert!(message.contains("留置送达"), "{message}");
+        // A witness given is a real one.
         rejects_at(
             SERVE,
             set(serve(), "/attempts/1/witness/name", json!("  ")),
             "attempts[1].witness.name",
         );
-        let message = rejects_at(
-            SERVE,
-            set(serve(), "/attempts/1/evidence_ids", json!([])),
-            "attempts[1].evidence_ids",
-        );
-        assert!(message.contains("留置送达"), "{message}");
         // Who refused, when it was a family member, may be recorded.
         ok(
             SERVE,

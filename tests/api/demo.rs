@@ -11,13 +11,15 @@ use crate::helpers::spawn_empty_app;
 async fn the_demo_county_serves_every_role_and_locates_phone_coordinates() {
     let app = spawn_empty_app().await;
     let db = app.app_state.db.clone();
-    let created = tokio::task::spawn_blocking(move || demo::seed(&db))
+    let evidence_dir = app.app_state.config.evidence_dir.clone();
+    let created = tokio::task::spawn_blocking(move || demo::seed(&db, &evidence_dir))
         .await
         .unwrap()
         .unwrap();
     assert!(created);
     let db = app.app_state.db.clone();
-    let again = tokio::task::spawn_blocking(move || demo::seed(&db))
+    let evidence_dir = app.app_state.config.evidence_dir.clone();
+    let again = tokio::task::spawn_blocking(move || demo::seed(&db, &evidence_dir))
         .await
         .unwrap()
         .unwrap();
@@ -25,7 +27,8 @@ async fn the_demo_county_serves_every_role_and_locates_phone_coordinates() {
     // A database with other accounts is never seeded.
     let other = crate::helpers::spawn_app().await;
     let db = other.app_state.db.clone();
-    let refused = tokio::task::spawn_blocking(move || demo::seed(&db))
+    let evidence_dir = other.app_state.config.evidence_dir.clone();
+    let refused = tokio::task::spawn_blocking(move || demo::seed(&db, &evidence_dir))
         .await
         .unwrap();
     assert!(
@@ -75,6 +78,56 @@ async fn the_demo_county_serves_every_role_and_locates_phone_coordinates() {
     assert!(count(&|t| t["decline_count"] == 1) > 0);
     let cases = app.get("/api/v1/cases", Some(&officer)).await;
     assert!(!cases.body["items"].as_array().unwrap().is_empty());
+
+    // ... and the work after acceptance, so the officer's and the supervisor's screens are not
+    // empty the first time: results to review (one with a flagged check-in), one returned, ones
+    // approved with the money recovered, a pending appeal, and last month closed.
+    let submitted: Vec<_> = items.iter().filter(|t| t["status"] == "submitted").collect();
+    assert!(submitted.len() >= 2, "{} submitted", submitted.len());
+    let mut flagged = 0;
+    for t in &submitted {
+        let events = app.get(&format!("/api/v1/tasks/{}/events", t["id"]), Some(&officer)).await;
+        if events.text.contains("far_from_target") {
+            flagged += 1;
+        }
+        let evidence = app.get(&format!("/api/v1/tasks/{}/evidence", t["id"]), Some(&officer)).await;
+        assert_eq!(evidence.body.as_array().map(Vec::len), Some(1), "{}", evidence.text);
+    }
+    assert_eq!(flagged, 1, "one result to review has a far check-in");
+    assert!(count(&|t| t["status"] == "returned") > 0);
+    let approved: Vec<_> = items.iter().filter(|t| t["status"] == "approved").collect();
+    assert!(approved.len() >= 4, "{} approved", approved.len());
+    let mut recovered = 0;
+    for t in &approved {
+        let outcome = app.get(&format!("/api/v1/tasks/{}/outcome", t["id"]), Some(&officer)).await;
+        if outcome.status == 200 {
+            recovered += outcome.body["amount_recovered_fen"].as_i64().unwrap_or(0);
+        }
+    }
+    assert!(recovered >= 1_200_000, "recovered {recovered} fen");
+    let appeals = app.get("/api/v1/score-appeals?status=pending", Some(&admin)).await;
+    assert!(appeals.text.contains("评分没有体现工作量"), "{}", appeals.text);
+    let last = {
+        use chrono::Datelike;
+        let first = gridassist::domain::time::today_local().with_day(1).unwrap();
+        let day = first - chrono::Duration::days(1);
+        format!("{}-{:02}", day.year(), day.month())
+    };
+    let mut paid_last_month = 0;
+    for township in 1..=6 {
+        let board = app
+            .get(&format!("/api/v1/scores?period={last}&township_id={township}"), Some(&admin))
+            .await;
+        assert_eq!(board.status, 200, "{}", board.text);
+        assert_eq!(board.body["closed"], true, "{last} is closed in township {township}");
+        paid_last_month += board.body["standings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["total_points"].as_i64().unwrap_or(0) > 0)
+            .count();
+    }
+    assert!(paid_last_month >= 2, "{paid_last_month} workers scored last month");
 
     // Grid 28 of 黄桥镇 as an Amap phone (GCJ-02) and a Baidu phone (BD-09) report it.
     let gcj = wgs84_to_gcj02(demo::point_in_grid(0, 28));

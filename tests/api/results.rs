@@ -189,11 +189,12 @@ async fn results_are_validated_field_by_field_and_against_the_tasks_evidence() {
             .extend(extra.as_object().unwrap().clone());
         json!({"kind": "serve_documents", "attempts": [a], "served_attempt": 0})
     };
-    // 留置送达 needs a witness.
-    app.submit(&token, task, "v1", &attempt(json!({})))
+    // 留置送达 needs a witness or a recording of the scene (art. 89): neither is refused.
+    let unrecorded = json!({"evidence_ids": []});
+    app.submit(&token, task, "v1", &attempt(unrecorded.clone()))
         .await
         .assert_problem(400, "invalid_input");
-    let r = app.submit(&token, task, "v1", &attempt(json!({}))).await;
+    let r = app.submit(&token, task, "v1", &attempt(unrecorded)).await;
     assert!(
         r.body["field"]
             .as_str()

@@ -200,7 +200,8 @@ describe('field app', () => {
 
     await page.getByRole('link', { name: '填写结果' }).click();
     await page.getByRole('heading', { name: /填写结果/ }).waitFor();
-    // Lodged service without its witness: the phone refuses it, in Chinese, at the witness field.
+    // Lodged service with neither a witness nor a photo of it: the phone refuses it, in Chinese, at
+    // the witness field (art. 89 takes either).
     await page.locator('input[data-path="result.attempts[0].outcome"][value="refused"]').check();
     await page.getByRole('button', { name: '提交审核' }).click();
     const missing = page.locator('.field-error[data-for="result.attempts[0].witness.name"]');

@@ -119,9 +119,11 @@ test('kind must be the task\'s and the result an object', () => {
 });
 
 test('serve_documents: outcomes and what they need', () => {
-  rejectsAt(set(serve(), (r) => { delete r.attempts[1].witness; }), 'result.attempts[1].witness');
+  // 留置送达 (art. 89): a witness, or a recording, or both — not neither.
+  assert.deepEqual(check(set(serve(), (r) => { delete r.attempts[1].witness; })), []);
+  assert.deepEqual(check(set(serve(), (r) => { r.attempts[1].evidence_ids = []; })), []);
   rejectsAt(set(serve(), (r) => { r.attempts[1].witness.name = '  '; }), 'result.attempts[1].witness.name');
-  const lodged = rejectsAt(set(serve(), (r) => { r.attempts[1].evidence_ids = []; }), 'result.attempts[1].evidence_ids');
+  const lodged = rejectsAt(set(serve(), (r) => { delete r.attempts[1].witness; r.attempts[1].evidence_ids = []; }), 'result.attempts[1].witness');
   assert.match(lodged, /留置送达/);
   const family = { ...attempt('served_to_adult_family_member'), recipient: { name: '李四', relation: '配偶' } };
   assert.deepEqual(check(serveOne(family)), []);
@@ -283,8 +285,7 @@ test('evidence references: places, acceptable kinds, and the task\'s own evidenc
 test('at most one error per path, and several paths at once', () => {
   const broken = { kind: 'serve_documents', attempts: [{ at: '', place: '', outcome: 'refused', evidence_ids: [] }] };
   assert.deepEqual(paths(broken), [
-    'result.attempts[0].at', 'result.attempts[0].place', 'result.attempts[0].witness',
-    'result.attempts[0].evidence_ids', 'result.served_attempt',
+    'result.attempts[0].at', 'result.attempts[0].place', 'result.attempts[0].witness', 'result.served_attempt',
   ]);
   assert.equal(validate('report_refusal', { kind: 'report_refusal' }, { now: NOW, lang: 'en' })[0].message, 'Choose a time');
 });

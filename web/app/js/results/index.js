@@ -30,7 +30,7 @@ addStrings({
     'result.attempt.scene_hint': '现场照片或录音。',
     'result.recipient.name': '签收人姓名', 'result.recipient.relation': '与受送达人的关系',
     'result.recipient.relation_hint': '如：配偶、子女、父母', 'result.lodged_hint':
-      '留置送达须邀请见证人（基层组织或所在单位的代表）到场，并拍照或录音记录送达过程。',
+      '留置送达：邀请见证人（基层组织或所在单位的代表）到场，或拍照、录音记录送达过程，二者至少其一。',
     'result.witness.name': '见证人姓名', 'result.witness.org': '见证人所在单位',
     'result.witness.org_hint': '如：××村（居）委会', 'result.witness.title': '见证人{n}',
     'result.witness.add': '添加见证人',
@@ -82,7 +82,7 @@ addStrings({
     'result.attempt.scene_hint': 'Photos or recordings of the scene.',
     'result.recipient.name': 'Name of the family member who signed', 'result.recipient.relation': 'Relation to the addressee',
     'result.recipient.relation_hint': 'E.g. spouse, child, parent', 'result.lodged_hint':
-      'Lodged service needs a witness (a representative of the local committee or employer) and a photo or recording of the scene.',
+      'Lodged service: invite a witness (a representative of the local committee or employer), or record leaving the documents by photo or recording — at least one of the two.',
     'result.witness.name': 'Witness name', 'result.witness.org': 'Witness organisation',
     'result.witness.org_hint': 'E.g. the village or residents\' committee', 'result.witness.title': 'Witness {n}',
     'result.witness.add': 'Add a witness',

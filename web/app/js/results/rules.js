@@ -56,8 +56,8 @@ const MSG = {
     removals_count: '请填写1到20处撤除地点', assets_count: '最多填写50项财产线索', witnesses_count: '最多填写20名见证人',
     order: '应晚于上一次送达的时间', served_idx: '请指明哪一次送达成功',
     after_served: '文书已在上一次送达，之后不应再有送达记录',
-    recipient: '请填写签收的家属', witness: '留置送达须有见证人在场，请填写见证人',
-    new_address: '请填写新住址', lodged: '留置送达须拍照或录音记录送达过程，请至少选择一份照片或录音',
+    recipient: '请填写签收的家属',
+    new_address: '请填写新住址', lodged: '留置送达须有见证人到场，或拍照、录音记录送达过程：请填写见证人，或选择照片、录音',
     contact: '请填写电话或联系说明', whereabouts: '请填写现住址', verified_by: '请选择由谁核实',
     verification_note: '请说明由谁核实', search_note: '请写明查找经过',
     other_short: '选择“其他”时，请至少用4个字说明', location: '请填写地址或记录位置',
@@ -83,8 +83,8 @@ const MSG = {
     removals_count: 'Record 1 to 20 places', assets_count: 'At most 50 assets', witnesses_count: 'At most 20 witnesses',
     order: 'Must be later than the previous attempt', served_idx: 'Say which attempt served the documents',
     after_served: 'The documents were already served; no attempt may follow',
-    recipient: 'Name the family member who signed', witness: 'Lodged service needs a witness',
-    new_address: 'Enter the new address', lodged: 'Lodged service must be recorded: choose at least one photo or recording',
+    recipient: 'Name the family member who signed',
+    new_address: 'Enter the new address', lodged: 'Lodged service needs a witness at the scene or a photo or recording of it: name a witness, or choose a photo or recording',
     contact: 'Enter a phone number or a note', whereabouts: 'Enter the current address', verified_by: 'Choose who confirmed it',
     verification_note: 'Say who confirmed it', search_note: 'Describe how you searched',
     other_short: 'For “Other”, describe it in at least 4 characters', location: 'Enter an address or record the position',
@@ -290,11 +290,12 @@ const KIND_RULES = {
         const o = a.outcome;
         if (o === 'served_to_adult_family_member') c.need(f('recipient'), a.recipient, 'recipient');
         else if (o !== 'refused') c.forbid(f('recipient'), a.recipient);
-        if (o === 'refused') c.need(f('witness'), a.witness, 'witness');
-        else c.forbid(f('witness'), a.witness);
+        // 留置送达 (art. 89): a witness at the scene, or the process recorded — at least one.
+        if (o !== 'refused') c.forbid(f('witness'), a.witness);
         if (o === 'moved') c.need(f('new_address'), a.new_address, 'new_address');
         else c.forbid(f('new_address'), a.new_address);
-        if (o === 'refused' && len(a.evidence_ids) < 1) c.add(f('evidence_ids'), 'lodged');
+        const witnessed = a.witness !== undefined && a.witness !== null;
+        if (o === 'refused' && !witnessed && len(a.evidence_ids) < 1) c.add(f('witness'), 'lodged');
       }
       const at = parseTime(a.at);
       if (previous !== null && at < previous) c.add(f('at'), 'order');
