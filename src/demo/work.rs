@@ -219,7 +219,12 @@ fn check_in(conn: &mut DbConn, worker: &Caller, task_id: i64, point: LatLon) -> 
     Ok(())
 }
 
-fn upload_photo(conn: &mut DbConn, store: &EvidenceStore, worker: &Caller, task_id: i64) -> Result<i64, ApiError> {
+fn upload_photo(
+    conn: &mut DbConn,
+    store: &EvidenceStore,
+    worker: &Caller,
+    task_id: i64,
+) -> Result<i64, ApiError> {
     let bytes = photo_png(task_id);
     let upload = Upload {
         kind: EvidenceKind::Photo,

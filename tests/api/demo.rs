@@ -86,12 +86,21 @@ async fn the_demo_county_serves_every_role_and_locates_phone_coordinates() {
     assert!(submitted.len() >= 2, "{} submitted", submitted.len());
     let mut flagged = 0;
     for t in &submitted {
-        let events = app.get(&format!("/api/v1/tasks/{}/events", t["id"]), Some(&officer)).await;
+        let events = app
+            .get(&format!("/api/v1/tasks/{}/events", t["id"]), Some(&officer))
+            .await;
         if events.text.contains("far_from_target") {
             flagged += 1;
         }
-        let evidence = app.get(&format!("/api/v1/tasks/{}/evidence", t["id"]), Some(&officer)).await;
-        assert_eq!(evidence.body.as_array().map(Vec::len), Some(1), "{}", evidence.text);
+        let evidence = app
+            .get(&format!("/api/v1/tasks/{}/evidence", t["id"]), Some(&officer))
+            .await;
+        assert_eq!(
+            evidence.body.as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            evidence.text
+        );
     }
     assert_eq!(flagged, 1, "one result to review has a far check-in");
     assert!(count(&|t| t["status"] == "returned") > 0);
@@ -99,13 +108,17 @@ async fn the_demo_county_serves_every_role_and_locates_phone_coordinates() {
     assert!(approved.len() >= 4, "{} approved", approved.len());
     let mut recovered = 0;
     for t in &approved {
-        let outcome = app.get(&format!("/api/v1/tasks/{}/outcome", t["id"]), Some(&officer)).await;
+        let outcome = app
+            .get(&format!("/api/v1/tasks/{}/outcome", t["id"]), Some(&officer))
+            .await;
         if outcome.status == 200 {
             recovered += outcome.body["amount_recovered_fen"].as_i64().unwrap_or(0);
         }
     }
     assert!(recovered >= 1_200_000, "recovered {recovered} fen");
-    let appeals = app.get("/api/v1/score-appeals?status=pending", Some(&admin)).await;
+    let appeals = app
+        .get("/api/v1/score-appeals?status=pending", Some(&admin))
+        .await;
     assert!(appeals.text.contains("评分没有体现工作量"), "{}", appeals.text);
     let last = {
         use chrono::Datelike;
@@ -116,10 +129,16 @@ async fn the_demo_county_serves_every_role_and_locates_phone_coordinates() {
     let mut paid_last_month = 0;
     for township in 1..=6 {
         let board = app
-            .get(&format!("/api/v1/scores?period={last}&township_id={township}"), Some(&admin))
+            .get(
+                &format!("/api/v1/scores?period={last}&township_id={township}"),
+                Some(&admin),
+            )
             .await;
         assert_eq!(board.status, 200, "{}", board.text);
-        assert_eq!(board.body["closed"], true, "{last} is closed in township {township}");
+        assert_eq!(
+            board.body["closed"], true,
+            "{last} is closed in township {township}"
+        );
         paid_last_month += board.body["standings"]
             .as_array()
             .unwrap()
@@ -127,7 +146,10 @@ async fn the_demo_county_serves_every_role_and_locates_phone_coordinates() {
             .filter(|s| s["total_points"].as_i64().unwrap_or(0) > 0)
             .count();
     }
-    assert!(paid_last_month >= 2, "{paid_last_month} workers scored last month");
+    assert!(
+        paid_last_month >= 2,
+        "{paid_last_month} workers scored last month"
+    );
 
     // Grid 28 of 黄桥镇 as an Amap phone (GCJ-02) and a Baidu phone (BD-09) report it.
     let gcj = wgs84_to_gcj02(demo::point_in_grid(0, 28));
