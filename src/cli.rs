@@ -117,7 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut config = Config::from_env()?;
-    telemetry::init(config.log_json && !matches!(command, Command::Demo));
+    let _log = telemetry::init(config.log_json && !matches!(command, Command::Demo));
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {

@@ -1,5 +1,8 @@
 //! Structured logging with tracing. Each request runs in a span carrying its request id
 //! (tracing-actix-web), which is also returned to the client as `X-Request-Id`.
+//! Lines are formatted on the request's thread but written to standard error by a dedicated
+//! thread (tracing-appender's non-blocking writer), so a slow terminal, pipe or log shipper does
+//! not hold requests up; the returned [`LogGuard`] flushes what is queued when it is dropped.
 //! Never log personal data (ID numbers, phones, addresses, GPS tracks), passwords or tokens.
 
 use actix_web::HttpMessage;
@@ -58,18 +61,34 @@ pub fn loggable_path<'a>(path: &'a str, route: &'a str) -> &'a str {
     if route.contains("{code}") { route } else { path }
 }
 
+/// Keeps the log-writing thread alive; dropping it (at the end of `main`) writes out every line
+/// still queued.
+#[must_use = "dropping the guard stops the log writer"]
+pub struct LogGuard {
+    _writer: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
+/// Lines queued for the writer thread before a request that logs has to wait for it: logs are
+/// never dropped (the access log is a record), they slow down instead.
+const QUEUED_LINES: usize = 64 * 1024;
+
 /// Install the global subscriber. `GRIDASSIST_LOG` (or `RUST_LOG`) sets the filter, default
 /// `info`; `json` selects one JSON object per line. Safe to call more than once.
 ///
 /// tracing-actix-web's own per-error lines are off: for a 4xx they would repeat the request line
 /// and print the error's debug form, which may quote client input, and a 5xx is already logged
 /// once, at ERROR with its code and cause, where the answer is built (`ApiError`).
-pub fn init(json: bool) {
+pub fn init(json: bool) -> LogGuard {
     let filter = std::env::var("GRIDASSIST_LOG")
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())
         .and_then(|f| EnvFilter::try_new(f).ok())
         .unwrap_or_else(|| EnvFilter::new("info,tracing_actix_web::middleware=off"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(QUEUED_LINES)
+        .thread_name("gridassist-log")
+        .finish(std::io::stderr());
     let registry = tracing_subscriber::registry().with(filter);
     let result = if json {
         registry
@@ -79,20 +98,19 @@ pub fn init(json: bool) {
                     .flatten_event(true)
                     .with_current_span(true)
                     .with_span_events(FmtSpan::CLOSE)
-                    .with_writer(std::io::stderr),
+                    .with_writer(writer.clone()),
             )
             .try_init()
     } else {
         registry
-            .with(
-                fmt::layer()
-                    .with_span_events(FmtSpan::CLOSE)
-                    .with_writer(std::io::stderr),
-            )
+            .with(fmt::layer().with_span_events(FmtSpan::CLOSE).with_writer(writer))
             .try_init()
     };
-    // Already installed (tests start many apps in one process): keep the first.
-    let _ = result;
+    // Already installed (tests start many apps in one process): keep the first, and let this
+    // writer thread end.
+    LogGuard {
+        _writer: result.is_ok().then_some(guard),
+    }
 }
 
 #[cfg(test)]
