@@ -36,16 +36,17 @@ export const SAMPLES = [
         {
           at: at20,
           place: '泰兴市虹桥镇工农村三组45号',
-          outcome: 'served_to_adult_family_member',
+          outcome: 'refused',
           recipient: { name: '张丽', relation: '配偶' },
           evidence_ids: [photo],
-          note: '家属当场签收送达回证',
+          note: '其配偶拒绝签收，文书留置于住所并拍照记录',
         },
       ],
       served_attempt: 1,
     }),
     // The second attempt (index 1) served the documents: the screen says 第 2 次, never 第 0 次 or 第 1 次送达成功.
-    expect: ['第 2 次送达成功：交其同住成年家属签收', '第 1 次送达', '第 2 次送达', '未找到受送达人', '张丽（配偶）', shown(at90), shown(at20), '照片 1'],
+    // It was lodged service recorded by photo, without a witness — one of art. 89's two routes.
+    expect: ['第 2 次送达成功：留置送达（拒绝签收）', '第 1 次送达', '第 2 次送达', '未找到受送达人', '拒收人', '张丽（配偶）', '留置送达方式', '拍照、录音记录送达过程', shown(at90), shown(at20), '照片 1'],
     served: 2,
   },
   {

@@ -37,6 +37,14 @@ function yesNo(flag, yes, no) {
   return flag ? t(yes) : t(no);
 }
 
+/** Which of art. 89's routes a lodged service took: a witness, a recording of the scene, or both. */
+function lodgedBy(a) {
+  const witnessed = Boolean(a.witness);
+  const recorded = Array.isArray(a.evidence_ids) && a.evidence_ids.length > 0;
+  if (witnessed && recorded) return t('rv.serve.lodged_both');
+  return witnessed ? t('rv.serve.lodged_witness') : t('rv.serve.lodged_recorded');
+}
+
 function witness(w) {
   if (!w) return null;
   return present(w.organisation) ? t('rv.witness_value', { name: w.name, org: w.organisation }) : w.name;
@@ -65,6 +73,7 @@ const KINDS = {
             ? row(a.outcome === 'refused' ? 'rv.serve.refuser' : 'rv.serve.recipient', t('rv.person_relation', { name: a.recipient.name, relation: a.recipient.relation }))
             : null,
           row('rv.serve.witness', witness(a.witness)),
+          a.outcome === 'refused' ? row('rv.serve.lodged_by', lodgedBy(a)) : null,
           row('rv.serve.new_address', a.new_address),
           row('rv.note', a.note),
           row('rv.evidence', refs(a.evidence_ids)),
