@@ -394,11 +394,16 @@ pub async fn list_tasks(
             Ok::<_, ApiError>((rows, view, numbers))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |t| t.id, |t| {
-        let mut dto = task_dto(t, None, view);
-        dto.case_number = numbers.get(&dto.case_id).cloned();
-        dto
-    })))
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        page,
+        |t| t.id,
+        |t| {
+            let mut dto = task_dto(t, None, view);
+            dto.case_number = numbers.get(&dto.case_id).cloned();
+            dto
+        },
+    )))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

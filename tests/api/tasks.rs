@@ -732,7 +732,11 @@ async fn the_case_list_searches_numbers_and_party_names_and_names_debtors_and_of
     let all = items("/api/v1/cases").await;
     assert_eq!(all.len(), 2);
     assert_eq!(all[0]["debtors"], json!(["张三"]));
-    assert!(all[0]["officer_name"].as_str().is_some_and(|n| !n.is_empty()), "{}", all[0]);
+    assert!(
+        all[0]["officer_name"].as_str().is_some_and(|n| !n.is_empty()),
+        "{}",
+        all[0]
+    );
     // By a piece of the case number, in full-width parentheses too.
     let by_number = items("/api/v1/cases?q=%EF%BC%882026%EF%BC%89%E8%8B%8F1283%E6%89%A7202").await;
     assert_eq!(by_number.len(), 1);
@@ -754,7 +758,14 @@ async fn the_case_list_searches_numbers_and_party_names_and_names_debtors_and_of
         .await;
     assert_eq!(r.body["case_number"], "(2026)苏1283执101号", "{}", r.text);
     let r = app
-        .get(&format!("/api/v1/tasks?case_id={}", w.case_id), Some(&w.supervisor))
+        .get(
+            &format!("/api/v1/tasks?case_id={}", w.case_id),
+            Some(&w.supervisor),
+        )
         .await;
-    assert_eq!(r.body["items"][0]["case_number"], "(2026)苏1283执101号", "{}", r.text);
+    assert_eq!(
+        r.body["items"][0]["case_number"], "(2026)苏1283执101号",
+        "{}",
+        r.text
+    );
 }

@@ -74,6 +74,18 @@ function addForm(done) {
   return form;
 }
 
+/** One problem of an imported row, in Chinese: the column's name and what is wrong with it. */
+function rowProblem(row, e) {
+  if (row.status === 'duplicate') {
+    const line = /line (\d+)/.exec(e.detail || '');
+    return line ? t('dishonest.repeats_line', { line: line[1] }) : t('dishonest.already_listed');
+  }
+  if (!e.column) return t('dishonest.bad_row');
+  const column = t(`dishonest.col.${e.column}`);
+  const text = t(`invalid.${e.column}`);
+  return `${column === e.column ? e.column : column}${t('app.colon')}${text === e.column ? t('invalid.other') : text}`;
+}
+
 function importForm() {
   const file = h('input', { type: 'file', id: 'dishonest-file', accept: '.csv,text/csv' });
   const message = h('p', { class: 'error-text', role: 'alert' });
@@ -106,12 +118,7 @@ function importForm() {
             { head: t('dishonest.row_status'), cell: (row) => h('span', { class: ['badge', `row-${row.status}`] }, label('dishonest.row', row.status)) },
             {
               head: t('dishonest.problems'),
-              cell: (row) =>
-                row.errors.map((e) => {
-                  const key = `invalid.${e.column}`;
-                  const text = e.column && t(key) !== e.column ? t(key) : e.detail;
-                  return h('div', {}, e.column ? `${t('dishonest.column', { column: e.column })}：${text}` : text);
-                }),
+              cell: (row) => row.errors.map((e) => h('div', {}, rowProblem(row, e))),
             },
           ],
           r.rows,

@@ -7,7 +7,7 @@ import { h } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
 import { date, dateTime, money, overdueBadge, statusBadge, workerName, yuan } from '../format.js';
 import { card, errorText, link, page, scroller, show, table, workerDirectory } from './common.js';
-import { h as el, toast } from '../../shared/dom.js';
+import { h as el, mount, toast } from '../../shared/dom.js';
 import { newTaskForm } from './task_new.js';
 
 function taskColumns(workers, { withCase = false, withQueue = false } = {}) {
@@ -227,7 +227,8 @@ async function accessCodeCard(c) {
           t('code.revoke'),
         )
       : null;
-    body.replaceChildren(
+    mount(
+      body,
       h('p', { id: 'code-state' }, line),
       issued ? codeSlip(c, issued) : null,
       c.status === 'open' || state.active ? h('div', { class: 'buttons' }, c.status === 'open' ? issue : null, revoke) : null,
