@@ -110,7 +110,7 @@ pub struct CaseDto {
     /// The debtors' names (被执行人), in the list of cases.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub debtors: Option<Vec<String>>,
-    /// The officer in charge (承办人), by name, in the list of cases.
+    /// The officer in charge (承办人), by name, in the list of cases and when one case is read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub officer_name: Option<String>,
 }
@@ -323,12 +323,17 @@ pub async fn get_case(
     let permit = auth.permit(Operation::GetCase)?;
     let id = path.into_inner();
     let rid = request_id(&rid);
-    let (case, parties) = state
+    let (case, parties, officer_name) = state
         .run_as(permit, rid, move |conn, caller| {
-            services::cases::get(conn, caller, id)
+            let (case, parties) = services::cases::get(conn, caller, id)?;
+            let officer_name = services::cases::officer_name(conn, &case)?;
+            Ok::<_, ApiError>((case, parties, officer_name))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(case_dto(case, Some(parties))))
+    Ok(HttpResponse::Ok().json(CaseDto {
+        officer_name,
+        ..case_dto(case, Some(parties))
+    }))
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]

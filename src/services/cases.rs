@@ -285,6 +285,11 @@ pub fn list(
         .collect())
 }
 
+/// The name of the officer in charge of `case` (承办人), when the account exists.
+pub fn officer_name(conn: &mut DbConn, case: &Case) -> Result<Option<String>, ApiError> {
+    Ok(repo::users::display_names(conn, &[case.officer_id])?.remove(&case.officer_id))
+}
+
 /// The case numbers of the cases `case_ids` (tasks name their case by it), by case id.
 pub fn numbers(
     conn: &mut DbConn,

@@ -751,6 +751,12 @@ async fn the_case_list_searches_numbers_and_party_names_and_names_debtors_and_of
     app.get(&long, Some(&w.officer))
         .await
         .assert_problem(400, "invalid_input");
+    // One case names its officer too.
+    let one = app
+        .get(&format!("/api/v1/cases/{}", w.case_id), Some(&w.officer))
+        .await;
+    assert_eq!(one.body["officer_name"], all[0]["officer_name"], "{}", one.text);
+    assert!(one.body.get("debtors").is_none(), "{}", one.text);
     // Tasks name their case by its number for officers and supervisors.
     let task = serve_at(&w, 32.005, 120.005).create(&app).await;
     let r = app

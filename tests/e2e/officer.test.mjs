@@ -37,6 +37,8 @@ function inside(feature) {
 const unique = `${10000 + (Date.now() % 90000)}`;
 const seq = unique.slice(-3);
 const caseNumber = (n) => `(2026)苏1283执${unique}${n}号`;
+/** The same, as the console shows it (full-width brackets). */
+const shown = (number) => number.replace('(2026)', '（2026）');
 
 async function signedIn(path, viewport) {
   const page = await open('zh-CN', viewport);
@@ -99,7 +101,7 @@ describe('officer actions', () => {
     await shot(page, 'officer-new-case');
     await page.locator('#party-1-id').fill(good);
     await page.locator('#new-case-submit').click();
-    await page.locator('h1', { hasText: caseNumber(2) }).waitFor();
+    await page.locator('h1', { hasText: shown(caseNumber(2)) }).waitFor();
     assert.match(page.url(), /#\/cases\/\d+$/);
     const id = Number(page.url().split('/').pop());
     const stored = await get(`cases/${id}`, seed.officer.token);
@@ -123,18 +125,18 @@ describe('officer actions', () => {
     await rows.first().waitFor();
     assert.equal(await rows.count(), 1);
     const cells = await rows.first().locator('td').allTextContents();
-    assert.equal(cells[0], caseNumber(1));
+    assert.equal(cells[0], shown(caseNumber(1)));
     assert.equal(cells[1], `测试被执行人${unique}`);
     assert.equal(cells[4], seed.officer.name);
     await page.locator('#case-search').fill(`新案被执行人${unique}`);
     await page.locator('#case-search').press('Enter');
     await page.waitForURL(/%E6%96%B0%E6%A1%88|新案/);
-    await page.locator('#cases tbody tr td', { hasText: caseNumber(2) }).waitFor();
+    await page.locator('#cases tbody tr td', { hasText: shown(caseNumber(2)) }).waitFor();
     assert.equal(await rows.count(), 1);
-    await shot(page, 'officer-cases');
+    await shot(page, 'officer-case-search');
     await page.context().close();
     const phone = await signedIn(null, PHONE);
-    await fits(phone, `#/cases?q=${unique}`, 'officer-cases');
+    await fits(phone, `#/cases?q=${unique}`, 'officer-case-search');
     await phone.context().close();
   });
 
@@ -150,7 +152,7 @@ describe('officer actions', () => {
     const explanation = page.locator('#assignment-explanation');
     await explanation.waitFor();
     assert.match(await explanation.textContent(), /已派发给|未能自动派发/);
-    await shot(page, 'officer-case');
+    await shot(page, 'officer-case-new-task');
     const tasks = (await get(`tasks?case_id=${seed.case.id}&kind=urge_performance`, seed.officer.token)).items;
     assert.equal(tasks.length, 1);
     assert.equal(tasks[0].grid_id, gridId, 'the clicked point lies in the clicked grid');
@@ -163,7 +165,7 @@ describe('officer actions', () => {
   test('records an outcome, finds a check-in false and claws back points on the task page', async () => {
     const page = await signedIn(`/tasks/${seed.approved.id}`);
     await page.locator('#outcome-form').waitFor();
-    assert.match(await page.locator('dl.details').first().textContent(), new RegExp(caseNumber(1).replace(/[()]/g, '\\$&')));
+    assert.match(await page.locator('dl.details').first().textContent(), new RegExp(shown(caseNumber(1))));
     await page.locator('#outcome-recovered').fill('12000');
     await page.locator('#outcome-note').fill('被执行人当场履行');
     await page.locator('#outcome-form-submit').click();
@@ -197,7 +199,7 @@ describe('officer actions', () => {
     await page.locator('#issue-code').click();
     const code = (await page.locator('#access-code').textContent()).trim();
     assert.match(code, /^[A-Z0-9-]{10,}$/);
-    assert.match(await page.locator('#code-slip').textContent(), new RegExp(caseNumber(1).replace(/[()]/g, '\\$&')));
+    assert.match(await page.locator('#code-slip').textContent(), new RegExp(shown(caseNumber(1))));
     await shot(page, 'officer-access-code');
     const progress = await fetch(`${BASE}/api/v1/public/cases/${encodeURIComponent(code)}/progress`);
     assert.equal(progress.status, 200, 'the code opens the public progress');
@@ -223,7 +225,7 @@ describe('officer actions', () => {
     assert.deepEqual(page.problems, []);
     await page.context().close();
     const phone = await signedIn(null, PHONE);
-    await fits(phone, `#/cases/${seed.case.id}`, 'officer-case');
+    await fits(phone, `#/cases/${seed.case.id}`, 'officer-case-actions');
     await phone.context().close();
   });
 
@@ -242,7 +244,7 @@ describe('officer actions', () => {
     }
     const page = await signedIn(`/cases/${c.id}`);
     await page.getByRole('link', { name: '优化本案任务的派发' }).click();
-    await page.locator('#batch-scope', { hasText: caseNumber(3) }).waitFor();
+    await page.locator('#batch-scope', { hasText: shown(caseNumber(3)) }).waitFor();
     await page.locator('#batch-preview').click();
     await page.locator('#batch-summary').waitFor();
     assert.match(await page.locator('#batch-summary').textContent(), /节省 [\d.]+%/);
@@ -255,6 +257,9 @@ describe('officer actions', () => {
     assert.deepEqual(page.problems, []);
     await page.context().close();
     const phone = await signedIn(null, PHONE);
+    await fits(phone, `#/cases/${c.id}`, 'officer-case-new-task');
+    await phone.locator('#task-map svg').waitFor();
+    await fits(phone, null, 'officer-case-new-task');
     await fits(phone, `#/assign?case=${c.id}`, 'officer-batch');
     await phone.locator('#batch-preview').click();
     await phone.locator('#batch-summary').waitFor();

@@ -198,7 +198,7 @@ export const zh = {
   'dishonest.remove_submit': '确认移除',
   'dishonest.removed': '已移出失信名单。',
   'dishonest.import': '导入 CSV',
-  'dishonest.import_help': '第一行为表头：name,id_number,case_number,listed_on,reason（可选 kind、note）。',
+  'dishonest.import_help': 'UTF-8 编码的 CSV 文件，第一行为表头：姓名,证件号码,案号,列入日期,失信情形,备注（也可用英文列名 name,id_number,case_number,listed_on,reason,note）。',
   'dishonest.import_file': '选择文件',
   'dishonest.import_submit': '导入',
   'dishonest.report': '导入结果：新增 {created} 条，重复 {duplicates} 条，未导入 {rejected} 条。',

@@ -6,7 +6,7 @@
 import * as api from '../api.js';
 import { h, mount, toast } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
-import { workerName } from '../format.js';
+import { caseNo, workerName } from '../format.js';
 import { card, errorText, link, page, show, table, workerDirectory } from './common.js';
 
 function km(m) {
@@ -25,7 +25,7 @@ export function batchView(_params, query) {
     const byId = new Map(tasks.map((x) => [x.id, x]));
     const taskCell = (id) => {
       const x = byId.get(id);
-      return x ? [link(`#/tasks/${id}`, label('kind', x.kind)), h('div', { class: 'muted' }, x.case_number || '')] : link(`#/tasks/${id}`, t('newtask.open'));
+      return x ? [link(`#/tasks/${id}`, label('kind', x.kind)), h('div', { class: 'muted' }, caseNo(x.case_number))] : link(`#/tasks/${id}`, t('newtask.open'));
     };
     const result = h('div', { id: 'batch-result' });
     const message = h('p', { class: 'error-text', role: 'alert' });
@@ -119,7 +119,7 @@ export function batchView(_params, query) {
     return page(
       t('batch.title'),
       h('p', { class: 'muted' }, t('batch.help')),
-      h('p', { class: 'meta', id: 'batch-scope' }, caseId ? t('batch.scope_case', { case: caseData?.case_number || '' }) : t('batch.scope_queue')),
+      h('p', { class: 'meta', id: 'batch-scope' }, caseId ? t('batch.scope_case', { case: caseNo(caseData?.case_number) }) : t('batch.scope_queue')),
       h('div', { class: 'toolbar' }, preview),
       message,
       result,

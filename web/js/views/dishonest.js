@@ -5,7 +5,7 @@
 import * as api from '../api.js';
 import { h, mount, toast } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
-import { date } from '../format.js';
+import { caseNo, date } from '../format.js';
 import { card, errorText, page, show, table } from './common.js';
 import { clearFieldErrors, field, showFieldError, todayIso } from './case_new.js';
 
@@ -166,7 +166,7 @@ export function dishonestView(_params, query) {
       [
         { head: t('dishonest.name'), cell: (e) => e.name },
         { head: t('dishonest.id_number'), cell: (e) => e.id_number },
-        { head: t('dishonest.case'), cell: (e) => e.case_number },
+        { head: t('dishonest.case'), cell: (e) => caseNo(e.case_number) },
         { head: t('dishonest.reason'), cell: (e) => label('listing', e.reason) },
         { head: t('dishonest.listed_on'), cell: (e) => date(e.listed_on) },
         status === 'removed'

@@ -5,7 +5,7 @@
 import * as api from '../api.js';
 import { h } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
-import { date, dateTime, money, overdueBadge, statusBadge, workerName, yuan } from '../format.js';
+import { caseNo, date, dateTime, money, overdueBadge, statusBadge, workerName, yuan } from '../format.js';
 import { card, errorText, link, page, scroller, show, table, workerDirectory } from './common.js';
 import { h as el, mount, toast } from '../../shared/dom.js';
 import { newTaskForm } from './task_new.js';
@@ -14,7 +14,7 @@ function taskColumns(workers, { withCase = false, withQueue = false } = {}) {
   return [
     { head: t('tasks.kind'), cell: (x) => link(`#/tasks/${x.id}`, label('kind', x.kind)) },
     { head: t('tasks.status'), cell: (x) => [statusBadge(x.status), ' ', overdueBadge(x)] },
-    withCase ? { head: t('tasks.case'), cell: (x) => link(`#/cases/${x.case_id}`, x.case_number || t('task.open_case')) } : null,
+    withCase ? { head: t('tasks.case'), cell: (x) => link(`#/cases/${x.case_id}`, x.case_number ? caseNo(x.case_number) : t('task.open_case')) } : null,
     withQueue ? { head: t('tasks.queue'), cell: (x) => (x.queue ? t(`queue.${x.queue}`) : '') } : null,
     withQueue ? { head: t('tasks.queue_reason'), cell: (x) => label('queue_reason', x.queue_reason) } : null,
     withQueue ? null : { head: t('tasks.assignee'), cell: (x) => workerName(workers, x.assignee_id) },
@@ -54,7 +54,7 @@ export function casesView(_params, query) {
           h(
             'tr',
             {},
-            h('td', {}, link(`#/cases/${c.id}`, c.case_number)),
+            h('td', {}, link(`#/cases/${c.id}`, caseNo(c.case_number))),
             h('td', {}, (c.debtors || []).join('、')),
             h('td', { class: 'num' }, yuan(c.amount_owed_fen)),
             h('td', {}, label('case.status', c.status)),
@@ -176,7 +176,7 @@ function codeSlip(c, code) {
       'div',
       { class: 'slip' },
       h('h3', {}, t('code.slip_title')),
-      h('dl', { class: 'details' }, h('dt', {}, t('code.slip_case')), h('dd', {}, c.case_number), h('dt', {}, t('code.slip_code')), h('dd', { class: 'code', id: 'access-code' }, code), h('dt', {}, t('code.slip_url')), h('dd', { class: 'url' }, url)),
+      h('dl', { class: 'details' }, h('dt', {}, t('code.slip_case')), h('dd', {}, caseNo(c.case_number)), h('dt', {}, t('code.slip_code')), h('dd', { class: 'code', id: 'access-code' }, code), h('dt', {}, t('code.slip_url')), h('dd', { class: 'url' }, url)),
       h('p', { class: 'muted' }, t('code.slip_note')),
     ),
     h(
@@ -243,8 +243,7 @@ export function caseView({ id }) {
   const reload = () => caseView({ id });
   return show(async () => {
     const [c, tasks, workers] = await Promise.all([api.get(`cases/${id}`), api.all(`tasks?case_id=${id}`), workerDirectory()]);
-    const list = await api.get(`cases?q=${encodeURIComponent(c.case_number)}&limit=5`).catch(() => null);
-    const officer = list?.items?.find((x) => x.id === c.id)?.officer_name;
+    const officer = c.officer_name;
     const taskForm = c.status === 'open' ? newTaskForm(c) : null;
     taskForm?.addEventListener('taskcreated', async () => {
       const fresh = await api.all(`tasks?case_id=${id}`);
@@ -253,7 +252,7 @@ export function caseView({ id }) {
     const tasksBox = h('div', { id: 'case-tasks' }, table(taskColumns(workers), tasks, { empty: t('tasks.none') }));
     const waiting = tasks.filter((x) => ['queued', 'assigned'].includes(x.status));
     return page(
-      c.case_number,
+      caseNo(c.case_number),
       h(
         'p',
         { class: 'meta' },

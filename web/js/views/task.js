@@ -9,7 +9,7 @@ import * as api from '../api.js';
 import { h, toast } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
 import { REASSIGNABLE } from '../task_states.js';
-import { dateTime, flagBadge, money, overdueBadge, statusBadge, workerName } from '../format.js';
+import { caseNo, dateTime, flagBadge, money, overdueBadge, statusBadge, workerName } from '../format.js';
 import { card, errorText, grids, link, page, show, table, workerDirectory } from './common.js';
 import { gridMap } from '../map.js';
 import { resultView } from '../result_view.js';
@@ -94,7 +94,7 @@ function details(task, workers, officer, gridName) {
     [t('tasks.status'), [statusBadge(task.status), ' ', overdueBadge(task), task.priority === 'urgent' ? h('span', { class: 'badge urgent' }, t('tasks.urgent')) : null]],
     [t('tasks.kind'), label('kind', task.kind)],
     // The case by its 案号 (the task carries it): a link for officers (a supervisor cannot open cases).
-    officer ? [t('tasks.case'), link(`#/cases/${task.case_id}`, task.case_number || t('task.open_case'))] : task.case_number ? [t('tasks.case'), task.case_number] : null,
+    officer ? [t('tasks.case'), link(`#/cases/${task.case_id}`, task.case_number ? caseNo(task.case_number) : t('task.open_case'))] : task.case_number ? [t('tasks.case'), caseNo(task.case_number)] : null,
     [t('tasks.assignee'), h('span', { id: 'assignee' }, workerName(workers, task.assignee_id))],
     [t('tasks.due'), dateTime(task.due_at)],
     task.queue ? [t('tasks.queue'), `${t(`queue.${task.queue}`)} · ${label('queue_reason', task.queue_reason)}`] : null,
