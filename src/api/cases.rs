@@ -16,7 +16,7 @@ use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, validate_point};
 use crate::services;
 use crate::services::cases::{
-    Case, CaseStatus, Closing, NewCaseInput, Party, PartyInput, PartyRole, StoredAddress,
+    Case, CaseStatus, Closing, ListedCase, NewCaseInput, Party, PartyInput, PartyRole, StoredAddress,
 };
 use crate::state::AppState;
 
@@ -107,6 +107,12 @@ pub struct CaseDto {
     /// Present when one case is read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parties: Option<Vec<PartyDto>>,
+    /// The debtors' names (被执行人), in the list of cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debtors: Option<Vec<String>>,
+    /// The officer in charge (承办人), by name, in the list of cases and when one case is read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub officer_name: Option<String>,
 }
 
 /// A stored party, shown in full (officers of the case's court only).
@@ -142,6 +148,16 @@ fn case_dto(c: Case, parties: Option<Vec<Party>>) -> CaseDto {
         created_at: time::to_utc(c.created_at),
         closed_at: c.closed_at.map(time::to_utc),
         parties: parties.map(|ps| ps.into_iter().map(party_dto).collect()),
+        debtors: None,
+        officer_name: None,
+    }
+}
+
+fn listed_dto(row: ListedCase) -> CaseDto {
+    CaseDto {
+        debtors: Some(row.debtors),
+        officer_name: row.officer_name,
+        ..case_dto(row.case, None)
     }
 }
 
@@ -251,9 +267,13 @@ pub async fn create_case(
 pub struct CaseQuery {
     /// `open`, `concluded` or `terminated`.
     pub status: Option<String>,
+    /// Only cases whose case number or a party's name contains this text (at most 100
+    /// characters; full-width parentheses match too).
+    pub q: Option<String>,
 }
 
-/// The cases of the officer's court.
+/// The cases of the officer's court, with their debtors and the officer in charge by name
+/// (audited as a read of the parties' names); `q` searches case numbers and party names.
 #[utoipa::path(tag = "cases", params(CaseQuery, PageQuery), security(("bearer" = [])), responses(
     (status = 200, body = Page<CaseDto>),
     (status = 403, body = Problem, content_type = "application/problem+json")
@@ -267,7 +287,12 @@ pub async fn list_cases(
 ) -> Result<HttpResponse, ApiError> {
     let permit = auth.permit(Operation::ListCases)?;
     let page = query.to_request()?;
-    let status = match filter.into_inner().status.as_deref() {
+    let filter = filter.into_inner();
+    if filter.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(ApiError::invalid("q", "at most 100 characters"));
+    }
+    let text = filter.q;
+    let status = match filter.status.as_deref() {
         None => None,
         Some(s) => Some(
             CaseStatus::parse(s)
@@ -276,10 +301,10 @@ pub async fn list_cases(
     };
     let rows = state
         .run_as(permit, None, move |conn, caller| {
-            services::cases::list(conn, caller, status, page)
+            services::cases::list(conn, caller, status, text, page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |c| c.id, |c| case_dto(c, None))))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |c| c.case.id, listed_dto)))
 }
 
 /// One case with its parties (full personal data: officers of the court only; audited).
@@ -298,12 +323,17 @@ pub async fn get_case(
     let permit = auth.permit(Operation::GetCase)?;
     let id = path.into_inner();
     let rid = request_id(&rid);
-    let (case, parties) = state
+    let (case, parties, officer_name) = state
         .run_as(permit, rid, move |conn, caller| {
-            services::cases::get(conn, caller, id)
+            let (case, parties) = services::cases::get(conn, caller, id)?;
+            let officer_name = services::cases::officer_name(conn, &case)?;
+            Ok::<_, ApiError>((case, parties, officer_name))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(case_dto(case, Some(parties))))
+    Ok(HttpResponse::Ok().json(CaseDto {
+        officer_name,
+        ..case_dto(case, Some(parties))
+    }))
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]

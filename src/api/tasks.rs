@@ -98,6 +98,9 @@ pub struct TargetDto {
 pub struct TaskDto {
     pub id: i64,
     pub case_id: i64,
+    /// The case's number (案号), when an officer or a supervisor reads or lists tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_number: Option<String>,
     pub kind: String,
     pub status: TaskStatus,
     pub priority: String,
@@ -192,6 +195,7 @@ pub(crate) fn task_dto(task: Task, party: Option<Party>, view: View) -> TaskDto 
         etag: etag(&task),
         id: task.id,
         case_id: task.case_id,
+        case_number: None,
         kind: task.kind.as_str().to_owned(),
         status: task.status,
         priority: task.priority.as_str().to_owned(),
@@ -321,7 +325,14 @@ pub async fn get_task(
     let dto = state
         .run_as(permit, rid, move |conn, caller| {
             let (task, view) = services::tasks::get(conn, caller, id)?;
-            with_party(conn, caller, task, (view, grace), Answering::Read)
+            let mut numbers = if view == View::Worker {
+                Default::default()
+            } else {
+                services::cases::numbers(conn, &[task.case_id])?
+            };
+            let mut dto = with_party(conn, caller, task, (view, grace), Answering::Read)?;
+            dto.case_number = numbers.remove(&dto.case_id);
+            Ok::<_, ApiError>(dto)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &dto, &dto))
@@ -371,12 +382,28 @@ pub async fn list_tasks(
         case_id: q.case_id,
         overdue: q.overdue,
     };
-    let (rows, view) = state
+    let (rows, view, numbers) = state
         .run_as(permit, None, move |conn, caller| {
-            services::tasks::listing(conn, caller, filter, page)
+            let (rows, view) = services::tasks::listing(conn, caller, filter, page)?;
+            let numbers = if view == View::Worker {
+                Default::default()
+            } else {
+                let ids: Vec<i64> = rows.iter().map(|t| t.case_id).collect();
+                services::cases::numbers(conn, &ids)?
+            };
+            Ok::<_, ApiError>((rows, view, numbers))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |t| t.id, |t| task_dto(t, None, view))))
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        page,
+        |t| t.id,
+        |t| {
+            let mut dto = task_dto(t, None, view);
+            dto.case_number = numbers.get(&dto.case_id).cloned();
+            dto
+        },
+    )))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -68,11 +68,13 @@ pub struct NewParty<'a> {
     pub addresses: &'a str,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
     pub court_id: Option<i64>,
     pub status: Option<CaseStatus>,
     pub officer_id: Option<i64>,
+    /// A piece of the case number or of a party's name (SQL `LIKE` wildcards taken literally).
+    pub text: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewCase<'_>) -> QueryResult<Case> {
@@ -171,8 +173,59 @@ pub fn list(conn: &mut DbConn, filter: CaseFilter, page: PageRequest) -> QueryRe
     if let Some(officer_id) = filter.officer_id {
         query = query.filter(cases::officer_id.eq(officer_id));
     }
+    if let Some(text) = filter.text.as_deref() {
+        let pattern = format!("%{}%", escape_like(text));
+        let by_party = parties::table
+            .filter(parties::name.like(pattern.clone()).escape('\\'))
+            .select(parties::case_id);
+        query = query.filter(
+            cases::case_number
+                .like(pattern)
+                .escape('\\')
+                .or(cases::id.eq_any(by_party)),
+        );
+    }
     if let Some(after) = page.after {
         query = query.filter(cases::id.gt(after));
     }
     query.limit(page.fetch_limit()).load(conn)
+}
+
+/// `text` with `LIKE`'s wildcards (and the escape character) escaped by a backslash.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The names of the debtors of each of `case_ids` (in party order), by case id.
+pub fn debtor_names(
+    conn: &mut DbConn,
+    case_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+    let rows: Vec<(i64, String)> = parties::table
+        .filter(parties::case_id.eq_any(case_ids))
+        .filter(parties::role.eq(PartyRole::Debtor.as_str()))
+        .order((parties::case_id, parties::position))
+        .select((parties::case_id, parties::name))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (case_id, name) in rows {
+        out.entry(case_id).or_default().push(name);
+    }
+    Ok(out)
+}
+
+/// The case numbers of `case_ids`, by case id.
+pub fn numbers(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = cases::table
+        .filter(cases::id.eq_any(case_ids))
+        .select((cases::id, cases::case_number))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
 }

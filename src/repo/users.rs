@@ -120,3 +120,12 @@ pub fn ids_with_role(conn: &mut DbConn, role: &str) -> QueryResult<Vec<i64>> {
         .select(users::id)
         .load(conn)
 }
+
+/// The display names of `ids`, by id.
+pub fn display_names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

@@ -230,17 +230,73 @@ pub fn close(conn: &mut DbConn, caller: &Caller, case_id: i64, closing: Closing)
     })
 }
 
+/// A case as the court's list shows it: with its debtors' names and the officer in charge.
+#[derive(Debug, Clone)]
+pub struct ListedCase {
+    pub case: Case,
+    pub debtors: Vec<String>,
+    pub officer_name: Option<String>,
+}
+
+/// The cases of the caller's court, optionally only those whose case number or a party's name
+/// contains `text`. The list shows the debtors' names: one audited read per page.
 pub fn list(
     conn: &mut DbConn,
     caller: &Caller,
     status: Option<CaseStatus>,
+    text: Option<String>,
     page: repo::PageRequest,
-) -> Result<Vec<Case>, ApiError> {
+) -> Result<Vec<ListedCase>, ApiError> {
     let court_id = officer_court(caller)?;
+    // Case numbers are stored with ASCII parentheses; people type full-width ones too.
+    let text = text
+        .map(|t| t.trim().replace('（', "(").replace('）', ")"))
+        .filter(|t| !t.is_empty());
     let filter = repo::cases::CaseFilter {
         court_id: Some(court_id),
         status,
         officer_id: None,
+        text: text.clone(),
     };
-    Ok(repo::cases::list(conn, filter, page)?)
+    let cases = repo::cases::list(conn, filter, page)?;
+    let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+    let mut debtors = repo::cases::debtor_names(conn, &ids)?;
+    let mut officer_ids: Vec<i64> = cases.iter().map(|c| c.officer_id).collect();
+    officer_ids.sort_unstable();
+    officer_ids.dedup();
+    let officers = repo::users::display_names(conn, &officer_ids)?;
+    if !cases.is_empty() {
+        repo::audit::record_read(
+            conn,
+            &caller.actor(),
+            ("case.list", "case", None),
+            "cases",
+            &["parties.name"],
+            Some(serde_json::json!({ "cases": ids, "search": text.is_some() })),
+        )?;
+    }
+    Ok(cases
+        .into_iter()
+        .map(|case| ListedCase {
+            debtors: debtors.remove(&case.id).unwrap_or_default(),
+            officer_name: officers.get(&case.officer_id).cloned(),
+            case,
+        })
+        .collect())
+}
+
+/// The name of the officer in charge of `case` (承办人), when the account exists.
+pub fn officer_name(conn: &mut DbConn, case: &Case) -> Result<Option<String>, ApiError> {
+    Ok(repo::users::display_names(conn, &[case.officer_id])?.remove(&case.officer_id))
+}
+
+/// The case numbers of the cases `case_ids` (tasks name their case by it), by case id.
+pub fn numbers(
+    conn: &mut DbConn,
+    case_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, ApiError> {
+    let mut ids = case_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(repo::cases::numbers(conn, &ids)?)
 }

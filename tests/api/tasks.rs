@@ -710,3 +710,68 @@ async fn instructions_follow_the_text_rules_of_names_bidirectional_overrides_and
     cancel.assert_problem(400, "invalid_input");
     assert_eq!(cancel.body["field"], "note");
 }
+
+#[tokio::test]
+async fn the_case_list_searches_numbers_and_party_names_and_names_debtors_and_officers() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    CaseBuilder::new("(2026)苏1283执202号")
+        .debtor(Party::person("李四_百分%"))
+        .create(&app, &w.officer)
+        .await;
+    let items = |path: &'static str| {
+        let app = &app;
+        let token = w.officer.clone();
+        async move {
+            let r = app.get(path, Some(&token)).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            r.body["items"].as_array().unwrap().clone()
+        }
+    };
+    // The list names the debtors and the officer in charge.
+    let all = items("/api/v1/cases").await;
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0]["debtors"], json!(["张三"]));
+    assert!(
+        all[0]["officer_name"].as_str().is_some_and(|n| !n.is_empty()),
+        "{}",
+        all[0]
+    );
+    // By a piece of the case number, in full-width parentheses too.
+    let by_number = items("/api/v1/cases?q=%EF%BC%882026%EF%BC%89%E8%8B%8F1283%E6%89%A7202").await;
+    assert_eq!(by_number.len(), 1);
+    assert_eq!(by_number[0]["case_number"], "(2026)苏1283执202号");
+    // By a party's name, applicant or debtor; LIKE's wildcards are plain characters.
+    assert_eq!(items("/api/v1/cases?q=%E5%BC%A0%E4%B8%89").await.len(), 1);
+    assert_eq!(items("/api/v1/cases?q=%E5%86%9C%E5%95%86").await.len(), 1);
+    assert_eq!(items("/api/v1/cases?q=_%E7%99%BE%E5%88%86%25").await.len(), 1);
+    assert_eq!(items("/api/v1/cases?q=%25").await.len(), 1);
+    assert!(items("/api/v1/cases?q=%E7%8E%8B%E4%BA%94").await.is_empty());
+    let long = format!("/api/v1/cases?q={}", "9".repeat(101));
+    app.get(&long, Some(&w.officer))
+        .await
+        .assert_problem(400, "invalid_input");
+    // One case names its officer too.
+    let one = app
+        .get(&format!("/api/v1/cases/{}", w.case_id), Some(&w.officer))
+        .await;
+    assert_eq!(one.body["officer_name"], all[0]["officer_name"], "{}", one.text);
+    assert!(one.body.get("debtors").is_none(), "{}", one.text);
+    // Tasks name their case by its number for officers and supervisors.
+    let task = serve_at(&w, 32.005, 120.005).create(&app).await;
+    let r = app
+        .get(&format!("/api/v1/tasks/{}", task.id), Some(&w.officer))
+        .await;
+    assert_eq!(r.body["case_number"], "(2026)苏1283执101号", "{}", r.text);
+    let r = app
+        .get(
+            &format!("/api/v1/tasks?case_id={}", w.case_id),
+            Some(&w.supervisor),
+        )
+        .await;
+    assert_eq!(
+        r.body["items"][0]["case_number"], "(2026)苏1283执101号",
+        "{}",
+        r.text
+    );
+}

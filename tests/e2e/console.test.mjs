@@ -22,6 +22,8 @@ let browser;
 const seed = {};
 
 const open = (locale, viewport) => openConsole(browser, locale, viewport);
+/** A case number as the console shows it, with full-width brackets. */
+const caseNo = (number) => number.replace(/^\((\d{4})\)/, '（$1）');
 
 before(async () => {
   browser = await launch();
@@ -60,17 +62,19 @@ describe('officer', () => {
 
     // Home: the results awaiting review, the seeded one among them.
     await page.getByRole('heading', { name: '待审核的任务' }).waitFor();
-    await page.getByRole('link', { name: `#${seed.approve.id}`, exact: true }).waitFor();
+    // Tasks are named by their kind and their case's 案号 (with full-width brackets), not by an id.
+    await page.locator(`a[href="#/tasks/${seed.approve.id}"]`).waitFor();
+    await page.locator('td', { hasText: caseNo(seed.case.case_number) }).first().waitFor();
     await shot(page, 'officer-review-queue');
 
     // Case list → the case → its tasks.
     await page.getByRole('navigation').getByRole('link', { name: '案件' }).click();
-    await page.getByRole('link', { name: seed.case.case_number }).click();
-    await page.getByRole('heading', { name: seed.case.case_number }).waitFor();
-    const row = page.locator('tr', { has: page.getByRole('link', { name: `#${seed.approve.id}`, exact: true }) });
+    await page.getByRole('link', { name: caseNo(seed.case.case_number) }).click();
+    await page.getByRole('heading', { name: caseNo(seed.case.case_number) }).waitFor();
+    const row = page.locator('tr', { has: page.locator(`a[href="#/tasks/${seed.approve.id}"]`) });
     await assert.doesNotReject(row.getByText('待审核').waitFor());
     await shot(page, 'officer-case');
-    await row.getByRole('link', { name: `#${seed.approve.id}`, exact: true }).click();
+    await row.locator(`a[href="#/tasks/${seed.approve.id}"]`).click();
 
     // The task: state, map with the target, check-in without flags, the photo as a thumbnail.
     await page.getByRole('heading', { name: new RegExp(`任务 #${seed.approve.id}`) }).waitFor();

@@ -74,8 +74,9 @@ async function problemOf(response) {
   return error;
 }
 
-async function send(path, { method = 'GET', body, headers = {}, auth = true } = {}) {
+async function send(path, { method = 'GET', body, raw, headers = {}, auth = true } = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers } };
+  if (raw !== undefined) init.body = raw;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -184,6 +185,11 @@ export async function post(path, body, { etag } = {}) {
   const headers = etag ? { 'If-Match': etag } : {};
   const response = await request(path, { method: 'POST', body, headers });
   return response.status === 204 ? null : response.json();
+}
+
+/** POST a text document (a CSV import) as `contentType`; the JSON answer. */
+export async function postText(path, text, contentType) {
+  return (await request(path, { method: 'POST', raw: text, headers: { 'Content-Type': contentType } })).json();
 }
 
 /** GET a file as a Blob (evidence, CSV exports). */

@@ -8,6 +8,10 @@ import { current, navigate, otherwise, render, route, start } from './router.js'
 import { loginView } from './views/login.js';
 import { caseView, casesView, queueView, reviewView } from './views/officer.js';
 import { taskView } from './views/task.js';
+import { newCaseView } from './views/case_new.js';
+import { batchView } from './views/batch.js';
+import { statisticsView } from './views/statistics.js';
+import { dishonestView } from './views/dishonest.js';
 import { appealsView, incentivesView, leaderboardView, mapView } from './views/supervisor.js';
 import { workerView } from './views/worker.js';
 import { page } from './views/common.js';
@@ -17,6 +21,9 @@ const NAV = {
     ['/review', 'nav.review'],
     ['/cases', 'nav.cases'],
     ['/queue', 'nav.queue'],
+    ['/assign', 'nav.assign'],
+    ['/statistics', 'nav.statistics'],
+    ['/dishonest', 'nav.dishonest'],
   ],
   supervisor: [
     ['/map', 'nav.map'],
@@ -55,8 +62,12 @@ function routes() {
   };
   route('/review', only(['officer'], reviewView));
   route('/cases', only(['officer'], casesView));
+  route('/cases/new', only(['officer'], newCaseView));
   route('/cases/:id', only(['officer'], caseView));
   route('/queue', only(['officer'], queueView));
+  route('/assign', only(['officer'], batchView));
+  route('/statistics', only(['officer'], statisticsView));
+  route('/dishonest', only(['officer'], dishonestView));
   route('/tasks/:id', only(['officer', 'supervisor'], taskView));
   route('/map', only(['supervisor'], mapView));
   route('/leaderboard', only(['supervisor'], leaderboardView));

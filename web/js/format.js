@@ -103,3 +103,8 @@ export function workerName(workers, id) {
   const w = workers && workers.get(id);
   return w ? w.display_name : `#${id}`;
 }
+
+/** A case number as courts write it, with full-width brackets: （2026）苏1283执1234号. */
+export function caseNo(number) {
+  return String(number || '').replace(/^\((\d{4})\)/, '（$1）');
+}

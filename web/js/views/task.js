@@ -9,11 +9,12 @@ import * as api from '../api.js';
 import { h, toast } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
 import { REASSIGNABLE } from '../task_states.js';
-import { dateTime, flagBadge, money, overdueBadge, statusBadge, workerName } from '../format.js';
+import { caseNo, dateTime, flagBadge, money, overdueBadge, statusBadge, workerName } from '../format.js';
 import { card, errorText, grids, link, page, show, table, workerDirectory } from './common.js';
 import { gridMap } from '../map.js';
 import { resultView } from '../result_view.js';
 import { history } from './task_history.js';
+import { taskActions } from './task_actions.js';
 
 const REASONS = ['insufficient_evidence', 'wrong_person', 'wrong_address', 'illegible', 'incomplete', 'not_on_site', 'other'];
 const IMAGE_TYPES = ['image/jpeg', 'image/png'];
@@ -92,10 +93,8 @@ function details(task, workers, officer, gridName) {
   const rows = [
     [t('tasks.status'), [statusBadge(task.status), ' ', overdueBadge(task), task.priority === 'urgent' ? h('span', { class: 'badge urgent' }, t('tasks.urgent')) : null]],
     [t('tasks.kind'), label('kind', task.kind)],
-    // The case: a link for officers (a supervisor cannot open cases). Not by its 案号: the task
-    // does not carry it, and reading the case for it would record a read of the parties'
-    // personal data in the audit log each time a task is looked at.
-    officer ? [t('tasks.case'), link(`#/cases/${task.case_id}`, t('task.open_case'))] : null,
+    // The case by its 案号 (the task carries it): a link for officers (a supervisor cannot open cases).
+    officer ? [t('tasks.case'), link(`#/cases/${task.case_id}`, task.case_number ? caseNo(task.case_number) : t('task.open_case'))] : task.case_number ? [t('tasks.case'), caseNo(task.case_number)] : null,
     [t('tasks.assignee'), h('span', { id: 'assignee' }, workerName(workers, task.assignee_id))],
     [t('tasks.due'), dateTime(task.due_at)],
     task.queue ? [t('tasks.queue'), `${t(`queue.${task.queue}`)} · ${label('queue_reason', task.queue_reason)}`] : null,
@@ -394,6 +393,7 @@ export function taskView({ id }) {
     const actions = [];
     if (role === 'officer' && task.status === 'submitted') actions.push(card(t('review.form'), reviewForm(task, etag, events, reload)));
     if (REASSIGNABLE.includes(task.status)) actions.push(card(t('assign.form'), assignForm(task, etag, workers, reload)));
+    actions.push(...taskActions(task, etag, { role, events, outcome, reload }));
     return page(
       `${t('task.title', { id: task.id })} · ${label('kind', task.kind)}`,
       h(
