@@ -33,6 +33,13 @@ pub const ASSET_PREFIX: &str = "/console";
 /// The page, served at `/`, not under the version.
 const INDEX: &str = "index.html";
 
+/// The applicants' progress page (no sign-in; it asks the public progress endpoint with the
+/// access code the court gave them), served at [`PROGRESS_PATH`].
+const PROGRESS: &str = "progress.html";
+
+/// Where the applicants' page is served; the officer's access-code slip names it.
+pub const PROGRESS_PATH: &str = "/progress";
+
 /// The generated module's path among the assets.
 const TASK_STATES_JS: &str = "js/task_states.js";
 
@@ -56,6 +63,7 @@ fn task_states_js() -> Vec<u8> {
 struct Console {
     bundle: Bundle,
     index: Asset,
+    progress: Asset,
 }
 
 fn console() -> &'static Console {
@@ -65,10 +73,15 @@ fn console() -> &'static Console {
             ASSET_PREFIX,
             web_bundle::CONSOLE,
             vec![(TASK_STATES_JS, task_states_js())],
-            &[INDEX],
+            &[INDEX, PROGRESS],
         );
         let index = bundle.render(INDEX, &[(ASSET_BASE, &bundle.base)]);
-        Console { bundle, index }
+        let progress = bundle.render(PROGRESS, &[(ASSET_BASE, &bundle.base)]);
+        Console {
+            bundle,
+            index,
+            progress,
+        }
     })
 }
 
@@ -88,6 +101,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web_bundle::page(
         "/",
         || &console().index,
+        Policy::revalidated(Some(PAGE_CSP)),
+    ))
+    .service(web_bundle::page(
+        PROGRESS_PATH,
+        || &console().progress,
         Policy::revalidated(Some(PAGE_CSP)),
     ))
     .service(web_bundle::versioned_files(ASSET_PREFIX, bundle, "console file"));
@@ -130,6 +148,14 @@ mod tests {
             !bundle().assets.contains_key(INDEX),
             "the page is not a versioned asset"
         );
+    }
+
+    #[test]
+    fn the_applicants_page_points_at_this_builds_assets_and_has_no_inline_code() {
+        let page = String::from_utf8(console().progress.body.clone()).unwrap();
+        assert!(page.contains(&format!("{ASSET_PREFIX}/{}/public/progress.js", version())));
+        checks::has_no_inline_code(&page);
+        assert!(!bundle().assets.contains_key(PROGRESS));
     }
 
     #[test]

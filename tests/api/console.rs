@@ -197,3 +197,33 @@ async fn the_api_keeps_its_own_not_found_and_method_handling() {
         || p.starts_with("/readyz")
         || p.starts_with("/metrics")));
 }
+
+#[tokio::test]
+async fn applicants_have_their_own_page_without_signing_in_and_its_assets_are_served() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.url("/progress")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8");
+    let csp = header(&r, "content-security-policy").to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe"), "{csp}");
+    assert_eq!(header(&r, "referrer-policy"), "no-referrer");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("执行案件进展查询"), "{page}");
+    assert!(
+        page.contains("id=\"code\""),
+        "the code is typed in, never put in the path"
+    );
+    let assets = asset_urls(&page);
+    assert!(
+        assets.iter().any(|a| a.ends_with("/public/progress.js")),
+        "{assets:?}"
+    );
+    for asset in assets {
+        let r = app.client.get(app.url(&asset)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{asset}");
+    }
+}

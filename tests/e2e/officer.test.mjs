@@ -201,8 +201,25 @@ describe('officer actions', () => {
     assert.match(code, /^[A-Z0-9-]{10,}$/);
     assert.match(await page.locator('#code-slip').textContent(), new RegExp(shown(caseNumber(1))));
     await shot(page, 'officer-access-code');
-    const progress = await fetch(`${BASE}/api/v1/public/cases/${encodeURIComponent(code)}/progress`);
-    assert.equal(progress.status, 200, 'the code opens the public progress');
+    // The applicant opens the address on the slip on a phone and types the code in.
+    assert.match(await page.locator('#code-slip').textContent(), new RegExp(`${BASE}/progress`));
+    const applicant = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const progress = await applicant.newPage();
+    await progress.goto(`${BASE}/progress`);
+    await progress.getByLabel('查询码').fill('AAAA-BBBB-CCCC-DDDD');
+    await progress.getByRole('button', { name: '查询' }).click();
+    await progress.getByText('查询码无效或已作废').waitFor();
+    await progress.getByLabel('查询码').fill(code.toLowerCase());
+    await progress.getByRole('button', { name: '查询' }).click();
+    await progress.getByRole('heading', { name: shown(caseNumber(1)) }).waitFor();
+    await progress.getByText('协助执行事项').waitFor();
+    const text = await progress.locator('main').innerText();
+    assert.ok(!/[a-z_]{4,}/.test(text), `no raw codes on the applicant's page: ${text}`);
+    assert.ok(!text.includes('网格员0') && !text.includes('网格员4'), "no worker's name on the applicant's page");
+    const wide = await progress.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(wide, false, "the applicant's page fits a phone");
+    await shot(progress, 'phone-applicant-progress');
+    await applicant.close();
     await page.reload();
     await page.locator('#code-state').waitFor();
     assert.equal(await page.locator('#access-code').count(), 0, 'the code is shown only once');

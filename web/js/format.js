@@ -3,6 +3,8 @@
 import { h } from '../shared/dom.js';
 import { label, lang, t } from './i18n.js';
 
+export { caseNo } from '../shared/case_number.js';
+
 const TZ = 'Asia/Shanghai';
 
 export function dateTime(iso) {
@@ -104,7 +106,3 @@ export function workerName(workers, id) {
   return w ? w.display_name : `#${id}`;
 }
 
-/** A case number as courts write it, with full-width brackets: （2026）苏1283执1234号. */
-export function caseNo(number) {
-  return String(number || '').replace(/^\((\d{4})\)/, '（$1）');
-}

@@ -167,7 +167,9 @@ function closeCard(c, reload) {
 
 /** The printable slip of a newly issued access code (shown this once). */
 function codeSlip(c, code) {
-  const url = `${location.origin}/api/v1/public/cases/${encodeURIComponent(code)}/progress`;
+  // The applicants' page (src/console.rs PROGRESS_PATH); the code is typed in there, so it is
+  // not printed inside the address.
+  const url = `${location.origin}/progress`;
   return h(
     'div',
     { class: 'code-slip', id: 'code-slip' },
