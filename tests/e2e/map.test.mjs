@@ -267,6 +267,7 @@ describe('maps', () => {
     const sup = await open('zh-CN', PHONE);
     await signIn(sup, 'supervisor-6');
     await sup.locator('.map[data-ready="true"]').waitFor();
+    await sup.mouse.move(0, 0);
     await fits(sup, null, 'map-supervisor');
     assert.deepEqual(page.problems, []);
     assert.deepEqual(sup.problems, []);

@@ -168,6 +168,7 @@ export function gridMap(collection, options = {}) {
       zoomDelta: 0.5,
       wheelPxPerZoomLevel: 120,
       attributionControl: false,
+      trackResize: false,
       zoomControl: false,
       preferCanvas: false,
     });
@@ -241,8 +242,8 @@ export function gridMap(collection, options = {}) {
     for (const { lines } of townshipBorders(features)) {
       borders.addLayer(L.polyline(lines, { className: 'township-border', interactive: false, weight: 2.5 }));
     }
-    // A township's name sits in its middle while its grids are too small for theirs, and on its
-    // northern border once they carry their own names.
+    // A township's name sits in its middle while its grids are too small for theirs, and just
+    // inside its northern border once they carry their own names.
     const townshipLabels = [...byTownship].map(([id, fs]) => {
       const b = boundsOf(fs);
       const name = townshipNames.get(id) || '';
@@ -294,8 +295,7 @@ export function gridMap(collection, options = {}) {
     const focused = options.focus ? features.filter(options.focus) : features;
     const bounds = boundsOf(focused.length ? focused : features);
     if (bounds.isValid()) {
-      // Room above for the township's name on its northern border.
-      map.fitBounds(bounds, { paddingTopLeft: [8, 30], paddingBottomRight: [8, 8] });
+      map.fitBounds(bounds, { padding: [8, 8] });
       map.setMinZoom(Math.max(map.getZoom() - 4, 1));
     } else {
       map.setView([32.17, 120.0], 10);
@@ -325,9 +325,9 @@ export function gridMap(collection, options = {}) {
   // later changes of size (a phone turned, the columns reflowed).
   const observer = new ResizeObserver(() => {
     if (!box.isConnected && state.map) {
-      // Left the page: let go of the map and its listeners.
+      // Left the page: stop watching (the map holds no listener outside its element, as
+      // trackResize is off, so it goes with the element; map.remove() during an animation throws).
       observer.disconnect();
-      state.map.remove();
       return;
     }
     if (!box.isConnected || !box.clientWidth || !box.clientHeight) return;
