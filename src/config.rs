@@ -92,6 +92,10 @@ pub struct Config {
     pub geocoder_key: Option<String>,
     /// `GRIDASSIST_GEOCODER_CITY`: restricts geocoding to the court's city or county, e.g. 泰兴市.
     pub geocoder_city: Option<String>,
+    /// `GRIDASSIST_TILE_URL` (with `GRIDASSIST_TILE_ATTRIBUTION`, `GRIDASSIST_TILE_KEY`,
+    /// `GRIDASSIST_TILE_SUBDOMAINS`, `GRIDASSIST_TILE_OVERLAY_URL`): a base layer of streets under
+    /// the console's maps. None by default (intranets reach no tile server); see [`TileSource`].
+    pub tiles: Option<TileSource>,
     /// `GRIDASSIST_WEBHOOK_URL`: where notifications (assignment, reminder, overdue, rework,
     /// approval) are delivered — the SMS/push gateway. Unset: they wait in the outbox.
     pub webhook_url: Option<String>,
@@ -337,6 +341,7 @@ impl Config {
             evidence_max_bytes,
             checkin_radius_m,
             calendar_file: non_empty("GRIDASSIST_CALENDAR_FILE").map(PathBuf::from),
+            tiles: TileSource::from_lookup(&non_empty)?,
             geocoder_url: non_empty("GRIDASSIST_GEOCODER_URL"),
             geocoder_key: non_empty("GRIDASSIST_GEOCODER_KEY"),
             geocoder_city: non_empty("GRIDASSIST_GEOCODER_CITY"),
@@ -355,6 +360,121 @@ impl Config {
             deadline_sweep_interval: Duration::from_secs(deadline_sweep_secs),
         })
     }
+}
+
+/// A tile server for the console maps' base layer: an XYZ URL template in Web Mercator
+/// (EPSG:3857) whose tiles are drawn in WGS-84 / CGCS2000 coordinates, as 天地图's `*_w` layers
+/// and most intranet tile servers are. GCJ-02 tiles (Amap/Gaode, Tencent) are not supported:
+/// the grids would sit a few hundred metres off the streets.
+///
+/// `GRIDASSIST_TILE_URL`: `https://host/path/{z}/{x}/{y}.png`-style template (`{s}` for a
+/// subdomain, `{key}` for the key); `GRIDASSIST_TILE_SUBDOMAINS`: the letters or digits `{s}` takes
+/// (default `abc`); `GRIDASSIST_TILE_KEY`: put in place of `{key}` (it reaches the browser, as
+/// every tile key does: restrict it to the console's address at the provider);
+/// `GRIDASSIST_TILE_ATTRIBUTION`: the credit the provider requires (plain text);
+/// `GRIDASSIST_TILE_OVERLAY_URL`: a second layer drawn above, on the same server (e.g. 天地图's
+/// street names, `cva_w`). The page's CSP admits images from these origins only.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TileSource {
+    /// The template with the key filled in.
+    pub url: String,
+    pub overlay: Option<String>,
+    pub subdomains: String,
+    pub attribution: String,
+}
+
+impl std::fmt::Debug for TileSource {
+    // The key is in the URL: never in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TileSource")
+            .field("origins", &self.origins())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TileSource {
+    fn from_lookup(non_empty: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<TileSource>> {
+        let Some(url) = non_empty("GRIDASSIST_TILE_URL") else {
+            return Ok(None);
+        };
+        let key = non_empty("GRIDASSIST_TILE_KEY").unwrap_or_default();
+        let subdomains = non_empty("GRIDASSIST_TILE_SUBDOMAINS").unwrap_or_else(|| "abc".into());
+        if !subdomains.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bail!("GRIDASSIST_TILE_SUBDOMAINS must be letters and digits, e.g. abc or 01234567");
+        }
+        if !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
+        {
+            bail!("GRIDASSIST_TILE_KEY must be letters, digits, '-', '_', '.' or '~'");
+        }
+        let fill = |template: String, name: &str| -> anyhow::Result<String> {
+            let filled = template.trim().replace("{key}", &key);
+            if !filled.contains("{z}") || !filled.contains("{x}") || !filled.contains("{y}") {
+                bail!("{name} must be a template with {{z}}, {{x}} and {{y}}, got {template:?}");
+            }
+            origin_of(&filled, &subdomains).with_context(|| name.to_owned())?;
+            Ok(filled)
+        };
+        let url = fill(url, "GRIDASSIST_TILE_URL")?;
+        let overlay = non_empty("GRIDASSIST_TILE_OVERLAY_URL")
+            .map(|o| fill(o, "GRIDASSIST_TILE_OVERLAY_URL"))
+            .transpose()?;
+        let attribution = non_empty("GRIDASSIST_TILE_ATTRIBUTION").unwrap_or_default();
+        Ok(Some(TileSource {
+            url,
+            overlay,
+            subdomains,
+            attribution: attribution.trim().to_owned(),
+        }))
+    }
+
+    /// The origins the browser fetches tiles from (each `{s}` expanded), for the CSP's img-src;
+    /// empty for a template on this server (a path), which `'self'` covers.
+    pub fn origins(&self) -> Vec<String> {
+        let mut out: Vec<String> = std::iter::once(&self.url)
+            .chain(self.overlay.as_ref())
+            .flat_map(|t| origin_of(t, &self.subdomains).unwrap_or_default())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The origins (`scheme://host[:port]`) a tile template is fetched from, one per subdomain when
+/// the host has `{s}`; none for a path on this server. Only http(s) and a plain host name or
+/// address: nothing that could end the CSP directive or widen it.
+fn origin_of(template: &str, subdomains: &str) -> anyhow::Result<Vec<String>> {
+    if template.starts_with('/') && !template.starts_with("//") {
+        return Ok(Vec::new());
+    }
+    let (scheme, rest) = template
+        .split_once("://")
+        .filter(|(s, _)| *s == "https" || *s == "http")
+        .context("must start with https:// or http:// (or be a path on this server)")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let expanded: Vec<String> = if authority.contains("{s}") {
+        subdomains
+            .chars()
+            .map(|c| authority.replace("{s}", &c.to_string()))
+            .collect()
+    } else {
+        vec![authority.to_owned()]
+    };
+    expanded
+        .into_iter()
+        .map(|host| {
+            let ok = !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+            if !ok {
+                bail!("the tile server's host {host:?} is not a plain host name");
+            }
+            Ok(format!("{scheme}://{}", host.to_ascii_lowercase()))
+        })
+        .collect()
 }
 
 /// Decode a base64 (standard or URL-safe) secret of at least 32 bytes.

@@ -215,7 +215,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(web::PayloadConfig::new(app_state.config.json_limit))
                 .configure(api::configure)
-                .configure(crate::console::configure)
+                .configure(crate::console::configure(app_state.config.tiles.as_ref()))
                 .configure(crate::field_app::configure)
                 .default_service(web::to(api::not_found))
         })

@@ -1,7 +1,8 @@
 //! `POST /api/v1/tasks/{id}/check-ins`: the assignee's GPS fix at the target, from a phone that
-//! may retry.
+//! may retry; `GET` the same path: the task's check-ins with their points, for the officers of
+//! the task's court (drawn on the task's map beside the target).
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -55,6 +56,63 @@ pub struct CheckInDto {
     pub flags: Vec<String>,
     /// The task's status after this check-in.
     pub task_status: TaskStatus,
+}
+
+/// One check-in as the task's court sees it: where and when, how far from the target, its flags.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckInPointDto {
+    pub id: i64,
+    /// The worker who checked in.
+    pub worker_id: i64,
+    /// WGS-84.
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub captured_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    /// Metres from the task's target, when it had a point.
+    pub distance_m: Option<f64>,
+    /// `far_from_target`, `poor_accuracy`, `clock_skew`, `before_assignment`.
+    pub flags: Vec<String>,
+}
+
+/// The task's check-ins with their points, oldest first: officers of the task's court only
+/// (403 for every other role; 404 for another court's task). Each read
+/// is recorded in the audit log.
+#[utoipa::path(tag = "tasks", params(("id" = i64, Path)), security(("bearer" = [])), responses(
+    (status = 200, body = Vec<CheckInPointDto>),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")
+))]
+#[get("/api/v1/tasks/{id}/check-ins")]
+pub async fn list_check_ins(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    rid: RequestId,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let permit = auth.permit(Operation::ListCheckIns)?;
+    let task_id = path.into_inner();
+    let rows = state
+        .run_as(permit, request_id(&rid), move |conn, caller| {
+            services::check_ins::list(conn, caller, task_id)
+        })
+        .await?;
+    let body: Vec<CheckInPointDto> = rows
+        .into_iter()
+        .map(|c| CheckInPointDto {
+            id: c.id,
+            worker_id: c.worker_id,
+            lat: c.lat,
+            lon: c.lon,
+            accuracy_m: c.accuracy_m,
+            captured_at: time::to_utc(c.captured_at),
+            received_at: time::to_utc(c.received_at),
+            distance_m: c.distance_m,
+            flags: serde_json::from_str(&c.flags).unwrap_or_default(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
 }
 
 fn dto(c: CheckIn, task_status: TaskStatus) -> CheckInDto {

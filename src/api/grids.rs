@@ -63,7 +63,7 @@ pub struct GridListQuery {
 /// The grids the caller may see, as a GeoJSON FeatureCollection (WGS-84): every grid
 /// (admins), their court's (officers), their township's (supervisors), or the grids they cover,
 /// primary and others (grid workers). Each feature's properties: `id`, `code`, `name`,
-/// `township_id`, `township_code`.
+/// `township_id`, `township_code`, `township_name`.
 #[utoipa::path(tag = "grids", params(GridListQuery), security(("bearer" = [])), responses(
     (status = 200, description = "GeoJSON FeatureCollection", body = serde_json::Value, content_type = "application/geo+json"),
     (status = 403, body = Problem, content_type = "application/problem+json")
@@ -83,9 +83,9 @@ pub async fn list_grids(
         .await?;
     // Stored geometry is already GeoJSON: splice it in rather than parse and re-serialise.
     let mut body =
-        String::with_capacity(rows.iter().map(|(g, _)| g.geometry.len() + 160).sum::<usize>() + 64);
+        String::with_capacity(rows.iter().map(|(g, _, _)| g.geometry.len() + 200).sum::<usize>() + 64);
     body.push_str(r#"{"type":"FeatureCollection","features":["#);
-    for (i, (grid, township_code)) in rows.iter().enumerate() {
+    for (i, (grid, township_code, township_name)) in rows.iter().enumerate() {
         if i > 0 {
             body.push(',');
         }
@@ -95,6 +95,7 @@ pub async fn list_grids(
             "name": grid.name,
             "township_id": grid.township_id,
             "township_code": township_code,
+            "township_name": township_name,
         });
         body.push_str(r#"{"type":"Feature","id":"#);
         body.push_str(&grid.id.to_string());

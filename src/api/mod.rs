@@ -134,6 +134,7 @@ api_operations! {
     tasks::pin_task,
     optimize::optimize,
     check_ins::create_check_in,
+    check_ins::list_check_ins,
     evidence::upload_evidence,
     evidence::download_evidence,
     evidence::list_evidence,

@@ -94,6 +94,7 @@ operations! {
     PinTask => "pin_task",
     Optimize => "optimize",
     CreateCheckIn => "create_check_in",
+    ListCheckIns => "list_check_ins",
     UploadEvidence => "upload_evidence",
     DownloadEvidence => "download_evidence",
     ListEvidence => "list_evidence",
@@ -208,7 +209,8 @@ impl Operation {
             CreateCheckIn | UploadEvidence | SubmitResult => Granted(ASSIGNEE),
             ListEvidence | ListSubmissions | GetOutcome => Granted(TASK_READERS),
             DownloadEvidence => Granted(&[(Admin, All), (Officer, Court)]),
-            ReviewResult | RecordOutcome | DisputeCheckIn | ClawBack => Granted(COURT_OFFICER),
+            // Where a worker stood: read by the court that judges the check-in, nobody else.
+            ReviewResult | RecordOutcome | DisputeCheckIn | ClawBack | ListCheckIns => Granted(COURT_OFFICER),
             SyncTasks => Granted(ASSIGNEE),
 
             ListNotifications | RetryNotification => Granted(ADMIN),

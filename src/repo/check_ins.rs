@@ -51,6 +51,15 @@ pub fn insert(conn: &mut DbConn, new: &NewCheckIn<'_>) -> QueryResult<CheckIn> {
         .get_result(conn)
 }
 
+/// A task's check-ins, oldest first.
+pub fn of_task(conn: &mut DbConn, task_id: i64) -> QueryResult<Vec<CheckIn>> {
+    check_ins::table
+        .filter(check_ins::task_id.eq(task_id))
+        .order((check_ins::received_at.asc(), check_ins::id.asc()))
+        .select(CheckIn::as_select())
+        .load(conn)
+}
+
 pub fn find_by_client_id(conn: &mut DbConn, worker_id: i64, client_id: &str) -> QueryResult<Option<CheckIn>> {
     check_ins::table
         .filter(check_ins::worker_id.eq(worker_id))

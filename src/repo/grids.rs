@@ -87,11 +87,11 @@ pub struct GridFilter {
     pub worker_id: Option<i64>,
 }
 
-/// Grids with their township's code, filtered; ordered by code.
-pub fn list(conn: &mut DbConn, filter: GridFilter) -> QueryResult<Vec<(Grid, String)>> {
+/// Grids with their township's code and name, filtered; ordered by code.
+pub fn list(conn: &mut DbConn, filter: GridFilter) -> QueryResult<Vec<(Grid, String, String)>> {
     let mut query = grids::table
         .inner_join(townships::table)
-        .select((Grid::as_select(), townships::code))
+        .select((Grid::as_select(), townships::code, townships::name))
         .order(grids::code)
         .into_boxed();
     if let Some(court_id) = filter.court_id {

@@ -17,6 +17,7 @@ pub use crate::repo::check_ins::CheckIn;
 use crate::repo::seals::Sealed;
 use crate::repo::{self, check_ins::NewCheckIn, tasks::Placement};
 use crate::services::Caller;
+use crate::services::task_access::court_officer;
 use crate::services::task_log::TaskChange;
 use crate::services::tasks::{View, get};
 
@@ -167,6 +168,29 @@ fn record_once(
             .record(conn)?;
         Ok(Recorded::Created(check_in, to))
     })
+}
+
+/// A task's check-ins with their positions, for officers of the task's court only: where a
+/// worker stood is personal data, read to judge the check-in's flags (the supervisor and the
+/// worker see the distance and flags in the history, not the point). Each read that returns any
+/// is recorded in the audit log.
+pub fn list(conn: &mut DbConn, caller: &Caller, task_id: i64) -> Result<Vec<CheckIn>, ApiError> {
+    let (task, view) = get(conn, caller, task_id)?;
+    if !court_officer(caller, view) {
+        return Err(ApiError::Forbidden);
+    }
+    let rows = repo::check_ins::of_task(conn, task.id)?;
+    if !rows.is_empty() {
+        repo::audit::record_read(
+            conn,
+            &caller.actor(),
+            ("check_in.read", "task", Some(task.id.to_string())),
+            &format!("task:{}", task.id),
+            &["check_in.position"],
+            Some(serde_json::json!({ "check_ins": rows.len() })),
+        )?;
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -116,7 +116,7 @@ pub fn list_grids(
     conn: &mut DbConn,
     caller: &Caller,
     township: Option<i64>,
-) -> Result<Vec<(Grid, String)>, ApiError> {
+) -> Result<Vec<(Grid, String, String)>, ApiError> {
     if let Some(township) = township {
         caller.check_named(conn, Named::Township(township))?;
     }

@@ -163,3 +163,46 @@ async fn a_worker_who_was_just_nearby_wins_a_tie() {
         .unwrap();
     assert!(reason.contains("nearer last check-in"), "{reason}");
 }
+
+#[tokio::test]
+async fn the_courts_officers_see_where_the_worker_checked_in_and_the_read_is_audited() {
+    let w = crate::fixtures::two_courts::build_world().await;
+    let path = format!("/api/v1/tasks/{}/check-ins", w.a.approved);
+    let r = w.app.get(&path, Some(&w.a.officer)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let list = r.body.as_array().expect("a list");
+    assert_eq!(list.len(), 1, "{}", r.text);
+    assert_eq!(list[0]["id"], w.a.check_in_id);
+    assert_eq!(list[0]["worker_id"], w.a.worker_id);
+    assert!(list[0]["lat"].as_f64().is_some() && list[0]["lon"].as_f64().is_some());
+    assert!(list[0]["flags"].is_array());
+
+    // Where a worker stood is for the court that judges it: not the township's supervisor, not
+    // the worker, not an administrator; another court's officer does not learn the task exists.
+    for token in [&w.a.supervisor, &w.a.worker, &w.admin] {
+        w.app
+            .get(&path, Some(token))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    w.app
+        .get(&path, Some(&w.b.officer))
+        .await
+        .assert_problem(404, "not_found");
+
+    let rows = w
+        .app
+        .get(
+            &format!(
+                "/api/v1/audit-events?action=check_in.read&object_id={}",
+                w.a.approved
+            ),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(rows.status, 200, "{}", rows.text);
+    let items = rows.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "one read, one row: {}", rows.text);
+    assert_eq!(items[0]["actor_role"], "officer");
+    assert_eq!(items[0]["purpose"], format!("task:{}", w.a.approved));
+}

@@ -199,6 +199,76 @@ async fn the_api_keeps_its_own_not_found_and_method_handling() {
 }
 
 #[tokio::test]
+async fn without_a_tile_source_the_maps_fetch_no_images_from_elsewhere() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.url("/")).send().await.unwrap();
+    let csp = header(&r, "content-security-policy").to_owned();
+    assert!(csp.contains("img-src 'self' blob:;"), "{csp}");
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(r#"<meta name="gridassist-tiles" content="">"#),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_configured_tile_source_is_named_to_the_page_and_admitted_for_images_only() {
+    let app = crate::helpers::spawn_app_with(&[
+        (
+            "GRIDASSIST_TILE_URL",
+            "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}".into(),
+        ),
+        (
+            "GRIDASSIST_TILE_OVERLAY_URL",
+            "https://t{s}.tianditu.gov.cn/cva_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}".into(),
+        ),
+        ("GRIDASSIST_TILE_SUBDOMAINS", "01".into()),
+        ("GRIDASSIST_TILE_KEY", "abc123".into()),
+        ("GRIDASSIST_TILE_ATTRIBUTION", "天地图 · 国家地理信息公共服务平台".into()),
+    ])
+    .await;
+    let r = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = header(&r, "content-security-policy").to_owned();
+    assert!(
+        csp.contains("img-src 'self' blob: https://t0.tianditu.gov.cn https://t1.tianditu.gov.cn;"),
+        "{csp}"
+    );
+    // Only images: scripts, styles and connections stay this origin's.
+    for directive in [
+        "script-src 'self';",
+        "style-src 'self';",
+        "connect-src 'self';",
+        "default-src 'none';",
+    ] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert_eq!(csp.matches("tianditu").count(), 2, "{csp}");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("tk=abc123"), "the key is filled in: {page}");
+    assert!(page.contains("天地图 · 国家地理信息公共服务平台"));
+
+    // The API's own responses keep the server's default policy.
+    let api = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert!(!header(&api, "content-security-policy").contains("tianditu"));
+}
+
+#[tokio::test]
+async fn a_tile_url_that_could_widen_the_policy_is_refused_at_start() {
+    for bad in [
+        "https://tiles.example.cn; script-src *;/{z}/{x}/{y}.png",
+        "javascript:alert(1)/{z}/{x}/{y}",
+        "https://*.example.cn/{z}/{x}/{y}.png",
+        "https://tiles.example.cn/no-placeholders.png",
+    ] {
+        let config = gridassist::config::Config::from_lookup(|key| {
+            (key == "GRIDASSIST_TILE_URL").then(|| bad.to_owned())
+        });
+        assert!(config.is_err(), "{bad} accepted");
+    }
+}
+
+#[tokio::test]
 async fn applicants_have_their_own_page_without_signing_in_and_its_assets_are_served() {
     let app = spawn_app().await;
     let r = app.client.get(app.url("/progress")).send().await.unwrap();

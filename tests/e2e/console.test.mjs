@@ -78,8 +78,8 @@ describe('officer', () => {
 
     // The task: state, map with the target, check-in without flags, the photo as a thumbnail.
     await page.getByRole('heading', { name: new RegExp(`任务 #${seed.approve.id}`) }).waitFor();
-    await page.locator('svg.map circle.marker.target').waitFor();
-    assert.equal(await page.locator('svg.map path.grid.highlight').count(), 1, 'the target grid is highlighted');
+    await page.locator('.map path.marker.target').waitFor();
+    assert.equal(await page.locator('.map path.grid.highlight').count(), 1, 'the target grid is highlighted');
     await page.getByText('正常').first().waitFor();
     const thumb = page.locator('img.thumb-img').first();
     await thumb.waitFor();
@@ -144,7 +144,8 @@ describe('officer', () => {
     await page.getByRole('heading', { name: '待审核的任务' }).waitFor();
     await page.goto(`${BASE}/#/tasks/${task.id}`);
     await page.getByRole('heading', { name: new RegExp(`任务 #${task.id}`) }).waitFor();
-    await page.getByLabel('改派给').selectOption(String(target.id));
+    await page.locator('#assign-search').fill(target.display_name);
+    await page.locator(`#assign-list li[data-worker-id="${target.id}"] input`).check();
     await page.getByLabel('改派说明').fill('原网格员请假，改由相邻网格办理。');
     await shot(page, 'officer-task-reassign');
     await page.getByRole('button', { name: '改派', exact: true }).click();
@@ -176,9 +177,9 @@ describe('supervisor', () => {
     const page = await open();
     await signIn(page, 'supervisor-1');
     await page.getByRole('heading', { name: '网格地图' }).waitFor();
-    assert.equal(await page.locator('svg.map path.grid').count(), 64, "the township's 64 grids");
-    assert.ok((await page.locator('svg.map path.grid.load-0').count()) < 64, 'some grids carry open work');
-    await page.locator('svg.map path.grid[data-grid-id]').first().waitFor();
+    assert.equal(await page.locator('.map path.grid').count(), 64, "the township's 64 grids");
+    assert.ok((await page.locator('.map path.grid.load-0').count()) < 64, 'some grids carry open work');
+    await page.locator('.map path.grid[data-grid-id]').first().waitFor();
     await shot(page, 'supervisor-map');
 
     await page.getByRole('navigation').getByRole('link', { name: '积分排行' }).click();
@@ -358,7 +359,7 @@ describe('readable results', () => {
       await page.getByRole('heading', { name: '网格地图' }).waitFor();
       await fits(page, null, 'supervisor-map');
       // Choosing a grid shows its panel, below the map on a phone.
-      await page.locator('svg.map path.grid[data-grid-id]').first().click();
+      await page.locator('.map path.grid[data-grid-id]').first().click();
       await page.locator('#grid-panel h3').waitFor();
       await fits(page, null, 'supervisor-map-grid');
       await fits(page, '#/leaderboard', 'supervisor-leaderboard');

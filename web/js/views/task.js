@@ -3,10 +3,14 @@
 // download it; numbered per kind, "照片 2", the names the results and the history use),
 // submitted results as readable forms (result_view.js), the recorded outcome, the history
 // (task_history.js), and the actions the caller's role allows — review with the check-in checks
-// beside it (officer), manual reassignment (both) and pinning a queued task's target (officer).
+// beside it (officer), manual reassignment (both: a searchable list of the township's workers,
+// eligible and nearest first) and pinning a queued task's target (officer: the address beside
+// the map, a search over the grids, a warning when the point falls outside the township the
+// address names or outside the court's area). The map (map.js) shows the target, the task's
+// grid and, for officers, the check-ins' points with their flags.
 
 import * as api from '../api.js';
-import { h, toast } from '../../shared/dom.js';
+import { h, mount, toast } from '../../shared/dom.js';
 import { label, t } from '../i18n.js';
 import { REASSIGNABLE } from '../task_states.js';
 import { caseNo, dateTime, flagBadge, money, overdueBadge, statusBadge, workerName } from '../format.js';
@@ -285,49 +289,134 @@ function reviewForm(task, etag, events, reload) {
   return form;
 }
 
-function workerOption(w, task) {
-  const notes = [];
-  if (!w.active) notes.push(t('assign.inactive'));
-  if (w.availability === 'on_leave') notes.push(t('assign.on_leave'));
-  if (!w.certified_for.includes(task.kind)) notes.push(t('assign.not_certified'));
-  notes.push(t('assign.load', { open: w.open_tasks, cap: w.capacity }));
-  const grid = w.grids[0] ? ` · ${w.grids[0].name}` : '';
-  return h('option', { value: w.id }, `${w.display_name}${grid} · ${notes.join(' · ')}`);
+// ---- Reassignment: the township's workers, eligible first and nearest first, with a search ----
+
+/** Whether a worker may take the task now: active, not on leave, certified, below capacity. */
+function eligible(w, task) {
+  return w.active && w.availability === 'active' && w.certified_for.includes(task.kind) && w.open_tasks < w.capacity;
 }
 
-function eligibleFirst(task) {
-  const score = (w) => (w.active && w.availability === 'active' && w.certified_for.includes(task.kind) && w.open_tasks < w.capacity ? 0 : 1);
-  const inGrid = (w) => (w.grids.some((g) => g.grid_id === task.grid_id) ? 0 : 1);
-  return (a, b) => score(a) - score(b) || inGrid(a) - inGrid(b) || a.display_name.localeCompare(b.display_name, 'zh-CN');
+/** Metres between two WGS-84 points (haversine). */
+function metres(a, b) {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const x = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.sqrt(x));
 }
 
-function assignForm(task, etag, workers, reload) {
+/** The centre of each grid of the map's collection (mean of its outer ring), by grid id. */
+function gridCentres(collection) {
+  const centres = new Map();
+  for (const f of collection?.features || []) {
+    const g = f.geometry;
+    const ring = g?.type === 'Polygon' ? g.coordinates[0] : g?.type === 'MultiPolygon' ? g.coordinates[0]?.[0] : null;
+    if (!ring?.length) continue;
+    const pts = ring.length > 1 ? ring.slice(0, -1) : ring;
+    centres.set(f.properties.id, { lon: pts.reduce((a, p) => a + p[0], 0) / pts.length, lat: pts.reduce((a, p) => a + p[1], 0) / pts.length });
+  }
+  return centres;
+}
+
+/** Where the task is: its point, else the centre of its grid; null when neither is known. */
+function taskPlace(task, centres) {
+  if (task.target.lat != null) return { lat: task.target.lat, lon: task.target.lon };
+  return (task.grid_id && centres.get(task.grid_id)) || null;
+}
+
+/** How far a worker's grids are from the task: to the nearest centre of a grid they cover (0 when they cover the task's grid). */
+function workerDistance(w, task, place, centres) {
+  if (w.grids.some((g) => g.grid_id === task.grid_id)) return 0;
+  if (!place) return null;
+  const ds = w.grids.map((g) => centres.get(g.grid_id)).filter(Boolean).map((c) => metres(place, c));
+  return ds.length ? Math.min(...ds) : null;
+}
+
+function distanceText(m) {
+  if (m == null) return t('maps.distance_unknown');
+  if (m === 0) return t('maps.in_task_grid');
+  return m < 1000 ? t('maps.distance_m', { m: Math.round(m) }) : t('maps.distance_km', { km: (m / 1000).toFixed(1) });
+}
+
+function assignForm(task, etag, workers, collection, reload) {
+  const centres = gridCentres(collection);
+  const place = taskPlace(task, centres);
+  // A task not yet placed: the workers of the township its address names come first.
+  const named = task.township_id ? null : addressTownship(task, collection)?.id;
+  const home = (w) => (named && w.township_id !== named ? 1 : 0);
   const candidates = [...workers.values()]
     .filter((w) => w.id !== task.assignee_id && (!task.township_id || w.township_id === task.township_id))
-    .sort(eligibleFirst(task));
-  const select = h(
-    'select',
-    { id: 'assign-worker', required: true },
-    h('option', { value: '' }, t('assign.pick')),
-    candidates.map((w) => workerOption(w, task)),
-  );
+    .map((w) => ({ w, ok: eligible(w, task), d: workerDistance(w, task, place, centres) }))
+    .sort(
+      (a, b) =>
+        home(a.w) - home(b.w) ||
+        Number(b.ok) - Number(a.ok) ||
+        (a.d ?? Infinity) - (b.d ?? Infinity) ||
+        a.w.open_tasks - b.w.open_tasks ||
+        a.w.display_name.localeCompare(b.w.display_name, 'zh-CN'),
+    );
+  const search = h('input', { id: 'assign-search', type: 'search', placeholder: t('maps.worker_search'), 'aria-label': t('maps.worker_search'), autocomplete: 'off' });
+  const list = h('ul', { class: 'worker-pick', id: 'assign-list', role: 'radiogroup', 'aria-label': t('assign.worker') });
+  const SHOWN = 30;
+  let chosen = null;
+  const row = ({ w, ok, d }) => {
+    const notes = [distanceText(d)];
+    if (!w.active) notes.push(t('assign.inactive'));
+    if (w.availability === 'on_leave') notes.push(t('assign.on_leave'));
+    if (!w.certified_for.includes(task.kind)) notes.push(t('assign.not_certified'));
+    notes.push(t('assign.load', { open: w.open_tasks, cap: w.capacity }));
+    const primary = w.grids.find((g) => g.primary) || w.grids[0];
+    const radio = h('input', { type: 'radio', name: 'assign-worker', value: w.id, checked: chosen === w.id });
+    radio.addEventListener('change', () => {
+      chosen = w.id;
+    });
+    return h(
+      'li',
+      { class: ok ? 'eligible' : 'ineligible', 'data-worker-id': w.id },
+      h(
+        'label',
+        {},
+        radio,
+        h('span', {}, h('span', { class: 'who' }, w.display_name), primary ? ` · ${primary.name}` : '', h('br'), h('span', { class: 'notes' }, notes.join(' · '))),
+      ),
+    );
+  };
+  const render = () => {
+    const q = search.value.trim().toLowerCase();
+    const matches = candidates.filter(
+      ({ w }) => !q || w.display_name.toLowerCase().includes(q) || w.grids.some((g) => g.name.toLowerCase().includes(q) || g.code.toLowerCase().includes(q)),
+    );
+    mount(
+      list,
+      matches.slice(0, SHOWN).map(row),
+      matches.length > SHOWN ? h('li', { class: 'more' }, t('maps.workers_more', { n: matches.length - SHOWN })) : null,
+      matches.length ? null : h('li', { class: 'more' }, t('maps.workers_none')),
+    );
+  };
+  search.addEventListener('input', render);
+  render();
   const note = h('input', { id: 'assign-note', maxlength: 500 });
   const message = h('p', { class: 'error-text', role: 'alert' });
   const submit = h('button', { type: 'submit', id: 'assign-submit' }, t('assign.submit'));
   const form = h(
     'form',
     { class: 'assign-form', id: 'assign-form' },
-    h('div', { class: 'field' }, h('label', { for: 'assign-worker' }, t('assign.worker')), select),
+    h('p', { class: 'muted' }, t('maps.workers_order')),
+    h('div', { class: 'field' }, search),
+    list,
     h('div', { class: 'field' }, h('label', { for: 'assign-note' }, t('assign.note')), note),
     message,
     submit,
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    if (!select.value) return;
+    if (!chosen) {
+      message.textContent = t('maps.worker_pick_first');
+      return;
+    }
     submit.disabled = true;
     message.textContent = '';
-    const body = { worker_id: Number(select.value) };
+    const body = { worker_id: chosen };
     if (note.value.trim()) body.note = note.value.trim();
     try {
       await api.post(`tasks/${task.id}/assign`, body, { etag });
@@ -347,29 +436,146 @@ function assignForm(task, etag, workers, reload) {
   return form;
 }
 
-function taskMap(task, collection, role, etag, reload) {
+// ---- The task's map: target, check-ins, and pinning a queued task's target ----
+
+/** The check-ins as markers: green, or yellow when flagged; the tooltip says when, how far, which flags. */
+function checkInMarkers(points) {
+  return (points || []).map((c, i) => {
+    const flags = c.flags || [];
+    const parts = [t('maps.check_in_n', { n: i + 1 }), dateTime(c.received_at)];
+    if (c.distance_m != null) parts.push(t('task.distance', { m: Math.round(c.distance_m) }));
+    if (flags.length) parts.push(flags.map((f) => label('flag', f)).join('、'));
+    return { lat: c.lat, lon: c.lon, cls: flags.length ? 'check-in flagged' : 'check-in', title: parts.join(' · ') };
+  });
+}
+
+/** The township the task's address names: the task's own, else one whose name the address contains. */
+function addressTownship(task, collection) {
+  const names = new Map();
+  for (const f of collection?.features || []) if (f.properties.township_name) names.set(f.properties.township_id, f.properties.township_name);
+  if (task.township_id && names.has(task.township_id)) return { id: task.township_id, name: names.get(task.township_id) };
+  const address = task.target.address || '';
+  for (const [id, name] of names) if (name && address.includes(name)) return { id, name };
+  return null;
+}
+
+/** A search over the grids by code or name that moves the map to the grid chosen. */
+function gridSearch(collection, mapBox) {
+  const input = h('input', { id: 'grid-search', type: 'search', placeholder: t('maps.grid_search'), 'aria-label': t('maps.grid_search'), autocomplete: 'off' });
+  const results = h('ul', { class: 'grid-search-results', id: 'grid-search-results' });
+  const features = collection?.features || [];
+  const render = () => {
+    const q = input.value.trim().toLowerCase();
+    if (!q) {
+      mount(results);
+      return;
+    }
+    const hits = features.filter((f) => f.properties.name.toLowerCase().includes(q) || f.properties.code.toLowerCase().includes(q)).slice(0, 8);
+    mount(
+      results,
+      hits.length
+        ? hits.map((f) => {
+            const b = h('button', { type: 'button', class: 'link', 'data-grid-id': f.properties.id }, f.properties.name);
+            b.addEventListener('click', () => mapBox.showGrid(f.properties.id));
+            return h('li', {}, b);
+          })
+        : h('li', { class: 'muted' }, t('maps.grid_search_none')),
+    );
+  };
+  input.addEventListener('input', render);
+  input.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    results.querySelector('button')?.click();
+  });
+  return h('div', {}, h('div', { class: 'grid-search' }, input), results);
+}
+
+function mapLegend(hasTarget, checkIns) {
+  const items = [];
+  if (hasTarget) items.push(h('li', {}, h('span', { class: ['swatch', 'target'] }), t('maps.legend_target')));
+  if (checkIns.some((c) => !(c.flags || []).length)) items.push(h('li', {}, h('span', { class: ['swatch', 'check-in'] }), t('maps.legend_check_in')));
+  if (checkIns.some((c) => (c.flags || []).length)) items.push(h('li', {}, h('span', { class: ['swatch', 'check-in-flagged'] }), t('maps.legend_check_in_flagged')));
+  return items.length ? h('ul', { class: 'legend map-legend' }, items) : null;
+}
+
+function taskMap(task, collection, role, etag, checkIns, reload) {
   const canPin = role === 'officer' && task.status === 'queued' && task.target.lat == null;
-  const markers = task.target.lat != null ? [{ lat: task.target.lat, lon: task.target.lon, cls: 'target', title: task.target.address || t('task.target') }] : [];
+  const target = task.target.lat != null ? [{ lat: task.target.lat, lon: task.target.lon, cls: 'target', title: task.target.address || t('task.target') }] : [];
+  const baseMarkers = [...target, ...checkInMarkers(checkIns)];
+  const township = canPin ? addressTownship(task, collection) : null;
+  const focusTownship = task.township_id || township?.id || null;
+  const panel = h('div', { class: 'pin-panel', id: 'pin-panel', hidden: true });
+  let picking = 0;
   const map = gridMap(collection, {
     ariaLabel: t('task.map'),
-    focus: task.township_id ? (f) => f.properties.township_id === task.township_id : null,
-    classOf: (f) => (f.properties.id === task.grid_id ? 'highlight' : task.township_id && f.properties.township_id !== task.township_id ? 'faded' : null),
-    titleOf: (f) => `${f.properties.name} (${f.properties.code})`,
-    markers,
-    onPick: canPin
-      ? async ({ lat, lon }) => {
-          if (!confirm(t('task.pin_confirm', { lat: lat.toFixed(5), lon: lon.toFixed(5) }))) return;
-          try {
-            await api.post(`tasks/${task.id}/target`, { lat, lon, crs: 'wgs84' }, { etag });
-            toast(t('task.pinned'));
-            reload();
-          } catch (error) {
-            toast(errorText(error), 'error');
-          }
-        }
-      : null,
+    focus: focusTownship ? (f) => f.properties.township_id === focusTownship : null,
+    classOf: (f) => (f.properties.id === task.grid_id ? 'highlight' : focusTownship && f.properties.township_id !== focusTownship ? 'faded' : null),
+    titleOf: (f) => `${f.properties.name}（${f.properties.code}）`,
+    markers: baseMarkers,
+    onPick: canPin ? (point) => pick(point) : null,
   });
-  return [h('p', { class: 'muted' }, canPin ? t('task.pin_help') : t('task.map_help')), map];
+  // A click proposes a point: where it falls (GET /grids/locate), warnings, then confirm or cancel.
+  async function pick({ lat, lon }) {
+    const mine = ++picking;
+    map.setMarkers([...baseMarkers, { lat, lon, cls: 'pick', title: t('maps.pin_here') }]);
+    panel.hidden = false;
+    mount(panel, h('p', { class: 'muted' }, t('maps.locating')));
+    let where = null;
+    let outside = false;
+    try {
+      where = await api.get(`grids/locate?lat=${lat.toFixed(6)}&lon=${lon.toFixed(6)}`);
+    } catch (error) {
+      if (error.code === 'outside_all_grids' || error.status === 404 || error.status === 422) outside = true;
+      else {
+        if (mine === picking) mount(panel, h('p', { class: 'error-text' }, errorText(error)));
+        return;
+      }
+    }
+    if (mine !== picking) return;
+    const warnings = [];
+    const courtId = api.user()?.court_id;
+    if (outside || (courtId && where?.township?.court_id !== courtId)) warnings.push(t('maps.warn_outside_court'));
+    else if (township && where.township.id !== township.id) warnings.push(t('maps.warn_other_township', { picked: where.township.name, named: township.name }));
+    const confirmButton = h('button', { type: 'button', class: 'primary', id: 'pin-confirm' }, warnings.length ? t('maps.pin_confirm_anyway') : t('maps.pin_confirm'));
+    const cancel = h('button', { type: 'button', id: 'pin-cancel' }, t('maps.pin_cancel'));
+    cancel.addEventListener('click', () => {
+      picking += 1;
+      panel.hidden = true;
+      map.setMarkers(baseMarkers);
+    });
+    confirmButton.addEventListener('click', async () => {
+      confirmButton.disabled = true;
+      try {
+        await api.post(`tasks/${task.id}/target`, { lat, lon, crs: 'wgs84' }, { etag });
+        toast(t('task.pinned'));
+        reload();
+      } catch (error) {
+        mount(panel, h('p', { class: 'error-text', role: 'alert' }, errorText(error)));
+      }
+    });
+    mount(
+      panel,
+      h('p', {}, t('maps.pin_point', { lat: lat.toFixed(5), lon: lon.toFixed(5) })),
+      where ? h('p', { id: 'pin-where' }, t('maps.pin_in', { grid: where.grid.name, township: where.township.name })) : null,
+      warnings.map((w) => h('p', { class: 'pin-warning', role: 'alert' }, w)),
+      h('div', { class: 'pin-actions' }, confirmButton, cancel),
+    );
+  }
+  if (!canPin) return [h('p', { class: 'muted' }, t('task.map_help')), map, mapLegend(target.length > 0, checkIns || [])];
+  return [
+    h(
+      'div',
+      { class: 'pin-intro' },
+      h('p', { class: 'pin-address', id: 'pin-address' }, `${t('maps.pin_address')}${t('app.colon')}`, task.target.address || t('maps.no_address')),
+      township ? h('p', { class: 'muted' }, t('maps.pin_township', { name: township.name })) : null,
+      h('p', { class: 'muted' }, t('maps.pin_help')),
+      gridSearch(collection, map),
+    ),
+    panel,
+    map,
+    mapLegend(false, checkIns || []),
+  ];
 }
 
 export function taskView({ id }) {
@@ -379,20 +585,22 @@ export function taskView({ id }) {
     const role = api.user()?.role;
     const { body: task, etag } = await api.getWithEtag(`tasks/${id}`);
     const optional = (promise) => promise.catch((error) => (error?.status === 404 ? null : Promise.reject(error)));
-    const [events, evidence, subs, collection, workers, outcome] = await Promise.all([
+    // Officers: the court's grids (neighbouring townships drawn faded), and the check-ins' points.
+    const [events, evidence, subs, collection, workers, outcome, checkInPoints] = await Promise.all([
       api.get(`tasks/${id}/events`),
       api.get(`tasks/${id}/evidence`),
       api.get(`tasks/${id}/submissions`),
-      grids(role === 'supervisor' ? null : task.township_id),
+      grids(null),
       workerDirectory(role === 'supervisor' ? null : task.township_id),
       optional(api.get(`tasks/${id}/outcome`)),
+      role === 'officer' ? api.get(`tasks/${id}/check-ins`).catch(() => []) : Promise.resolve([]),
     ]);
     const index = evidenceIndex(evidence);
     const gridName = gridNamer(collection);
     const evidenceName = (evidenceId, kind) => index.get(evidenceId)?.name || label('evidence', kind);
     const actions = [];
     if (role === 'officer' && task.status === 'submitted') actions.push(card(t('review.form'), reviewForm(task, etag, events, reload)));
-    if (REASSIGNABLE.includes(task.status)) actions.push(card(t('assign.form'), assignForm(task, etag, workers, reload)));
+    if (REASSIGNABLE.includes(task.status)) actions.push(card(t('assign.form'), assignForm(task, etag, workers, collection, reload)));
     actions.push(...taskActions(task, etag, { role, events, outcome, reload }));
     return page(
       `${t('task.title', { id: task.id })} · ${label('kind', task.kind)}`,
@@ -412,7 +620,7 @@ export function taskView({ id }) {
         h(
           'div',
           { class: 'col' },
-          card(t('task.map'), ...taskMap(task, collection, role, etag, reload)),
+          card(t('task.map'), ...taskMap(task, collection, role, etag, checkInPoints, reload)),
           card(t('task.history'), history(events, { workers, gridName, evidenceName })),
         ),
       ),
