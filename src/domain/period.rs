@@ -73,6 +73,17 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The period as people write it on a document: 2026年3月, 2026年第1季度, 2026年.
+    pub fn zh(&self) -> String {
+        match self {
+            Period::Month { year, month } => format!("{year}年{month}月"),
+            Period::Quarter { year, quarter } => format!("{year}年第{quarter}季度"),
+            Period::Year { year } => format!("{year}年"),
+        }
+    }
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
