@@ -195,8 +195,8 @@ describe('supervisor', () => {
     const training = await get(`workers/${w.id}/training`, seed.supervisor.token);
     assert.ok(training.completions.some((c) => c.module_id === m.id && c.passed), JSON.stringify(training));
     await page.locator('#completions').getByText(m.title).first().waitFor();
-    await shot(page, 'supervisor-worker');
-    await onPhone(`#/workers/${w.id}`, 'supervisor-worker');
+    await shot(page, 'supervisor-worker-profile');
+    await onPhone(`#/workers/${w.id}`, 'supervisor-worker-profile');
     // The two refused saves answered 400 on purpose; nothing else went wrong.
     assert.deepEqual(page.problems.filter((p) => !/status of 400/.test(p)), []);
   });
@@ -225,8 +225,8 @@ describe('supervisor', () => {
     await box.locator(`a[href="#/tasks/${seed.appealTask.id}"]`).waitFor();
     const corrected = box.locator(`#corrected-${seed.appeal.id}`);
     assert.equal(Number(await corrected.inputValue()), original);
-    await shot(page, 'supervisor-appeals');
-    await onPhone('#/appeals', 'supervisor-appeals');
+    await shot(page, 'supervisor-appeal');
+    await onPhone('#/appeals', 'supervisor-appeal');
 
     // Voiding (0) asks; declining the question changes nothing.
     await box.locator(`#ruling-${seed.appeal.id}`).fill('e2e：复核后作废该条');
@@ -293,8 +293,8 @@ describe('supervisor', () => {
     }
     assert.equal(fileRows.at(-1)[0], '合计');
     assert.equal(screenRows.at(-1)[0], '合计');
-    await shot(page, 'supervisor-incentives');
-    await onPhone(`#/incentives?period=${period}`, 'supervisor-incentives');
+    await shot(page, 'supervisor-payouts');
+    await onPhone(`#/incentives?period=${period}`, 'supervisor-payouts');
     assert.deepEqual(page.problems, []);
   });
 
@@ -311,8 +311,8 @@ describe('supervisor', () => {
     assert.match(await row.innerText(), /本期无任务/);
     assert.match(await row.innerText(), /\b0\b/);
     assert.equal(await page.locator('tr.idle-row').count() + board.standings.length, everyone.length, 'every worker of the township is listed');
-    await shot(page, 'supervisor-leaderboard');
-    await onPhone(`#/leaderboard?period=${period}`, 'supervisor-leaderboard');
+    await shot(page, 'supervisor-board-idle');
+    await onPhone(`#/leaderboard?period=${period}`, 'supervisor-board-idle');
 
     // The top worker's page: "排名最前", never "超过 100%".
     const top = board.standings.find((s) => s.percentile >= 100) || board.standings[0];

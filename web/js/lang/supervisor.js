@@ -296,7 +296,7 @@ export const en = {
   'lb.inactive': 'No tasks this period',
   'lb.inactive_help': 'Workers without a rank had no assignment, review or score line this period and are not ranked.',
   'lb.no_rank': '—',
-  'period.month': '{y}-{m}',
+  'period.month': '{y}-{mm}',
   'period.quarter': '{y} Q{q}',
   'period.year': '{y}',
 };

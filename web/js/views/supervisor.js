@@ -88,7 +88,7 @@ export function mapView() {
 /** The period as people write it: 2026年3月, 2026年第1季度, 2026年. */
 export function periodText(period) {
   const m = /^(\d{4})-(\d{2})$/.exec(period);
-  if (m) return t('period.month', { y: m[1], m: Number(m[2]) });
+  if (m) return t('period.month', { y: m[1], m: Number(m[2]), mm: m[2] });
   const q = /^(\d{4})-Q([1-4])$/.exec(period);
   if (q) return t('period.quarter', { y: q[1], q: q[2] });
   return t('period.year', { y: period });

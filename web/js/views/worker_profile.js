@@ -84,7 +84,12 @@ export function profileForm(profile, collection, onSaved) {
       'div',
       { class: 'cert-row', 'data-field': `cert-${kind}` },
       h('label', { class: 'check', for: on.id }, on, label('kind', kind)),
-      h('span', { class: 'cert-dates' }, h('span', { class: 'muted small' }, t('wk.certified_on')), from, h('span', { class: 'muted small' }, t('wk.expires_on')), until),
+      h(
+        'span',
+        { class: 'cert-dates' },
+        h('span', { class: 'cert-date' }, h('span', { class: 'muted small' }, t('wk.certified_on')), from),
+        h('span', { class: 'cert-date' }, h('span', { class: 'muted small' }, t('wk.expires_on')), until),
+      ),
       h('p', { class: 'error-text field-error', role: 'alert', id: `cert-${kind}-error` }),
     );
     return { kind, on, from, until, row };
