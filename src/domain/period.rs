@@ -103,6 +103,15 @@ mod tests {
     }
 
     #[test]
+    fn periods_read_in_chinese_as_documents_write_them() {
+        let zh = |s: &str| Period::parse(s).unwrap().zh();
+        assert_eq!(zh("2026-03"), "2026年3月");
+        assert_eq!(zh("2026-12"), "2026年12月");
+        assert_eq!(zh("2026-Q1"), "2026年第1季度");
+        assert_eq!(zh("2026"), "2026年");
+    }
+
+    #[test]
     fn periods_parse_print_and_span_half_open_ranges() {
         let march = Period::parse("2026-03").unwrap();
         assert_eq!(march.to_string(), "2026-03");
