@@ -220,7 +220,7 @@ function appealedLine(appeal) {
     'dl',
     { class: 'details appeal-line' },
     h('dt', {}, t('ap.cause')),
-    h('dd', {}, `${label('line', l.code)}（${dateTime(l.occurred_at)}）`),
+    h('dd', {}, t('ap.cause_value', { cause: label('line', l.code), when: dateTime(l.occurred_at) })),
     h('dt', {}, t('ap.original')),
     h('dd', { class: 'original-points' }, points(l.points)),
     l.task_id ? [h('dt', {}, t('ap.task')), h('dd', {}, link(`#/tasks/${l.task_id}`, t('ap.task_link', { id: l.task_id })))] : null,
