@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::domain::access::Operation;
 use crate::domain::names::refused_char;
 use crate::domain::period::Period;
-use crate::domain::scoring::{AppealStatus, Payouts, Scheme, payouts_csv};
+use crate::domain::scoring::{AppealStatus, Payouts, Scheme, SheetHeading, payouts_csv};
 use crate::domain::{TaskKind, time};
 use crate::error::{ApiError, Problem};
 use crate::services::appeals::{Appeal, Ruling};
@@ -238,25 +238,53 @@ pub async fn incentives(
         .get(ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/csv"));
-    let (board, names) = state
+    let sheet = state
         .run_as(permit, None, move |conn, caller| {
             services::scoring::payouts(conn, caller, period, asked)
         })
         .await?;
     if wants_csv {
-        let csv = payouts_csv(&board.payouts, &|id| names.get(&id).cloned().unwrap_or_default());
+        let heading = SheetHeading {
+            township: &sheet.township_name,
+            period: &period.zh(),
+            provisional: !sheet.board.closed,
+        };
+        let csv = payouts_csv(&heading, &sheet.board.payouts, &|id| {
+            sheet.names.get(&id).cloned().unwrap_or_default()
+        });
         return Ok(HttpResponse::Ok()
             .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
             .insert_header((
                 CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"incentives-{}-{}.csv\"",
-                    board.period, board.township_id
+                sheet_disposition(
+                    &sheet.township_name,
+                    period,
+                    sheet.board.township_id,
+                    sheet.board.closed,
                 ),
             ))
             .body(csv));
     }
-    Ok(HttpResponse::Ok().json(board.payouts))
+    Ok(HttpResponse::Ok().json(sheet.board.payouts))
+}
+
+/// `attachment` with the file's Chinese name (激励发放-济川街道-2026年3月.csv, with （暂定） while
+/// the period is open) as RFC 6266 `filename*`, and an ASCII `filename` for old clients.
+fn sheet_disposition(township: &str, period: Period, township_id: i64, closed: bool) -> String {
+    let draft = if closed { "" } else { "（暂定）" };
+    let name = format!("激励发放-{township}-{}{draft}.csv", period.zh());
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let draft = if closed { "" } else { "-provisional" };
+    format!(
+        "attachment; filename=\"incentives-{period}-township-{township_id}{draft}.csv\"; filename*=UTF-8''{encoded}"
+    )
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -273,10 +301,25 @@ pub struct AppealDto {
     /// The correcting line, when accepted.
     pub correction_line_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// The appealed line — its cause, original points and task — in listings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<AppealedLineDto>,
+}
+
+/// The line an appeal is against, as the supervisor weighs it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppealedLineDto {
+    /// The line's cause: `approval`, `rework_penalty`, `false_check_in`, ...
+    pub code: String,
+    /// Centi-points as made (1 point = 100): the value that stands unless the appeal is upheld.
+    pub points: i64,
+    pub task_id: Option<i64>,
+    pub occurred_at: DateTime<Utc>,
 }
 
 fn appeal_dto(a: Appeal) -> AppealDto {
     AppealDto {
+        line: None,
         id: a.id,
         line_id: a.line_id,
         worker_id: a.worker_id,
@@ -330,7 +373,8 @@ pub struct AppealQuery {
     pub status: Option<String>,
 }
 
-/// Appeals: a worker's own, a supervisor's township's, all for admins; newest first.
+/// Appeals: a worker's own, a supervisor's township's, all for admins; newest first, each with
+/// the line it is against.
 #[utoipa::path(tag = "scores", params(AppealQuery), security(("bearer" = [])), responses(
     (status = 200, body = Vec<AppealDto>),
     (status = 403, body = Problem, content_type = "application/problem+json")
@@ -351,10 +395,22 @@ pub async fn list_appeals(
     };
     let appeals = state
         .run_as(permit, None, move |conn, caller| {
-            services::appeals::list(conn, caller, status)
+            services::appeals::list_with_lines(conn, caller, status)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(appeals.into_iter().map(appeal_dto).collect::<Vec<_>>()))
+    let dtos: Vec<AppealDto> = appeals
+        .into_iter()
+        .map(|(appeal, line)| AppealDto {
+            line: line.map(|l| AppealedLineDto {
+                code: l.code.as_str().to_owned(),
+                points: l.points,
+                task_id: l.task_id,
+                occurred_at: time::to_utc(l.occurred_at),
+            }),
+            ..appeal_dto(appeal)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(dtos))
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
@@ -370,7 +426,8 @@ pub struct NewRuling {
     pub decision: AppealDecision,
     /// Why (1–1,000 characters); required either way.
     pub reason: String,
-    /// On acceptance: what the line should have been worth, centi-points (default 0: void).
+    /// On acceptance: what the line should have been worth, centi-points (default 0: void the
+    /// line). The console pre-fills the line's original points and confirms before voiding.
     pub corrected_points: Option<i64>,
 }
 

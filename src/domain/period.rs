@@ -73,6 +73,17 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The period as people write it on a document: 2026年3月, 2026年第1季度, 2026年.
+    pub fn zh(&self) -> String {
+        match self {
+            Period::Month { year, month } => format!("{year}年{month}月"),
+            Period::Quarter { year, quarter } => format!("{year}年第{quarter}季度"),
+            Period::Year { year } => format!("{year}年"),
+        }
+    }
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -89,6 +100,15 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn periods_read_in_chinese_as_documents_write_them() {
+        let zh = |s: &str| Period::parse(s).unwrap().zh();
+        assert_eq!(zh("2026-03"), "2026年3月");
+        assert_eq!(zh("2026-12"), "2026年12月");
+        assert_eq!(zh("2026-Q1"), "2026年第1季度");
+        assert_eq!(zh("2026"), "2026年");
     }
 
     #[test]

@@ -1256,21 +1256,72 @@ fn csv_field(raw: &str) -> String {
     super::csv::field(raw)
 }
 
+/// What a payout sheet says about itself, above the table: whose, for when, and whether final.
+pub struct SheetHeading<'a> {
+    /// The township's name (济川街道).
+    pub township: &'a str,
+    /// The period as people write it (2026年3月).
+    pub period: &'a str,
+    /// The period is still open: the amounts may change until it is closed.
+    pub provisional: bool,
+}
+
+/// The task reward a worker asked for before the budget: `max(0, gross − deducted)`.
+fn net_task_fen(p: &Payout) -> i64 {
+    p.gross_reward_fen.saturating_sub(p.deducted_fen).max(0)
+}
+
+/// The tier bonus a worker asked for before the budget (`requested − net task reward`).
+pub fn requested_tier_bonus_fen(p: &Payout) -> i64 {
+    p.requested_fen.saturating_sub(net_task_fen(p)).max(0)
+}
+
 /// The payouts as a CSV file for Excel: a UTF-8 BOM (without it Excel reads UTF-8 as the local
-/// code page and garbles Chinese), the header `工号,姓名,任务奖励(元),等级奖励(元),合计(元)`, one
-/// row per worker in worker-id order, CRLF line ends. `names` gives a worker's display name.
-pub fn payouts_csv(payouts: &Payouts, names: &dyn Fn(i64) -> String) -> String {
-    let mut out = String::from("\u{feff}工号,姓名,任务奖励(元),等级奖励(元),合计(元)\r\n");
+/// code page and garbles Chinese), three heading rows (township, period, whether final), a blank
+/// row, then the header `账号,姓名,任务奖励(元),扣减(元),档次奖励(元),应发(元),实发(元)` — the
+/// console's columns, with the same meaning: task reward before deductions, deductions, tier
+/// bonus, requested (reward − deductions, at least 0, + tier bonus) and paid (requested scaled to
+/// the budget) — one row per worker in worker-id order, and a total row; CRLF line ends. `names`
+/// gives a worker's (username, display name).
+pub fn payouts_csv(
+    heading: &SheetHeading,
+    payouts: &Payouts,
+    names: &dyn Fn(i64) -> (String, String),
+) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&format!("乡镇（街道）,{}\r\n", csv_field(heading.township)));
+    out.push_str(&format!("周期,{}\r\n", csv_field(heading.period)));
+    let status = if heading.provisional {
+        "统计中（暂定），本周期结算前金额可能变化"
+    } else {
+        "已结算"
+    };
+    out.push_str(&format!("状态,{status}\r\n\r\n"));
+    out.push_str("账号,姓名,任务奖励(元),扣减(元),档次奖励(元),应发(元),实发(元)\r\n");
+    let mut sums = [0i64; 5];
     for p in &payouts.per_worker {
-        out.push_str(&format!(
-            "{},{},{},{},{}\r\n",
-            p.worker_id,
-            csv_field(&names(p.worker_id)),
-            yuan(p.task_reward_fen),
-            yuan(p.tier_bonus_fen),
-            yuan(p.total_fen),
-        ));
+        let (username, name) = names(p.worker_id);
+        let amounts = [
+            p.gross_reward_fen,
+            p.deducted_fen,
+            requested_tier_bonus_fen(p),
+            p.requested_fen,
+            p.total_fen,
+        ];
+        for (sum, amount) in sums.iter_mut().zip(amounts) {
+            *sum = sum.saturating_add(amount);
+        }
+        out.push_str(&format!("{},{}", csv_field(&username), csv_field(&name)));
+        for amount in amounts {
+            out.push_str(&format!(",{}", yuan(amount)));
+        }
+        out.push_str("\r\n");
     }
+    out.push_str("合计,");
+    for amount in sums {
+        out.push_str(&format!(",{}", yuan(amount)));
+    }
+    out.push_str("\r\n");
     out
 }
 
@@ -2109,26 +2160,39 @@ mod tests {
             (5, LineCode::Approval, 1),
         ];
         let p = payouts(&s, &lines, &[standing(3, "A")]);
-        let names = |id: i64| match id {
-            1 => "张三".to_owned(),
-            2 => "Li, Si".to_owned(),
-            3 => "王\"五\"".to_owned(),
-            4 => "赵\n六".to_owned(),
-            _ => "=HYPERLINK(\"x\")".to_owned(),
+        let names = |id: i64| {
+            let name = match id {
+                1 => "张三",
+                2 => "Li, Si",
+                3 => "王\"五\"",
+                4 => "赵\n六",
+                _ => "=HYPERLINK(\"x\")",
+            };
+            (format!("w{id}"), name.to_owned())
         };
-        let csv = payouts_csv(&p, &names);
+        let heading = SheetHeading {
+            township: "济川街道",
+            period: "2026年3月",
+            provisional: true,
+        };
+        let csv = payouts_csv(&heading, &p, &names);
         assert!(csv.starts_with('\u{feff}'));
         assert!(csv.ends_with("\r\n"));
         let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
         assert_eq!(
             rows,
             [
-                "工号,姓名,任务奖励(元),等级奖励(元),合计(元)",
-                "1,张三,25.50,0.00,25.50",
-                "2,\"Li, Si\",0.05,0.00,0.05",
-                "3,\"王\"\"五\"\"\",100.00,300.00,400.00",
-                "4,\"赵\n六\",0.01,0.00,0.01",
-                "5,\"'=HYPERLINK(\"\"x\"\")\",0.01,0.00,0.01",
+                "乡镇（街道）,济川街道",
+                "周期,2026年3月",
+                "状态,统计中（暂定），本周期结算前金额可能变化",
+                "",
+                "账号,姓名,任务奖励(元),扣减(元),档次奖励(元),应发(元),实发(元)",
+                "w1,张三,25.50,0.00,0.00,25.50,25.50",
+                "w2,\"Li, Si\",0.05,0.00,0.00,0.05,0.05",
+                "w3,\"王\"\"五\"\"\",100.00,0.00,300.00,400.00,400.00",
+                "w4,\"赵\n六\",0.01,0.00,0.00,0.01,0.01",
+                "w5,\"'=HYPERLINK(\"\"x\"\")\",0.01,0.00,0.00,0.01,0.01",
+                "合计,,125.57,0.00,300.00,425.57,425.57",
                 "",
             ]
         );

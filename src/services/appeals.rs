@@ -149,3 +149,22 @@ pub fn list(
     };
     Ok(repo::scores::appeals_of(conn, &workers, status)?)
 }
+
+/// An appeal with the line it is against (what the supervisor rules on: its cause, its points
+/// and its task).
+pub type AppealWithLine = (Appeal, Option<repo::scores::ScoreLine>);
+
+/// [`list`], each appeal with its line.
+pub fn list_with_lines(
+    conn: &mut DbConn,
+    caller: &Caller,
+    status: Option<AppealStatus>,
+) -> Result<Vec<AppealWithLine>, ApiError> {
+    let appeals = list(conn, caller, status)?;
+    let mut out = Vec::with_capacity(appeals.len());
+    for appeal in appeals {
+        let line = repo::scores::find_line(conn, appeal.line_id)?;
+        out.push((appeal, line));
+    }
+    Ok(out)
+}

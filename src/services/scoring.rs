@@ -754,22 +754,37 @@ pub fn board(
     current_board(conn, period, township_id)
 }
 
-/// The board a caller asked for (as [`board`]), with the display names of the workers its
-/// payouts name: what the finance office's payout sheet shows.
+/// The board a caller asked for (as [`board`]), with the township's name and the names of the
+/// workers its payouts name: what the finance office's payout sheet shows.
 pub fn payouts(
     conn: &mut DbConn,
     caller: &Caller,
     period: Period,
     township: Option<i64>,
-) -> Result<(Board, HashMap<i64, String>), ApiError> {
+) -> Result<PayoutSheet, ApiError> {
     let board = board(conn, caller, period, township)?;
+    let township_name = repo::townships::find(conn, board.township_id)?
+        .map(|t| t.name)
+        .unwrap_or_default();
     let mut names = HashMap::new();
     for p in &board.payouts.per_worker {
         if let Some(u) = repo::users::find(conn, p.worker_id)? {
-            names.insert(p.worker_id, u.display_name);
+            names.insert(p.worker_id, (u.username, u.display_name));
         }
     }
-    Ok((board, names))
+    Ok(PayoutSheet {
+        board,
+        township_name,
+        names,
+    })
+}
+
+/// What the finance office's payout sheet is made from: the board, the township's name, and
+/// each paid worker's (username, display name).
+pub struct PayoutSheet {
+    pub board: Board,
+    pub township_name: String,
+    pub names: HashMap<i64, (String, String)>,
 }
 
 /// A township's board for a period, for a caller already judged entitled to it: the snapshot of

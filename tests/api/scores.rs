@@ -279,14 +279,50 @@ async fn payouts_respect_the_per_task_cap_and_the_township_budget() {
     let csv = payroll_csv(&app, &f.supervisor).await;
     assert_eq!(csv.status, 200);
     assert!(csv.content_type().starts_with("text/csv"));
+    let disposition = csv
+        .headers
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let text = csv.text;
-    assert!(
-        text.starts_with("\u{feff}工号,姓名,任务奖励(元),等级奖励(元),合计(元)\r\n"),
-        "{text}"
+    // The sheet names its township and period, says the open period is provisional, and uses
+    // the console's columns: reward, deductions, tier bonus, requested, paid.
+    let month = this_month();
+    let (year, mm) = month.split_once('-').unwrap();
+    let period_zh = format!("{year}年{}月", mm.parse::<u32>().unwrap());
+    let heading = format!(
+        "\u{feff}乡镇（街道）,{}\r\n周期,{period_zh}\r\n状态,统计中（暂定），本周期结算前金额可能变化\r\n\r\n\
+         账号,姓名,任务奖励(元),扣减(元),档次奖励(元),应发(元),实发(元)\r\n",
+        "T1镇"
     );
+    assert!(text.starts_with(&heading), "{text}");
     assert!(
-        text.contains(",5.00\r\n"),
-        "each worker gets half of 10 yuan: {text}"
+        text.contains(",12.00,0.00,0.00,12.00,5.00\r\n"),
+        "each worker asks 12 yuan and gets half of 10: {text}"
+    );
+    assert!(text.ends_with("合计,,24.00,0.00,0.00,24.00,10.00\r\n"), "{text}");
+    // The file's name says the same, in Chinese (RFC 6266 filename*) and in ASCII.
+    assert!(
+        disposition.contains(&format!(
+            "filename=\"incentives-{month}-township-{}-provisional.csv\"",
+            f.township_id
+        )),
+        "{disposition}"
+    );
+    let encoded: String = format!("激励发放-T1镇-{period_zh}（暂定）.csv")
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    assert!(
+        disposition.contains(&format!("filename*=UTF-8''{encoded}")),
+        "{disposition}"
     );
 }
 
@@ -336,6 +372,16 @@ async fn appeals_are_ruled_by_the_workers_supervisor_with_a_correcting_line() {
         .get("/api/v1/score-appeals?status=pending", Some(&f.supervisor))
         .await;
     assert_eq!(pending.body.as_array().unwrap().len(), 1, "{}", pending.text);
+    // The listing carries the line appealed: its cause, original points and task.
+    let appealed = &pending.body[0]["line"];
+    assert_eq!(appealed["code"], "rework_penalty", "{}", pending.text);
+    assert_eq!(appealed["points"], -200, "{}", pending.text);
+    assert_eq!(
+        appealed["task_id"], lines["lines"][0]["task_id"],
+        "{}",
+        pending.text
+    );
+    assert!(appealed["occurred_at"].is_string(), "{}", pending.text);
 
     // A supervisor of another township cannot rule on it.
     let admin = app.admin_token().await;

@@ -146,10 +146,13 @@ describe('officer actions', () => {
     await page.locator('#task-kind').selectOption('urge_performance');
     await page.locator('#task-instructions').fill('e2e：督促被执行人履行（地图定位）');
     const gridId = seed.grids.b.properties.id;
-    await page.locator(`#task-map path[data-grid-id="${gridId}"]`).click();
+    // Leaflet draws names over the grids; the click goes to the grid's centre whatever lies on top.
+    await page.locator(`#task-map path[data-grid-id="${gridId}"]`).click({ force: true });
     assert.match(await page.locator('#task-point').textContent(), /已定位/);
     await page.locator('#new-task-submit').click();
     const explanation = page.locator('#assignment-explanation');
+    await page.locator('#assignment-explanation, #new-task-message:not(:empty), .field-error:not([hidden])').first().waitFor();
+    assert.equal(await page.locator('#new-task-message').textContent(), '', 'the task was created');
     await explanation.waitFor();
     assert.match(await explanation.textContent(), /已派发给|未能自动派发/);
     await shot(page, 'officer-case-new-task');

@@ -14,6 +14,8 @@ import { statisticsView } from './views/statistics.js';
 import { dishonestView } from './views/dishonest.js';
 import { appealsView, incentivesView, leaderboardView, mapView } from './views/supervisor.js';
 import { workerView } from './views/worker.js';
+import { overdueView, townshipQueueView } from './views/township.js';
+import { schemeView } from './views/scheme.js';
 import { page } from './views/common.js';
 
 const NAV = {
@@ -27,9 +29,12 @@ const NAV = {
   ],
   supervisor: [
     ['/map', 'nav.map'],
+    ['/township-queue', 'nav.township_queue'],
+    ['/overdue', 'nav.overdue'],
     ['/leaderboard', 'nav.leaderboard'],
     ['/appeals', 'nav.appeals'],
     ['/incentives', 'nav.incentives'],
+    ['/scheme', 'nav.scheme'],
   ],
 };
 
@@ -74,6 +79,9 @@ function routes() {
   route('/workers/:id', only(['supervisor'], workerView));
   route('/appeals', only(['supervisor'], appealsView));
   route('/incentives', only(['supervisor'], incentivesView));
+  route('/township-queue', only(['supervisor'], townshipQueueView));
+  route('/overdue', only(['supervisor'], overdueView));
+  route('/scheme', only(['supervisor'], schemeView));
   otherwise(() => {
     const r = role();
     if (!r) return undefined;

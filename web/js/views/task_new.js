@@ -63,35 +63,31 @@ export function newTaskForm(c) {
   const pointText = h('p', { class: 'muted', id: 'task-point' }, t('newtask.point_none'));
   const clear = h('button', { type: 'button', class: 'link', hidden: true, id: 'task-point-clear' }, t('newtask.point_clear'));
   const mapBox = h('div', { class: 'map-box', id: 'task-map' });
+  // The map is drawn once; a click moves the target marker, so the officer's pan and zoom stay.
+  let map = null;
   let collection = null;
-  const drawMap = () => {
-    if (!collection) return;
-    const markers = point ? [{ ...point, cls: 'target', title: t('task.target') }] : [];
-    mount(
-      mapBox,
-      gridMap(collection, {
-        ariaLabel: t('newtask.point'),
-        titleOf: (f) => `${f.properties.name} (${f.properties.code})`,
-        markers,
-        onPick: ({ lat, lon }) => {
-          point = { lat, lon };
-          pointText.textContent = t('newtask.point_set', { lat: lat.toFixed(5), lon: lon.toFixed(5) });
-          clear.hidden = false;
-          drawMap();
-        },
-      }),
-    );
-  };
+  const showPoint = () => map?.setMarkers(point ? [{ ...point, cls: 'target', title: t('task.target') }] : []);
   clear.addEventListener('click', () => {
     point = null;
     pointText.textContent = t('newtask.point_none');
     clear.hidden = true;
-    drawMap();
+    showPoint();
   });
   grids()
-    .then((c2) => {
-      collection = c2;
-      drawMap();
+    .then((loaded) => {
+      collection = loaded;
+      map = gridMap(collection, {
+        ariaLabel: t('newtask.point'),
+        titleOf: (f) => `${f.properties.name} (${f.properties.code})`,
+        markers: [],
+        onPick: ({ lat, lon }) => {
+          point = { lat, lon };
+          pointText.textContent = t('newtask.point_set', { lat: lat.toFixed(5), lon: lon.toFixed(5) });
+          clear.hidden = false;
+          showPoint();
+        },
+      });
+      mount(mapBox, map);
     })
     .catch((error) => mount(mapBox, h('p', { class: 'error-text' }, errorText(error))));
 

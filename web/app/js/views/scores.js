@@ -13,7 +13,9 @@ addStrings({
     'scores.title': '我的积分',
     'scores.month': '月份',
     'scores.total': '本月积分',
-    'scores.standing': '乡镇（街道）排名第 {rank} 名 · 档次 {tier} · 超过 {pct}% 的网格员',
+    'scores.standing': '乡镇（街道）排名第 {rank} 名 · 档次 {tier} · 领先 {pct}% 的其他网格员',
+    'scores.standing_top': '乡镇（街道）排名第 {rank} 名 · 档次 {tier} · 排名最前',
+    'scores.standing_plain': '乡镇（街道）排名第 {rank} 名 · 档次 {tier}',
     'scores.no_standing': '本月尚未排名。',
     'scores.provisional': '统计中（暂定）',
     'scores.lines': '积分明细',
@@ -48,7 +50,9 @@ addStrings({
     'scores.title': 'My scores',
     'scores.month': 'Month',
     'scores.total': 'Points this month',
-    'scores.standing': 'Rank {rank} in the township · tier {tier} · ahead of {pct}% of workers',
+    'scores.standing': 'Rank {rank} in the township · tier {tier} · ahead of {pct}% of the others',
+    'scores.standing_top': 'Rank {rank} in the township · tier {tier} · top of the township',
+    'scores.standing_plain': 'Rank {rank} in the township · tier {tier}',
     'scores.no_standing': 'Not ranked yet this month.',
     'scores.provisional': 'Provisional (month still open)',
     'scores.lines': 'Score lines',
@@ -80,6 +84,19 @@ addStrings({
     'line.appeal_correction': 'Appeal correction',
   },
 });
+
+/**
+ * The standing in words. The percentile is the share of the *other* workers ranked strictly
+ * lower, so the top worker's is 100: said as 排名最前, never "超过 100%"; floored, so 99.6 is not
+ * rounded up to 100 either.
+ */
+function standingText(st) {
+  const pct = Math.floor(Number(st.percentile || 0));
+  const vars = { rank: st.rank, tier: st.tier, pct };
+  if (pct >= 100) return t('scores.standing_top', vars);
+  if (pct <= 0) return t('scores.standing_plain', vars);
+  return t('scores.standing', vars);
+}
 
 function thisMonth(offset = 0) {
   const now = new Date(Date.now() + 8 * 3600 * 1000); // China time
@@ -164,7 +181,7 @@ export async function scoresView(params, query) {
               { class: 'card total' },
               h('p', { class: 'big', id: 'score-total' }, `${t('scores.total')}：${points(b.total_points)}`),
               b.standing
-                ? h('p', {}, t('scores.standing', { rank: b.standing.rank, tier: b.standing.tier, pct: Math.round(b.standing.percentile) }))
+                ? h('p', {}, standingText(b.standing))
                 : h('p', { class: 'muted' }, t('scores.no_standing')),
               period === thisMonth() ? h('p', { class: 'muted small' }, t('scores.provisional')) : null,
             ),
