@@ -313,7 +313,9 @@ describe('officer actions', () => {
     const csv = [
       'name,id_number,case_number,listed_on,reason',
       `导入甲${unique},${good},(2025)苏1283执${unique}1号,2026-01-05,able_but_refused`,
-      `导入乙${unique},${wrongCheck(other)},(2025)苏1283执${unique}2号,2026-01-06,evaded_enforcement`,
+      // 17 characters: neither an ID number nor a credit code (an 18-character ID with a wrong check
+      // digit can pass as a unified social credit code, whose checksum differs).
+      `导入乙${unique},${other.slice(0, 17)},(2025)苏1283执${unique}2号,2026-01-06,evaded_enforcement`,
       `导入甲${unique},${good},(2025)苏1283执${unique}1号,2026-01-05,able_but_refused`,
     ].join('\r\n');
     const page = await signedIn('/dishonest');

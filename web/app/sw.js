@@ -38,7 +38,9 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || !url.pathname.startsWith('/app')) return;
   if (request.mode === 'navigate') {
-    // Every page of the app is the one shell; the route is in the fragment.
+    // The app is one page, its route in the fragment; other pages under /app/ (the printable
+    // sign-up sheet at /app/install) are the server's, never the shell.
+    if (url.pathname !== '/app/' && url.pathname !== '/app') return;
     event.respondWith(caches.match(SHELL, { cacheName: CACHE }).then((hit) => hit || fetch(request)));
     return;
   }

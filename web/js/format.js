@@ -3,7 +3,7 @@
 import { h } from '../shared/dom.js';
 import { label, lang, t } from './i18n.js';
 
-export { caseNo } from '../shared/case_number.js';
+export { caseNo } from './case_number.js';
 
 const TZ = 'Asia/Shanghai';
 

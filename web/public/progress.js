@@ -4,7 +4,7 @@
 // (/progress#K7QF-…, as a QR code on the slip may carry it) is read once and removed from the
 // address bar; fragments never reach the server or its logs.
 
-import { caseNo } from '../shared/case_number.js';
+import { caseNo } from '../js/case_number.js';
 import { h, mount } from '../shared/dom.js';
 
 const OUTCOMES = [
