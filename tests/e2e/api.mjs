@@ -110,10 +110,9 @@ export async function taskFor(officer, caseId, worker, point, instructions) {
   return task;
 }
 
-/** What a worker's phone does: accept, check in at `point`, upload a photo, submit the result. */
-export async function workAndSubmit(worker, task, point) {
-  await post(`tasks/${task.id}/accept`, worker.token, {});
-  await post(`tasks/${task.id}/check-ins`, worker.token, {
+/** A phone's GPS check-in at `point` (WGS-84), taken now. */
+export async function checkIn(worker, taskId, point) {
+  await post(`tasks/${taskId}/check-ins`, worker.token, {
     client_id: randomUUID(),
     lat: point.lat,
     lon: point.lon,
@@ -122,6 +121,19 @@ export async function workAndSubmit(worker, task, point) {
     // Taken now: a fix from before the assignment would be flagged before_assignment.
     captured_at: new Date().toISOString(),
   });
+}
+
+/** The mean of a grid's outer ring's corners: a point well inside the compact demo grids. */
+export function gridCentre(feature) {
+  const ring = feature.geometry.type === 'Polygon' ? feature.geometry.coordinates[0] : feature.geometry.coordinates[0][0];
+  const pts = ring.slice(0, -1);
+  return { lon: pts.reduce((a, p) => a + p[0], 0) / pts.length, lat: pts.reduce((a, p) => a + p[1], 0) / pts.length };
+}
+
+/** What a worker's phone does: accept, check in at `point`, upload a photo, submit the result. */
+export async function workAndSubmit(worker, task, point) {
+  await post(`tasks/${task.id}/accept`, worker.token, {});
+  await checkIn(worker, task.id, point);
   const png = photoPng();
   const sha = createHash('sha256').update(png).digest('hex');
   const { json: photo } = await call('POST', `tasks/${task.id}/evidence?kind=photo&sha256=${sha}&client_id=${randomUUID()}`, {

@@ -9,32 +9,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 
-import { BASE, get, login, post, taskFor } from './api.mjs';
+import { BASE, checkIn, get, gridCentre, login, post, taskFor } from './api.mjs';
 import { PHONE, fits, launch, open as openConsole, shot, signIn } from './console_browser.mjs';
 
 let browser;
 const seed = {};
 const open = (locale, viewport) => openConsole(browser, locale, viewport);
-
-/** The mean of a grid's outer ring: a point well inside the compact demo grids. */
-function centre(feature) {
-  const ring = feature.geometry.type === 'Polygon' ? feature.geometry.coordinates[0] : feature.geometry.coordinates[0][0];
-  const pts = ring.slice(0, -1);
-  return { lon: pts.reduce((a, p) => a + p[0], 0) / pts.length, lat: pts.reduce((a, p) => a + p[1], 0) / pts.length };
-}
-
-async function checkIn(worker, taskId, point) {
-  await post(`tasks/${taskId}/check-ins`, worker.token, {
-    client_id: randomUUID(),
-    lat: point.lat,
-    lon: point.lon,
-    crs: 'wgs84',
-    accuracy_m: 8,
-    captured_at: new Date().toISOString(),
-  });
-}
 
 /** Click the map at a WGS-84 point (panned into view first, as a person would drag it there). */
 async function clickAt(page, point) {
@@ -64,11 +45,11 @@ before(async () => {
   const other = collection.features.filter((f) => f.properties.township_id !== seed.townshipId);
   assert.ok(mine.length === 64 && other.length, 'the court has 根思乡 and other townships');
   seed.grid = mine.find((f) => f.properties.code.endsWith('-020')) || mine[20];
-  seed.point = centre(seed.grid);
+  seed.point = gridCentre(seed.grid);
   // A point of another township, the nearest to 根思乡's grid.
-  const d = (f) => Math.hypot(centre(f).lat - seed.point.lat, centre(f).lon - seed.point.lon);
+  const d = (f) => Math.hypot(gridCentre(f).lat - seed.point.lat, gridCentre(f).lon - seed.point.lon);
   seed.otherGrid = other.sort((a, b) => d(a) - d(b))[0];
-  seed.otherPoint = centre(seed.otherGrid);
+  seed.otherPoint = gridCentre(seed.otherGrid);
   seed.otherTownship = seed.otherGrid.properties.township_name;
 
   // A task at the grid's centre, held by worker-6-01: two check-ins, one on the spot, one ~450 m off.

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { BASE, get, login, post, taskFor, workAndSubmit } from './api.mjs';
+import { BASE, get, gridCentre, login, post, taskFor, workAndSubmit } from './api.mjs';
 import { PHONE, fits, launch, open as openConsole, shot, signIn } from './console_browser.mjs';
 
 let browser;
@@ -27,12 +27,6 @@ function wrongCheck(id) {
   return id.slice(0, 17) + (id[17] === '1' ? '2' : '1');
 }
 
-/** A point inside a grid: the mean of its outer ring's corners. */
-function inside(feature) {
-  const ring = feature.geometry.type === 'Polygon' ? feature.geometry.coordinates[0] : feature.geometry.coordinates[0][0];
-  const pts = ring.slice(0, -1);
-  return { lon: pts.reduce((a, p) => a + p[0], 0) / pts.length, lat: pts.reduce((a, p) => a + p[1], 0) / pts.length };
-}
 
 const unique = `${10000 + (Date.now() % 90000)}`;
 const seq = unique.slice(-3);
@@ -68,7 +62,7 @@ before(async () => {
       { role: 'debtor', kind: 'person', name: `测试被执行人${unique}`, id_number: idNumber('32128319800101123'), phones: ['13812345678'], addresses: [{ text: '泰兴市姚王街道姚王路8号' }] },
     ],
   });
-  const point = inside(seed.grids.a);
+  const point = gridCentre(seed.grids.a);
   const task = await taskFor(seed.officer, seed.case.id, seed.worker41, point, 'e2e（干警操作）：送达执行通知书');
   await workAndSubmit(seed.worker41, task, point);
   const fresh = await get(`tasks/${task.id}`, seed.officer.token);
@@ -260,7 +254,7 @@ describe('officer actions', () => {
       ],
     });
     for (const g of [seed.grids.b, seed.grids.c]) {
-      await post(`cases/${c.id}/tasks`, seed.officer.token, { kind: 'serve_documents', instructions: 'e2e：批量派发', target: { ...inside(g), crs: 'wgs84' } });
+      await post(`cases/${c.id}/tasks`, seed.officer.token, { kind: 'serve_documents', instructions: 'e2e：批量派发', target: { ...gridCentre(g), crs: 'wgs84' } });
     }
     const page = await signedIn(`/cases/${c.id}`);
     await page.getByRole('link', { name: '优化本案任务的派发' }).click();
