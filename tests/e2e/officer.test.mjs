@@ -22,6 +22,26 @@ function idNumber(prefix17) {
   return prefix17 + '10X98765432'[sum % 11];
 }
 
+/**
+ * Whether an 18-character string also passes as a unified social credit code (GB 32100's
+ * checksum). About one ID number in 31 does; the server then cannot tell a person from an
+ * organisation without the kind, so the tests pick ID numbers that do not.
+ */
+function alsoACreditCode(code) {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  const weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  const sum = [...code.slice(0, 17)].reduce((a, c, i) => a + alphabet.indexOf(c) * weights[i], 0);
+  return alphabet[(31 - (sum % 31)) % 31] === code[17];
+}
+
+/** A person's ID number born on `yyyymmdd` that cannot be read as a credit code. */
+function personId(yyyymmdd, from) {
+  for (let n = Number(from); ; n = (n + 1) % 1000) {
+    const id = idNumber(`321283${yyyymmdd}${String(n).padStart(3, '0')}`);
+    if (!alsoACreditCode(id)) return id;
+  }
+}
+
 /** The same number with a wrong check digit. */
 function wrongCheck(id) {
   return id.slice(0, 17) + (id[17] === '1' ? '2' : '1');
@@ -302,13 +322,13 @@ describe('officer actions', () => {
   });
 
   test('the dishonest-debtor list: CSV import with its report, search, add and remove', async () => {
-    const good = idNumber(`32128319850101${seq}`);
-    const other = idNumber(`32128319860101${seq}`);
+    const good = personId('19850101', seq);
+    const other = personId('19860101', seq);
     const csv = [
       'name,id_number,case_number,listed_on,reason',
       `导入甲${unique},${good},(2025)苏1283执${unique}1号,2026-01-05,able_but_refused`,
-      // 17 characters: neither an ID number nor a credit code (an 18-character ID with a wrong check
-      // digit can pass as a unified social credit code, whose checksum differs).
+      // 17 characters: neither an ID number nor a credit code (an ID number with a wrong check digit
+      // can pass as a credit code).
       `导入乙${unique},${other.slice(0, 17)},(2025)苏1283执${unique}2号,2026-01-06,evaded_enforcement`,
       `导入甲${unique},${good},(2025)苏1283执${unique}1号,2026-01-05,able_but_refused`,
     ].join('\r\n');
