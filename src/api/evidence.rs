@@ -142,7 +142,7 @@ pub async fn upload_evidence(
 /// recorded SHA-256 first: a file altered on disk is answered 500 `evidence_integrity_failed`
 /// and never served. The digest is in `Repr-Digest`.
 #[utoipa::path(tag = "tasks", params(("id" = i64, Path)), security(("bearer" = [])), responses(
-    (status = 200, description = "The file", content_type = "application/octet-stream"),
+    (status = 200, description = "The file, in the media type it was stored as (`EvidenceKind::media_types`)", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/heic"), (Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/mp4"), (Vec<u8> = "audio/wav"), (Vec<u8> = "audio/amr"), (Vec<u8> = "audio/ogg"), (Vec<u8> = "audio/webm"), (Vec<u8> = "application/pdf"))),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 500, description = "evidence_integrity_failed", body = Problem, content_type = "application/problem+json")
 ))]
